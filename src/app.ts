@@ -1,0 +1,46 @@
+/**
+ * Builds the request pipeline, in Swift's order:
+ *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → authenticate
+ *   → feature middlewares (copy) → router (authorize → account | container | object controllers).
+ * Sub-requests made by features enter below authentication and are authorised again.
+ */
+import { authenticate, type TokenResolver } from './auth/authenticate.js';
+import type { PolicyConfig } from './auth/policy-config.js';
+import { v1Router } from './controllers/router.js';
+import type { Services } from './controllers/services.js';
+import { compose, type Handler, type Middleware } from './http/pipeline.js';
+import type { IdentityService } from './identity/service.js';
+import { v1Auth } from './identity/v1-auth.js';
+import { copyMiddleware } from './middleware/copy/copy.js';
+import { catchErrors, validatePath } from './middleware/errors/catch-errors.js';
+import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
+import { healthcheck } from './middleware/healthcheck/healthcheck.js';
+import { info } from './middleware/info/info.js';
+
+export interface AppDeps {
+  services: Services;
+  policy: PolicyConfig;
+  identity: IdentityService;
+  resolveToken: TokenResolver;
+}
+
+export function buildApp(deps: AppDeps): Handler {
+  const { services, policy } = deps;
+  // Features and the router; sub-requests run this part again, with errors converted as usual.
+  let belowAuth: Handler;
+  const features: Middleware[] = [copyMiddleware(() => belowAuth)];
+  const router = v1Router(services, policy, () => belowAuth);
+  belowAuth = compose([catchErrors, ...features], router);
+
+  const edge: Middleware[] = [
+    catchErrors,
+    validatePath,
+    gatekeeper,
+    healthcheck,
+    info(services.config),
+    v1Auth(deps.identity, policy.prefixes[0] ?? ''),
+    authenticate(deps.resolveToken, policy),
+    ...features,
+  ];
+  return compose(edge, router);
+}

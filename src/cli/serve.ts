@@ -1,0 +1,85 @@
+/**
+ * `swiftlet serve`: the primary process prepares the data directory (schema, bootstrap admin,
+ * config users, token keys, leftovers of interrupted uploads), then forks one worker per core. Each
+ * worker serves HTTP on the shared port; a worker that dies is replaced. The primary also runs the
+ * background jobs (expirer, orphan sweeper, key rotation).
+ */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildApp } from '../app.js';
+import type { Config } from '../config/schema.js';
+import { createSwiftServer } from '../http/server.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { reapExpired, sweepOrphans } from '../storage/janitor.js';
+import { parseRoleList } from '../auth/prefixes.js';
+
+const KEY_ROTATION_SECONDS = 86400;
+
+async function prepare(config: Config, rt: Runtime): Promise<void> {
+  const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
+  await rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep);
+  const operator = parseRoleList(config.auth.operator_roles)[0] ?? 'admin';
+  const boot = await rt.identity.bootstrap(config.identity.admin_password, operator);
+  const readers = parseRoleList(config.auth.system_reader_roles);
+  await rt.identity.syncConfigUsers(config.identity.users, {
+    operator, resellerAdmin: config.auth.reseller_admin_role, systemReader: readers[0] ?? 'reseller_reader',
+  });
+  if (boot.created) {
+    const dataDir = resolve(config.server.data_dir);
+    const file = join(dataDir, 'bootstrap-admin.txt');
+    writeFileSync(file, `user: admin:admin\npassword: ${boot.password}\nproject_id: ${boot.projectId}\n`, { mode: 0o600 });
+    console.log(`Created bootstrap admin: user "admin" in project "admin" (id ${boot.projectId}), password: ${boot.password}`);
+    console.log(`(also written to ${file})`);
+  }
+  await rt.services.blobs.cleanTemporary();
+}
+
+function startBackgroundJobs(config: Config, rt: Runtime): void {
+  const { meta, blobs } = rt.services;
+  const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
+  const every = (seconds: number, job: () => Promise<unknown>) => {
+    const timer = setInterval(() => { job().catch((err: unknown) => console.error('background job failed:', err)); }, seconds * 1000);
+    timer.unref();
+  };
+  every(config.swift.expirer_interval, () => reapExpired(meta, blobs, Date.now() / 1000));
+  every(3600, () => sweepOrphans(meta, blobs));
+  every(3600, () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));
+}
+
+export async function serve(config: Config): Promise<void> {
+  if (cluster.isPrimary) {
+    const rt = await openRuntime(config);
+    await prepare(config, rt);
+    startBackgroundJobs(config, rt);
+    const count = config.server.workers || availableParallelism();
+    let listening = 0;
+    let stopping = false;
+    const fork = () => cluster.fork({ SWIFTLET_WORKER: '1' });
+    cluster.on('listening', () => {
+      listening++;
+      if (listening === count) {
+        console.log(`Swiftlet listening on http://${config.server.host}:${config.server.port} (${count} workers, data in ${resolve(config.server.data_dir)})`);
+      }
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) return;
+      console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
+      setTimeout(fork, 200);
+    });
+    for (let i = 0; i < count; i++) fork();
+    const stop = () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      void rt.close().finally(() => process.exit(0));
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    return;
+  }
+  const rt = await openRuntime(config);
+  const server = createSwiftServer(buildApp(rt));
+  server.listen(config.server.port, config.server.host);
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}

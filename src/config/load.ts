@@ -1,0 +1,169 @@
+/**
+ * Loads and validates configuration: defaults ← TOML file ← environment ← command line. Every value
+ * is type-checked; unknown keys are rejected with the closest valid key (a typo such as
+ * `SERVICE_service_role` must never silently mean "no requirement", spec D3).
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { DEFAULT_CONFIG, PER_PREFIX_OPTIONS, type Config, type ConfigUser } from './schema.js';
+import { parsePrefixes } from '../auth/prefixes.js';
+
+export class ConfigError extends Error {}
+
+export interface Overrides {
+  port?: number;
+  host?: string;
+  data_dir?: string;
+  workers?: number;
+  admin_password?: string;
+}
+
+type Table = Record<string, unknown>;
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+export function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+export function closest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(key.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) { best = c; bestDistance = d; }
+  }
+  return best;
+}
+
+function unknownKey(where: string, key: string, valid: readonly string[]): ConfigError {
+  const hint = closest(key, valid);
+  return new ConfigError(`unknown key "${where}${key}"${hint ? `; did you mean "${where}${hint}"?` : ''}`);
+}
+
+/** Copies the values of `input` onto `target`, checking each key exists and has the default's type. */
+function mergeSection(where: string, target: Table, input: Table, extraKeys: (key: string, value: unknown) => boolean = () => false): void {
+  for (const [key, value] of Object.entries(input)) {
+    if (!(key in target)) {
+      if (extraKeys(key, value)) continue;
+      throw unknownKey(where, key, Object.keys(target));
+    }
+    const expected = target[key];
+    if (typeof expected === 'number') {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        throw new ConfigError(`"${where}${key}" must be a non-negative integer, got ${JSON.stringify(value)}`);
+      }
+    } else if (typeof expected === 'boolean') {
+      if (typeof value !== 'boolean') throw new ConfigError(`"${where}${key}" must be true or false, got ${JSON.stringify(value)}`);
+    } else if (typeof expected === 'string') {
+      if (typeof value !== 'string') throw new ConfigError(`"${where}${key}" must be a string, got ${JSON.stringify(value)}`);
+    }
+    target[key] = value;
+  }
+}
+
+function parseUsers(value: unknown): ConfigUser[] {
+  if (!Array.isArray(value)) throw new ConfigError('"identity.users" must be an array of tables ([[identity.users]])');
+  return value.map((u: unknown, i) => {
+    if (!isTable(u)) throw new ConfigError(`"identity.users[${i}]" must be a table`);
+    const user: ConfigUser = { project: '', name: '', password: '', roles: [] };
+    for (const [k, v] of Object.entries(u)) {
+      if (k === 'roles') {
+        if (!Array.isArray(v) || !v.every((r) => typeof r === 'string')) {
+          throw new ConfigError(`"identity.users[${i}].roles" must be an array of strings`);
+        }
+        user.roles = v as string[];
+      } else if (k === 'project' || k === 'name' || k === 'password') {
+        if (typeof v !== 'string' || v === '') throw new ConfigError(`"identity.users[${i}].${k}" must be a non-empty string`);
+        user[k] = v;
+      } else {
+        throw unknownKey(`identity.users[${i}].`, k, ['project', 'name', 'password', 'roles']);
+      }
+    }
+    for (const k of ['project', 'name', 'password'] as const) {
+      if (!user[k]) throw new ConfigError(`"identity.users[${i}].${k}" is required`);
+    }
+    if (user.project.includes(':') || user.name.includes(':')) {
+      throw new ConfigError(`"identity.users[${i}]": project and user names cannot contain ":"`);
+    }
+    return user;
+  });
+}
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, overrides: Overrides = {}): Config {
+  const config: Config = structuredClone(DEFAULT_CONFIG);
+  if (file) {
+    let parsed: Table;
+    try {
+      parsed = parseToml(readFileSync(file, 'utf8')) as Table;
+    } catch (err) {
+      throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
+    }
+    applyFile(config, parsed);
+  }
+  const envInt = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  config.server.port = overrides.port ?? envInt('SWIFTLET_PORT') ?? config.server.port;
+  config.server.workers = overrides.workers ?? envInt('SWIFTLET_WORKERS') ?? config.server.workers;
+  config.server.host = overrides.host ?? env.SWIFTLET_HOST ?? config.server.host;
+  config.server.data_dir = overrides.data_dir ?? env.SWIFTLET_DATA ?? config.server.data_dir;
+  config.identity.admin_password = overrides.admin_password ?? env.SWIFTLET_ADMIN_PASSWORD ?? config.identity.admin_password;
+  if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535`);
+  validateAuth(config);
+  return config;
+}
+
+function applyFile(config: Config, parsed: Table): void {
+  for (const [section, value] of Object.entries(parsed)) {
+    if (!(section in config)) throw unknownKey('', section, Object.keys(config));
+    if (!isTable(value)) throw new ConfigError(`"${section}" must be a table ([${section}])`);
+    if (section === 'identity') {
+      const { users, ...rest } = value;
+      mergeSection('identity.', config.identity as unknown as Table, rest);
+      if (users !== undefined) config.identity.users = parseUsers(users);
+    } else if (section === 'auth') {
+      const perPrefix: Record<string, string> = {};
+      mergeSection('auth.', config.auth as unknown as Table, value, (key, v) => {
+        if (!PER_PREFIX_OPTIONS.some((o) => key.endsWith(`_${o}`) || key === `''${o}`)) return false;
+        if (typeof v !== 'string' && typeof v !== 'boolean') throw new ConfigError(`"auth.${key}" must be a string`);
+        perPrefix[key] = String(v);
+        return true;
+      });
+      if (Object.keys(perPrefix).length > 0) config.auth.per_prefix = perPrefix;
+    } else {
+      mergeSection(`${section}.`, (config as unknown as Record<string, Table>)[section] ?? {}, value);
+    }
+  }
+}
+
+/** Spec D2/D3: overlapping prefixes and per-prefix keys for unknown prefixes are start-up errors. */
+function validateAuth(config: Config): void {
+  const prefixes = parsePrefixes(config.auth.reseller_prefix);
+  for (const a of prefixes) {
+    for (const b of prefixes) {
+      if (a !== b && a !== '' && b !== '' && b.startsWith(a)) {
+        throw new ConfigError(`reseller prefixes "${a}" and "${b}" overlap: "${b}" accounts would match "${a}" first`);
+      }
+    }
+  }
+  const validKeys = prefixes.flatMap((p) => PER_PREFIX_OPTIONS.map((o) => (p === '' ? `''${o}` : `${p}${o}`)));
+  for (const key of Object.keys(config.auth.per_prefix)) {
+    if (!validKeys.includes(key)) throw unknownKey('auth.', key, [...validKeys, ...Object.keys(DEFAULT_CONFIG.auth)]);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The configuration schema: every key Swiftlet understands, its type, default and meaning. Loading
+ * (load.ts) checks a TOML file against it; an unknown key is an error naming the closest valid one.
+ */
+import { DEFAULT_CONSTRAINTS, type Constraints } from '../swift/constraints.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Worker processes; 0 means one per CPU core. */
+  workers: number;
+  data_dir: string;
+}
+
+export interface SwiftConfig extends Constraints {
+  allow_account_management: boolean;
+  account_autocreate: boolean;
+  /** Seconds between passes of the expired-object reaper. */
+  expirer_interval: number;
+}
+
+export interface AuthConfig {
+  reseller_prefix: string;
+  operator_roles: string;
+  service_roles: string;
+  project_reader_roles: string;
+  reseller_admin_role: string;
+  system_reader_roles: string;
+  service_token_roles: string;
+  service_token_roles_required: boolean;
+  token_life: number;
+  allow_expired_window: number;
+  /** Per-prefix options such as `SERVICE_service_roles` (spec R1.2), validated against known names. */
+  per_prefix: Record<string, string>;
+}
+
+export interface ConfigUser {
+  project: string;
+  name: string;
+  password: string;
+  /** Role names; tempauth groups are accepted and mapped (spec D1): .admin → admin, .reseller_admin → reseller admin role. */
+  roles: string[];
+}
+
+export interface IdentityConfig {
+  admin_password: string;
+  users: ConfigUser[];
+}
+
+export interface Config {
+  server: ServerConfig;
+  swift: SwiftConfig;
+  auth: AuthConfig;
+  identity: IdentityConfig;
+}
+
+export const DEFAULT_CONFIG: Config = {
+  server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data' },
+  swift: {
+    ...DEFAULT_CONSTRAINTS,
+    allow_account_management: false,
+    account_autocreate: true,
+    expirer_interval: 30,
+  },
+  auth: {
+    reseller_prefix: 'AUTH, SERVICE',
+    operator_roles: 'admin, swiftoperator',
+    service_roles: '',
+    project_reader_roles: '',
+    reseller_admin_role: 'ResellerAdmin',
+    system_reader_roles: '',
+    service_token_roles: 'service',
+    service_token_roles_required: true,
+    token_life: 86400,
+    allow_expired_window: 172800,
+    per_prefix: { SERVICE_service_roles: 'service' },
+  },
+  identity: { admin_password: '', users: [] },
+};
+
+/** Option names that may be given per reseller prefix (`<PREFIX>_<name>`, spec R1.2 and D5/D6). */
+export const PER_PREFIX_OPTIONS = [
+  'operator_roles', 'service_roles', 'project_reader_roles', 'reader_roles', 'acl_requires_service_token',
+] as const;

@@ -1,0 +1,82 @@
+/** `/v1/<account>`: HEAD, GET (container listing), POST (metadata), PUT and DELETE (account management). */
+import { SwiftError } from '../http/errors.js';
+import type { SwiftResponse } from '../http/response.js';
+import type { RequestContext } from '../http/context.js';
+import type { AccountInfo } from '../storage/contracts.js';
+import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
+import { containerListing, listOptions, negotiateFormat } from '../swift/listing-format.js';
+import { newTimestamp } from '../swift/timestamp.js';
+import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
+import type { Access, Services, Target } from './services.js';
+
+function accountHeaders(info: AccountInfo, owner: boolean): Record<string, string> {
+  return {
+    'x-account-container-count': String(info.containerCount),
+    'x-account-object-count': String(info.objectCount),
+    'x-account-bytes-used': String(info.bytesUsed),
+    ...timestampHeaders(info.createdAt, info.putTimestamp),
+    'x-account-storage-policy-policy-0-container-count': String(info.containerCount),
+    'x-account-storage-policy-policy-0-object-count': String(info.objectCount),
+    'x-account-storage-policy-policy-0-bytes-used': String(info.bytesUsed),
+    ...(metaToHeaders(info.metadata, owner) as Record<string, string>),
+    'accept-ranges': 'bytes',
+  };
+}
+
+/** An account that does not exist yet but would be auto-created: empty, as Swift answers. */
+function phantomAccount(name: string): AccountInfo {
+  const now = newTimestamp();
+  return { name, createdAt: now, putTimestamp: now, containerCount: 0, objectCount: 0, bytesUsed: 0, metadata: {} };
+}
+
+export async function accountController(ctx: RequestContext, target: Target, access: Access, s: Services): Promise<SwiftResponse> {
+  const { account } = target;
+  const cfg = s.config.swift;
+  switch (ctx.method) {
+    case 'HEAD':
+    case 'GET': {
+      let info = await s.meta.getAccount(account);
+      if (!info) {
+        if (!cfg.account_autocreate) throw new SwiftError('NotFound');
+        info = phantomAccount(account);
+      }
+      const headers = accountHeaders(info, access.owner);
+      const format = negotiateFormat(ctx.query, ctx.headers['accept']);
+      if (ctx.method === 'HEAD') {
+        return { status: 204, headers: { ...headers, 'content-type': `${format.contentType}; charset=utf-8`, vary: 'Accept' } };
+      }
+      const entries = await s.meta.listContainers(account, listOptions(ctx.query, cfg.account_listing_limit));
+      const res = containerListing(format, account, entries, headers);
+      if (res.status === 204) res.headers['vary'] = 'Accept';
+      return res;
+    }
+    case 'POST': {
+      checkRequestMetadata(ctx.headers, 'account', cfg);
+      const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'account'), access.owner);
+      const current = (await s.meta.getAccount(account))?.metadata ?? {};
+      checkMetadataTotals({ ...current, ...changes }, 'account', cfg);
+      await s.meta.updateAccountMetadata(account, changes, newTimestamp());
+      return { status: 204, headers: { 'content-type': 'text/html; charset=UTF-8' } };
+    }
+    case 'PUT': {
+      if (!cfg.allow_account_management) throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });
+      checkRequestMetadata(ctx.headers, 'account', cfg);
+      const ts = newTimestamp();
+      const created = await s.meta.ensureAccount(account, ts);
+      const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'account'), access.owner);
+      if (Object.keys(changes).length > 0) await s.meta.updateAccountMetadata(account, changes, ts);
+      return { status: created ? 201 : 202, headers: { 'content-type': 'text/html; charset=UTF-8' } };
+    }
+    case 'DELETE': {
+      if (!cfg.allow_account_management) throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });
+      const { found, blobIds } = await s.meta.deleteAccount(account);
+      if (!found) throw new SwiftError('NotFound');
+      for (const id of blobIds) await s.blobs.delete(id);
+      return { status: 204, headers: { 'content-type': 'text/html; charset=UTF-8' } };
+    }
+    default:
+      throw new SwiftError('MethodNotAllowed', {}, {
+        Allow: cfg.allow_account_management ? 'DELETE, GET, HEAD, OPTIONS, POST, PUT' : 'GET, HEAD, OPTIONS, POST',
+      });
+  }
+}

@@ -1,0 +1,77 @@
+/** `/v1/<account>/<container>`: PUT, HEAD, GET (object listing), POST, DELETE. */
+import { SwiftError } from '../http/errors.js';
+import type { SwiftResponse } from '../http/response.js';
+import type { RequestContext } from '../http/context.js';
+import type { ContainerInfo } from '../storage/contracts.js';
+import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
+import { listOptions, negotiateFormat, objectListing } from '../swift/listing-format.js';
+import { httpDate, newTimestamp } from '../swift/timestamp.js';
+import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
+import type { Access, Services, Target } from './services.js';
+
+const HTML = { 'content-type': 'text/html; charset=UTF-8' };
+
+function containerHeaders(info: ContainerInfo, owner: boolean): Record<string, string> {
+  return {
+    'x-container-object-count': String(info.objectCount),
+    'x-container-bytes-used': String(info.bytesUsed),
+    ...timestampHeaders(info.createdAt, info.putTimestamp),
+    'last-modified': httpDate(info.putTimestamp),
+    ...(metaToHeaders(info.metadata, owner) as Record<string, string>),
+    'accept-ranges': 'bytes',
+    'x-storage-policy': 'Policy-0',
+  };
+}
+
+export function checkContainerName(name: string, max: number): void {
+  const length = Buffer.byteLength(name, 'utf8');
+  if (length > max) throw new SwiftError('ContainerNameTooLong', { length, max });
+}
+
+export async function containerController(ctx: RequestContext, target: Target, access: Access, s: Services): Promise<SwiftResponse> {
+  const { account } = target;
+  const container = target.container ?? '';
+  const cfg = s.config.swift;
+  switch (ctx.method) {
+    case 'PUT': {
+      checkContainerName(container, cfg.max_container_name_length);
+      checkRequestMetadata(ctx.headers, 'container', cfg);
+      const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
+      const current = (await s.meta.getContainer(account, container))?.metadata ?? {};
+      checkMetadataTotals({ ...current, ...changes }, 'container', cfg);
+      const created = await s.meta.putContainer(account, container, changes, newTimestamp());
+      return { status: created ? 201 : 202, headers: HTML };
+    }
+    case 'HEAD':
+    case 'GET': {
+      const info = await s.meta.getContainer(account, container);
+      if (!info) throw new SwiftError('NotFound');
+      const headers = containerHeaders(info, access.owner);
+      const format = negotiateFormat(ctx.query, ctx.headers['accept']);
+      if (ctx.method === 'HEAD') {
+        return { status: 204, headers: { ...headers, 'content-type': `${format.contentType}; charset=utf-8`, vary: 'Accept' } };
+      }
+      const entries = await s.meta.listObjects(account, container, listOptions(ctx.query, cfg.container_listing_limit));
+      const res = objectListing(format, container, entries, headers);
+      if (res.status === 204) res.headers['vary'] = 'Accept';
+      return res;
+    }
+    case 'POST': {
+      checkRequestMetadata(ctx.headers, 'container', cfg);
+      const info = await s.meta.getContainer(account, container);
+      if (!info) throw new SwiftError('NotFound');
+      const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
+      checkMetadataTotals({ ...info.metadata, ...changes }, 'container', cfg);
+      if (!(await s.meta.updateContainerMetadata(account, container, changes, newTimestamp()))) throw new SwiftError('NotFound');
+      return { status: 204, headers: HTML };
+    }
+    case 'DELETE': {
+      const result = await s.meta.deleteContainer(account, container);
+      if (result === 'not_found') throw new SwiftError('NotFound');
+      if (result === 'not_empty') throw new SwiftError('Conflict');
+      return { status: 204, headers: HTML };
+    }
+    default:
+      throw new SwiftError('MethodNotAllowed', {}, { Allow: 'DELETE, GET, HEAD, OPTIONS, POST, PUT' });
+  }
+}

@@ -1,0 +1,236 @@
+/** `/v1/<account>/<container>/<object>`: PUT, GET, HEAD, POST, DELETE. (COPY lives in middleware/copy.) */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { SwiftError } from '../http/errors.js';
+import type { HeaderMap, SwiftResponse } from '../http/response.js';
+import type { RequestContext } from '../http/context.js';
+import { BlobIncompleteError, BlobTooLargeError, type ObjectRecord } from '../storage/contracts.js';
+import { evaluateConditions } from '../swift/conditional.js';
+import { guessContentType } from '../swift/content-type.js';
+import { checkRequestMetadata, objectMetadata } from '../swift/headers.js';
+import { rangesFor, type ByteRange } from '../swift/ranges.js';
+import { formatTimestamp, httpDate, newTimestamp } from '../swift/timestamp.js';
+import type { Access, Services, Target } from './services.js';
+
+const HTML = 'text/html; charset=UTF-8';
+
+/** X-Delete-At / X-Delete-After → absolute delete time, validated as Swift's check_delete_headers. */
+function deleteAtFrom(headers: Record<string, string>, now: number): number | undefined {
+  const after = headers['x-delete-after'];
+  if (after !== undefined) {
+    if (!/^-?\d+$/.test(after.trim())) throw new SwiftError('DeleteAfterInvalid');
+    const at = Math.floor(now + Number(after));
+    if (at <= now) throw new SwiftError('DeleteAfterNegative');
+    return at;
+  }
+  const at = headers['x-delete-at'];
+  if (at !== undefined) {
+    if (!/^-?\d+$/.test(at.trim())) throw new SwiftError('DeleteAtInvalid');
+    const n = Number(at);
+    if (n <= now) throw new SwiftError('DeleteAtInPast');
+    return n;
+  }
+  return undefined;
+}
+
+function isLive(rec: ObjectRecord | undefined, now: number): rec is ObjectRecord {
+  return rec !== undefined && (rec.deleteAt === undefined || rec.deleteAt > now);
+}
+
+export function objectHeaders(rec: ObjectRecord): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': rec.contentType,
+    ...rec.metadata,
+    etag: rec.etag,
+    'last-modified': httpDate(rec.timestamp),
+    'x-timestamp': formatTimestamp(rec.timestamp),
+    'accept-ranges': 'bytes',
+  };
+  if (rec.deleteAt !== undefined) h['x-delete-at'] = String(rec.deleteAt);
+  return h;
+}
+
+function parseContentLength(headers: Record<string, string>): number | undefined {
+  const raw = headers['content-length'];
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim())) throw new SwiftError('BadContentLength');
+  return Number(raw);
+}
+
+async function putObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
+  const cfg = s.config.swift;
+  const { account } = target;
+  const container = target.container ?? '';
+  const name = target.object ?? '';
+  const length = parseContentLength(ctx.headers);
+  const chunked = (ctx.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
+  if (length !== undefined && length > cfg.max_file_size) throw new SwiftError('ObjectTooLarge');
+  if (length === undefined && !chunked) throw new SwiftError('LengthRequired');
+  const nameLength = Buffer.byteLength(name, 'utf8');
+  if (nameLength > cfg.max_object_name_length) {
+    throw new SwiftError('ObjectNameTooLong', { length: nameLength, max: cfg.max_object_name_length });
+  }
+  checkRequestMetadata(ctx.headers, 'object', cfg);
+  const now = Date.now() / 1000;
+  const deleteAt = deleteAtFrom(ctx.headers, now);
+  const ifNoneMatch = ctx.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new SwiftError('BadRequestMessage', { message: 'If-None-Match only supports *' });
+  }
+  if (!(await s.meta.getContainer(account, container))) throw new SwiftError('NotFound');
+  if (ifNoneMatch !== undefined && isLive(await s.meta.getObject(account, container, name), now)) {
+    throw new SwiftError('PreconditionFailed');
+  }
+  const detect = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-detect-content-type'] ?? '');
+  const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : ctx.headers['content-type'];
+
+  let stored;
+  try {
+    stored = await s.blobs.write(ctx.body(), length !== undefined
+      ? { expectedSize: length, maxSize: cfg.max_file_size }
+      : { maxSize: cfg.max_file_size });
+  } catch (err) {
+    if (err instanceof BlobTooLargeError) throw new SwiftError('ObjectTooLarge');
+    if (err instanceof BlobIncompleteError) throw new SwiftError('BodyTooShort');
+    if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      throw new SwiftError('BodyTooShort');
+    }
+    throw err;
+  }
+  const expectedEtag = ctx.headers['etag']?.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  if (expectedEtag && expectedEtag !== stored.md5) {
+    await s.blobs.delete(stored.blobId);
+    throw new SwiftError('ChecksumMismatch');
+  }
+  const record: ObjectRecord = {
+    account, container, name, blobId: stored.blobId, etag: stored.md5, size: stored.size, contentType,
+    timestamp: newTimestamp(), metadata: objectMetadata(ctx.headers),
+  };
+  if (deleteAt !== undefined) record.deleteAt = deleteAt;
+  const outcome = await s.meta.putObject(record);
+  if (outcome.result !== 'stored') {
+    await s.blobs.delete(stored.blobId);
+    if (outcome.result === 'no_container') throw new SwiftError('NotFound');
+    return { status: 202, headers: { 'content-type': HTML } };
+  }
+  if (outcome.replacedBlobId) await s.blobs.delete(outcome.replacedBlobId);
+  return {
+    status: 201,
+    headers: { 'content-type': HTML, etag: stored.md5, 'last-modified': httpDate(record.timestamp) },
+    body: '',
+  };
+}
+
+function multipartBody(ranges: ByteRange[], size: number, contentType: string, open: (r: ByteRange) => Readable, onDone: () => void): { body: Readable; length: number; boundary: string } {
+  const boundary = randomBytes(16).toString('hex');
+  const heads = ranges.map(([a, b], i) =>
+    `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${contentType}\r\nContent-Range: bytes ${a}-${b - 1}/${size}\r\n\r\n`);
+  const tail = `\r\n--${boundary}--`;
+  const length = heads.reduce((n, h, i) => n + Buffer.byteLength(h) + ((ranges[i]?.[1] ?? 0) - (ranges[i]?.[0] ?? 0)), 0) + tail.length;
+  async function* parts(): AsyncGenerator<Buffer | string> {
+    try {
+      for (const [i, r] of ranges.entries()) {
+        yield heads[i] ?? '';
+        for await (const chunk of open(r)) yield chunk as Buffer;
+      }
+      yield tail;
+    } finally {
+      onDone();
+    }
+  }
+  return { body: Readable.from(parts()), length, boundary };
+}
+
+async function getObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
+  const rec = await s.meta.getObject(target.account, target.container ?? '', target.object ?? '');
+  if (!isLive(rec, Date.now() / 1000)) throw new SwiftError('NotFound');
+  const headers: HeaderMap = objectHeaders(rec);
+  const condition = evaluateConditions(ctx.headers, rec.etag, rec.timestamp, ctx.method);
+  if (condition === 304) {
+    return { status: 304, headers: { etag: rec.etag, 'last-modified': String(headers['last-modified']), 'content-type': rec.contentType, 'content-length': '0' } };
+  }
+  if (condition === 412) throw new SwiftError('PreconditionFailed', {}, { etag: rec.etag, 'last-modified': httpDate(rec.timestamp) });
+  const ranges = rangesFor(ctx.headers['range'], rec.size);
+  if (ranges && ranges.length === 0) {
+    throw new SwiftError('RangeNotSatisfiable', {}, { 'content-range': `bytes */${rec.size}` });
+  }
+  if (ctx.method === 'HEAD') {
+    return { status: 200, headers: { ...headers, 'content-length': String(rec.size) } };
+  }
+  const reader = await s.blobs.open(rec.blobId);
+  if (!reader) throw new SwiftError('NotFound');
+  const close = () => { void reader.close(); };
+  if (!ranges) {
+    if (rec.size === 0) {
+      close();
+      return { status: 200, headers: { ...headers, 'content-length': '0' }, body: '' };
+    }
+    const body = reader.stream(0, rec.size - 1);
+    body.once('close', close);
+    return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body };
+  }
+  if (ranges.length === 1) {
+    const [a, b] = ranges[0] as ByteRange;
+    const body = reader.stream(a, b - 1);
+    body.once('close', close);
+    return {
+      status: 206,
+      headers: { ...headers, 'content-length': String(b - a), 'content-range': `bytes ${a}-${b - 1}/${rec.size}` },
+      body,
+    };
+  }
+  const multi = multipartBody(ranges, rec.size, rec.contentType, ([a, b]) => reader.stream(a, b - 1), close);
+  return {
+    status: 206,
+    headers: {
+      ...headers, 'content-type': `multipart/byteranges;boundary=${multi.boundary}`, 'content-length': String(multi.length),
+    },
+    body: multi.body,
+  };
+}
+
+async function postObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
+  const cfg = s.config.swift;
+  checkRequestMetadata(ctx.headers, 'object', cfg);
+  const now = Date.now() / 1000;
+  const deleteAt = deleteAtFrom(ctx.headers, now);
+  const { account } = target;
+  const container = target.container ?? '';
+  const name = target.object ?? '';
+  const rec = await s.meta.getObject(account, container, name);
+  if (!isLive(rec, now)) throw new SwiftError('NotFound');
+  const update: { metadata: Record<string, string>; contentType: string; deleteAt?: number; timestamp: number } = {
+    metadata: objectMetadata(ctx.headers),
+    contentType: ctx.headers['content-type'] || rec.contentType,
+    timestamp: newTimestamp(),
+  };
+  if (deleteAt !== undefined) update.deleteAt = deleteAt;
+  else if (ctx.headers['x-remove-delete-at'] === undefined && rec.deleteAt !== undefined && ctx.headers['x-delete-at'] === undefined) {
+    // Swift keeps an existing X-Delete-At across a POST that does not mention it.
+    update.deleteAt = rec.deleteAt;
+  }
+  if (!(await s.meta.updateObject(account, container, name, update))) throw new SwiftError('NotFound');
+  return { status: 202, headers: { 'content-type': HTML } };
+}
+
+async function deleteObject(target: Target, s: Services): Promise<SwiftResponse> {
+  const now = Date.now() / 1000;
+  const removed = await s.meta.deleteObject(target.account, target.container ?? '', target.object ?? '', newTimestamp());
+  if (!removed) throw new SwiftError('NotFound');
+  await s.blobs.delete(removed.blobId);
+  if (!isLive(removed, now)) throw new SwiftError('NotFound');
+  return { status: 204, headers: { 'content-type': HTML } };
+}
+
+export async function objectController(ctx: RequestContext, target: Target, _access: Access, s: Services): Promise<SwiftResponse> {
+  switch (ctx.method) {
+    case 'PUT': return putObject(ctx, target, s);
+    case 'GET':
+    case 'HEAD': return getObject(ctx, target, s);
+    case 'POST': return postObject(ctx, target, s);
+    case 'DELETE': return deleteObject(target, s);
+    default:
+      throw new SwiftError('MethodNotAllowed', {}, { Allow: 'COPY, DELETE, GET, HEAD, OPTIONS, POST, PUT' });
+  }
+}
+

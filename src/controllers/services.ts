@@ -1,0 +1,26 @@
+/** What controllers and features need: the storage contracts and the validated settings. */
+import type { Config } from '../config/schema.js';
+import type { BlobStore, MetadataStore } from '../storage/contracts.js';
+import type { Handler } from '../http/pipeline.js';
+
+export interface Services {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  config: Config;
+}
+
+/** A resolved `/v1/<account>[/<container>[/<object>]]` request target. */
+export interface Target {
+  version: string;
+  account: string;
+  container?: string;
+  object?: string;
+}
+
+/** Per-request facts the router established for the controller. */
+export interface Access {
+  /** Swift's swift_owner: may see and set owner-only headers. */
+  owner: boolean;
+  /** Re-enters the pipeline below authentication (for copy); authorization runs again (D10). */
+  subrequest: Handler;
+}

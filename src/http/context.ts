@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { Identity } from '../auth/identity.js';
+
+/** Everything a middleware or controller knows about one request. Header names are lower-case. */
+export interface RequestContext {
+  method: string;
+  /** The path as sent, still percent-encoded, without the query string. */
+  rawPath: string;
+  /** The decoded path (valid UTF-8, checked at the edge). */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  transId: string;
+  /** "scheme://host[:port]" as the client addressed us, for storage URLs. */
+  origin: string;
+  /** Set by authentication; absent for anonymous requests. */
+  identity?: Identity;
+  /** True for sub-requests made by features (copy); they skip authentication but not authorization. */
+  internal: boolean;
+  /** The request body; reading it sends `100 Continue` first when the client asked for it. */
+  body(): Readable;
+  /** Whether the body stream was ever handed out (an unread body means the connection must close). */
+  bodyTaken(): boolean;
+}
+
+/** `tx<21 hex>-<10 hex of unix time>`, as Swift's transaction ids. */
+export function newTransId(): string {
+  const time = Math.floor(Date.now() / 1000).toString(16).padStart(10, '0');
+  return `tx${randomBytes(11).toString('hex').slice(0, 21)}-${time}`;
+}
+
+/** Strictly decodes percent-escapes into UTF-8; undefined when the bytes are not valid UTF-8 or hold NUL. */
+export function decodePath(raw: string): string | undefined {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw.charCodeAt(i);
+    if (ch === 0x25 /* % */ && i + 2 < raw.length && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch < 0x80) {
+      bytes.push(ch);
+    } else {
+      for (const b of Buffer.from(raw[i] ?? '', 'utf8')) bytes.push(b);
+    }
+  }
+  const buf = Buffer.from(bytes);
+  if (buf.includes(0)) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return undefined;
+  }
+}
+
+export function makeContext(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): RequestContext {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? '').toLowerCase();
+    const value = req.rawHeaders[i + 1] ?? '';
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
+  let taken = false;
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    rawPath,
+    path: decodePath(rawPath) ?? '\u0000',
+    query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+    headers,
+    transId: newTransId(),
+    origin: `${tls ? 'https' : 'http'}://${headers['host'] ?? '127.0.0.1'}`,
+    internal: false,
+    body() {
+      if (!taken && expectsContinue) res.writeContinue();
+      taken = true;
+      return req;
+    },
+    bodyTaken: () => taken,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Errors are data: every failure a client can see has a stable code with exactly one status and a
+ * message, thrown anywhere and turned into a response once, at the edge (see `errorResponse`).
+ * Internal failures (a broken stream, a backend fault) are plain `Error`s and become a 500 there.
+ */
+type Params = Record<string, string | number>;
+interface ErrorSpec {
+  status: number;
+  /** Plain-text body; absent means Swift's default HTML body for the status. */
+  message?: string | ((p: Params) => string);
+  /** Swift sends some messages as text/html (the proxy's own checks), most as text/plain. */
+  html?: boolean;
+}
+
+export const ERROR_TABLE = {
+  BadRequest: { status: 400 },
+  BadRequestMessage: { status: 400, message: (p) => String(p.message) },
+  InvalidUtf8: { status: 412, message: 'Invalid UTF8 or contains NULL' },
+  BadPath: { status: 412, message: (p) => `Invalid path: ${p.path}` },
+  ObjectNameTooLong: { status: 400, message: (p) => `Object name length of ${p.length} longer than ${p.max}` },
+  ContainerNameTooLong: { status: 400, html: true, message: (p) => `Container name length of ${p.length} longer than ${p.max}` },
+  AccountNameTooLong: { status: 400, html: true, message: (p) => `Account name length of ${p.length} longer than ${p.max}` },
+  ContainerNameSlash: { status: 400, html: true, message: 'Container name cannot contain slashes' },
+  MetadataInvalid: { status: 400, message: (p) => String(p.message) },
+  HeaderTooLong: { status: 400, message: (p) => `Header value too long: ${p.name}` },
+  ListingLimitTooHigh: { status: 412, message: (p) => `Maximum limit is ${p.max}` },
+  BadListingParam: { status: 400, message: (p) => `Invalid ${p.name}` },
+  BadDelimiter: { status: 412, message: 'Bad delimiter' },
+  DeleteAtInPast: { status: 400, message: 'X-Delete-At in past' },
+  DeleteAtInvalid: { status: 400, message: 'Non-integer X-Delete-At' },
+  DeleteAfterInvalid: { status: 400, message: 'Non-integer X-Delete-After' },
+  DeleteAfterNegative: { status: 400, message: 'X-Delete-After in past' },
+  BadContentLength: { status: 400, message: 'Invalid Content-Length' },
+  LengthRequired: { status: 411, message: 'Missing Content-Length header.' },
+  ObjectTooLarge: { status: 413, message: 'Your request is too large.' },
+  BodyTooShort: { status: 499 },
+  ChecksumMismatch: { status: 422 },
+  Unauthorized: { status: 401 },
+  Forbidden: { status: 403 },
+  NotFound: { status: 404 },
+  MethodNotAllowed: { status: 405 },
+  Conflict: { status: 409 },
+  ContainerNotEmpty: { status: 409, message: 'There was a conflict when trying to complete your request.' },
+  PreconditionFailed: { status: 412 },
+  RangeNotSatisfiable: { status: 416 },
+  BadCopyPath: { status: 412, message: (p) => `Bad ${p.header} header value; must be of the form '<container name>/<object name>'` },
+  CopyTooLarge: { status: 413, message: 'Your request is too large.' },
+  CopyFromNotAllowedWithBody: { status: 400, message: 'Copy requests require a zero byte body' },
+  NotAcceptable: { status: 406 },
+  NotImplemented: { status: 501 },
+  Unavailable: { status: 503 },
+  Internal: { status: 500 },
+} satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class SwiftError extends Error {
+  readonly status: number;
+  /** Plain-text body, or undefined for Swift's default HTML body. */
+  readonly body: string | undefined;
+  readonly contentType: string;
+  constructor(
+    readonly code: ErrorCode,
+    params: Params = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    const spec: ErrorSpec = ERROR_TABLE[code];
+    const body = typeof spec.message === 'function' ? spec.message(params) : spec.message;
+    super(body ?? code);
+    this.status = spec.status;
+    this.body = body;
+    this.contentType = body === undefined || spec.html ? 'text/html; charset=UTF-8' : 'text/plain';
+  }
+}
+
+export function isSwiftError(e: unknown): e is SwiftError {
+  return e instanceof SwiftError;
+}

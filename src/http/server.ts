@@ -1,0 +1,67 @@
+/**
+ * The Node HTTP edge: turns an IncomingMessage into a RequestContext, runs the pipeline, and writes
+ * the SwiftResponse (streamed bodies with backpressure; HEAD without a body; transaction ids on
+ * every response). `100 Continue` is sent only when a handler actually reads the body, so a request
+ * refused early never uploads its body.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { makeContext } from './context.js';
+import type { Handler } from './pipeline.js';
+import type { SwiftResponse } from './response.js';
+import { titleCase } from '../swift/headers.js';
+
+function requestHasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean): Promise<void> {
+  const isHead = req.method === 'HEAD';
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(r.headers)) headers[titleCase(k)] = v;
+  headers['X-Trans-Id'] = transId;
+  headers['X-Openstack-Request-Id'] = transId;
+  let body = r.body;
+  if (typeof body === 'string') body = Buffer.from(body, 'utf8');
+  if (!('Content-Length' in headers)) {
+    if (body instanceof Buffer) headers['Content-Length'] = String(isHead ? 0 : body.length);
+    else if (body === undefined) headers['Content-Length'] = '0';
+  }
+  if (isHead && r.status >= 400) headers['Content-Length'] = '0';
+  if (closeAfter) headers['Connection'] = 'close';
+  res.writeHead(r.status, headers);
+  if (isHead || r.status === 204 || r.status === 304 || body === undefined) {
+    if (body instanceof Readable) body.destroy();
+    res.end();
+    return;
+  }
+  if (body instanceof Buffer) {
+    res.end(body);
+    return;
+  }
+  try {
+    await pipeline(body, res);
+  } catch {
+    // The client went away or the source failed mid-body: the status line is already sent, so the
+    // only honest signal left is to cut the connection.
+    res.destroy();
+  }
+}
+
+export function createSwiftServer(handler: Handler): Server {
+  const server = createServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 });
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+    const ctx = makeContext(req, res, expectsContinue);
+    handler(ctx)
+      .then((r) => writeResponse(req, res, r, ctx.transId, !ctx.bodyTaken() && requestHasBody(req)))
+      .catch((err: unknown) => {
+        console.error(`${ctx.transId}: failed to write response`, err);
+        res.destroy();
+      });
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  return server;
+}

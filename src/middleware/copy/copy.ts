@@ -1,0 +1,109 @@
+/**
+ * Server-side copy, as Swift's copy middleware: `COPY` with `Destination` (and `Destination-Account`)
+ * becomes a PUT of the destination with `X-Copy-From`; a PUT with `X-Copy-From` reads the source
+ * through a sub-request (authorised as a GET of the source) and streams it into the destination PUT
+ * (authorised as a PUT of the destination). Nothing is authorised once for both (spec D10, K1).
+ */
+import { Readable } from 'node:stream';
+import { SwiftError } from '../../http/errors.js';
+import type { RequestContext } from '../../http/context.js';
+import type { Handler, Middleware } from '../../http/pipeline.js';
+import type { SwiftResponse } from '../../http/response.js';
+import { parseTarget } from '../../controllers/router.js';
+import { decodePath } from '../../http/context.js';
+
+/** `<container>/<object>` (leading slash allowed, URL-encoded) → [container, object]. */
+function splitCopyPath(value: string, header: string): [string, string] {
+  const decoded = decodePath(value.trim());
+  if (decoded === undefined) throw new SwiftError('InvalidUtf8');
+  const path = decoded.startsWith('/') ? decoded.slice(1) : decoded;
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw new SwiftError('BadCopyPath', { header });
+  return [path.slice(0, slash), path.slice(slash + 1)];
+}
+
+function encodeSegment(s: string): string {
+  return encodeURIComponent(s).replace(/%2F/gi, '/');
+}
+
+const USER_META = /^x-object-meta-|^(content-disposition|content-encoding|x-object-manifest|cache-control|content-language|expires|x-robots-tag|x-delete-at)$/;
+
+export function copyMiddleware(below: () => Handler): Middleware {
+  return async (ctx, next) => {
+    const target = parseTarget(ctx.path);
+    if (!target || target.object === undefined) return next(ctx);
+    if (ctx.method === 'COPY') return copyToDestination(ctx, target.account, target.container ?? '', target.object, next);
+    if (ctx.method === 'PUT' && ctx.headers['x-copy-from'] !== undefined) {
+      return putFromSource(ctx, target.account, below(), next);
+    }
+    return next(ctx);
+  };
+}
+
+async function copyToDestination(ctx: RequestContext, account: string, container: string, object: string, next: Handler): Promise<SwiftResponse> {
+  const destination = ctx.headers['destination'];
+  if (!destination) throw new SwiftError('BadRequestMessage', { message: 'Destination header required' });
+  const [dstContainer, dstObject] = splitCopyPath(destination, 'Destination');
+  const dstAccountRaw = ctx.headers['destination-account'];
+  const dstAccount = dstAccountRaw !== undefined ? decodePath(dstAccountRaw.trim()) : account;
+  if (!dstAccount) throw new SwiftError('InvalidUtf8');
+  const headers = { ...ctx.headers };
+  delete headers['destination'];
+  delete headers['destination-account'];
+  headers['x-copy-from'] = `${encodeSegment(container)}/${encodeSegment(object)}`;
+  headers['x-copy-from-account'] = account;
+  headers['content-length'] = '0';
+  delete headers['transfer-encoding'];
+  const path = `/${'v1'}/${dstAccount}/${dstContainer}/${dstObject}`;
+  return next({ ...ctx, method: 'PUT', path, rawPath: path, headers });
+}
+
+async function putFromSource(ctx: RequestContext, dstAccount: string, below: Handler, next: Handler): Promise<SwiftResponse> {
+  const contentLength = ctx.headers['content-length'];
+  if (contentLength !== undefined && contentLength.trim() !== '0') throw new SwiftError('CopyFromNotAllowedWithBody');
+  const [srcContainer, srcObject] = splitCopyPath(ctx.headers['x-copy-from'] ?? '', 'X-Copy-From');
+  const srcAccountRaw = ctx.headers['x-copy-from-account'];
+  const srcAccount = srcAccountRaw !== undefined ? decodePath(srcAccountRaw.trim()) : dstAccount;
+  if (!srcAccount) throw new SwiftError('InvalidUtf8');
+
+  const srcPath = `/v1/${srcAccount}/${srcContainer}/${srcObject}`;
+  const srcHeaders: Record<string, string> = {};
+  for (const h of ['x-auth-token', 'x-service-token', 'range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) {
+    const v = ctx.headers[h];
+    if (v !== undefined) srcHeaders[h] = v;
+  }
+  const source = await below({
+    ...ctx, method: 'GET', path: srcPath, rawPath: srcPath, headers: srcHeaders, query: new URLSearchParams(), internal: true,
+    body: () => Readable.from([]), bodyTaken: () => true,
+  });
+  if (source.status !== 200 && source.status !== 206) {
+    if (source.body instanceof Readable) source.body.destroy();
+    return source;
+  }
+  const sourceBody = source.body instanceof Readable ? source.body : Readable.from([source.body ?? '']);
+  const sh = source.headers;
+  const fresh = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-fresh-metadata'] ?? '');
+  const headers: Record<string, string> = {};
+  if (!fresh) {
+    for (const [k, v] of Object.entries(sh)) if (USER_META.test(k) && k !== 'x-delete-at') headers[k] = String(v);
+  }
+  for (const [k, v] of Object.entries(ctx.headers)) {
+    if (k === 'x-copy-from' || k === 'x-copy-from-account' || k === 'x-fresh-metadata') continue;
+    headers[k] = v;
+  }
+  headers['content-length'] = String(sh['content-length'] ?? '0');
+  delete headers['transfer-encoding'];
+  delete headers['etag'];
+  if (!ctx.headers['content-type'] || fresh && !ctx.headers['content-type']) headers['content-type'] = String(sh['content-type'] ?? '');
+  const result = await next({
+    ...ctx, headers, body: () => sourceBody, bodyTaken: () => true,
+  });
+  if (result.status === 201) {
+    result.headers['x-copied-from'] = `${encodeSegment(srcContainer)}/${encodeSegment(srcObject)}`;
+    result.headers['x-copied-from-account'] = encodeSegment(srcAccount);
+    if (sh['last-modified'] !== undefined) result.headers['x-copied-from-last-modified'] = String(sh['last-modified']);
+  } else {
+    sourceBody.destroy();
+  }
+  return result;
+}

@@ -1,0 +1,33 @@
+/** `GET /info`: the constraints clients must respect and the features that are enabled. */
+import type { Config } from '../../config/schema.js';
+import { SwiftError } from '../../http/errors.js';
+import type { Middleware } from '../../http/pipeline.js';
+import { DEFAULT_CONSTRAINTS, type Constraints } from '../../swift/constraints.js';
+import { pyJson } from '../../swift/pyjson.js';
+
+export const SWIFT_VERSION = '2.30.1';
+
+export function clusterInfo(config: Config): Record<string, unknown> {
+  const constraints: Partial<Constraints> = {};
+  for (const key of Object.keys(DEFAULT_CONSTRAINTS) as (keyof Constraints)[]) constraints[key] = config.swift[key];
+  return {
+    swift: {
+      version: SWIFT_VERSION,
+      ...constraints,
+      strict_cors_mode: true,
+      policies: [{ name: 'Policy-0', aliases: 'Policy-0', default: true }],
+      allow_account_management: config.swift.allow_account_management,
+      account_autocreate: config.swift.account_autocreate,
+      valid_api_versions: ['v1', 'v1.0'],
+    },
+  };
+}
+
+export function info(config: Config): Middleware {
+  const body = pyJson(clusterInfo(config));
+  return async (ctx, next) => {
+    if (ctx.path !== '/info') return next(ctx);
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') throw new SwiftError('MethodNotAllowed', {}, { Allow: 'GET, HEAD, OPTIONS' });
+    return { status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body };
+  };
+}

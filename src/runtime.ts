@@ -1,0 +1,40 @@
+/** Opens the embedded stores and the identity for one process (primary or worker). */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { keyRingResolver } from './auth/authenticate.js';
+import { compilePolicy } from './auth/policy-config.js';
+import type { Config } from './config/schema.js';
+import { IdentityService } from './identity/service.js';
+import { TokenKeyRing } from './identity/tokens.js';
+import { FsBlobStore } from './storage/fs/blob-store.js';
+import { openDatabase } from './storage/sqlite/database.js';
+import { SqliteIdentityStore } from './storage/sqlite/identity-store.js';
+import { SqliteMetadataStore } from './storage/sqlite/metadata-store.js';
+import type { AppDeps } from './app.js';
+
+export interface Runtime extends AppDeps {
+  keyRing: TokenKeyRing;
+  identityStore: SqliteIdentityStore;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config): Promise<Runtime> {
+  const dataDir = resolve(config.server.data_dir);
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(join(dataDir, 'swiftlet.db'));
+  const meta = new SqliteMetadataStore(db);
+  const blobs = await FsBlobStore.open(dataDir);
+  const identityStore = new SqliteIdentityStore(db);
+  const keyRing = new TokenKeyRing(identityStore);
+  await keyRing.refresh();
+  const policy = compilePolicy(config.auth);
+  return {
+    services: { meta, blobs, config },
+    policy,
+    identity: new IdentityService(identityStore, keyRing, config.auth.token_life),
+    resolveToken: keyRingResolver(keyRing),
+    keyRing,
+    identityStore,
+    close: () => meta.close(),
+  };
+}

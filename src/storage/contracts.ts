@@ -1,0 +1,154 @@
+/**
+ * Storage contracts. Controllers talk only to these two interfaces; every backend (SQLite + filesystem
+ * today, PostgreSQL + S3 later) implements them and must pass the shared conformance suite in
+ * `test/storage-conformance.test.ts`.
+ *
+ * Names are compared bytewise in UTF-8 (Swift's listing order). Timestamps are Swift timestamps in
+ * seconds (see swift/timestamp.ts). Metadata maps are lower-case header name → value.
+ */
+import type { Readable } from 'node:stream';
+
+export type Metadata = Record<string, string>;
+
+export interface AccountInfo {
+  name: string;
+  createdAt: number;
+  putTimestamp: number;
+  containerCount: number;
+  objectCount: number;
+  bytesUsed: number;
+  /** x-account-meta-*, x-account-access-control and other persisted headers. */
+  metadata: Metadata;
+}
+
+export interface ContainerInfo {
+  account: string;
+  name: string;
+  createdAt: number;
+  putTimestamp: number;
+  objectCount: number;
+  bytesUsed: number;
+  metadata: Metadata;
+}
+
+export interface ObjectRecord {
+  account: string;
+  container: string;
+  name: string;
+  blobId: string;
+  etag: string;
+  size: number;
+  contentType: string;
+  timestamp: number;
+  /** Unix seconds, or undefined when the object never expires. */
+  deleteAt?: number;
+  /** x-object-meta-*, content-disposition, content-encoding, x-object-manifest … */
+  metadata: Metadata;
+}
+
+export interface ListOptions {
+  limit: number;
+  marker?: string;
+  endMarker?: string;
+  prefix?: string;
+  delimiter?: string;
+  reverse?: boolean;
+  /** Swift's `path` query: only direct children of this pseudo-directory. */
+  path?: string;
+}
+
+export interface ContainerListEntry {
+  name: string;
+  objectCount: number;
+  bytesUsed: number;
+  lastModified: number;
+}
+
+export type Listed<T> = T | { subdir: string };
+
+/** Result of an object write: the blob the write replaced (to delete), or that it lost to a newer one. */
+export type PutObjectOutcome =
+  | { result: 'stored'; replacedBlobId?: string }
+  | { result: 'stale' }
+  | { result: 'no_container' };
+
+export interface MetadataStore {
+  getAccount(account: string): Promise<AccountInfo | undefined>;
+  /** Creates the account when missing (auto-create on first write); returns whether it was created. */
+  ensureAccount(account: string, timestamp: number): Promise<boolean>;
+  /** Applies metadata: a value of '' removes the key. Creates the account when missing. */
+  updateAccountMetadata(account: string, changes: Metadata, timestamp: number): Promise<void>;
+  /** Deletes an account record with all its containers' records; returns the blob ids to delete. */
+  deleteAccount(account: string): Promise<{ found: boolean; blobIds: string[] }>;
+  listContainers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]>;
+
+  getContainer(account: string, container: string): Promise<ContainerInfo | undefined>;
+  /** Creates (true) or updates metadata of an existing container (false). */
+  putContainer(account: string, container: string, metadata: Metadata, timestamp: number): Promise<boolean>;
+  /** Returns false when the container does not exist. A value of '' removes the key. */
+  updateContainerMetadata(account: string, container: string, changes: Metadata, timestamp: number): Promise<boolean>;
+  deleteContainer(account: string, container: string): Promise<'deleted' | 'not_found' | 'not_empty'>;
+  listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ObjectRecord>[]>;
+
+  getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined>;
+  /** Stores the record if its timestamp is newer than the current one (last writer wins). */
+  putObject(record: ObjectRecord): Promise<PutObjectOutcome>;
+  /** Replaces metadata / content-type / delete-at of an existing object; false when missing. */
+  updateObject(
+    account: string, container: string, name: string,
+    update: { metadata: Metadata; contentType: string; deleteAt?: number; timestamp: number },
+  ): Promise<boolean>;
+  /** Removes the object if it is not newer than `timestamp`; returns the removed record. */
+  deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined>;
+  /** Objects whose delete-at has passed, oldest first. */
+  expiredObjects(now: number, limit: number): Promise<ObjectRecord[]>;
+  /** Whether some object record still points at this blob (used by the orphan sweeper). */
+  blobInUse(blobId: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+export interface StoredBlob {
+  blobId: string;
+  size: number;
+  /** Hex MD5 of the bytes, computed while writing. */
+  md5: string;
+}
+
+export interface BlobReader {
+  size: number;
+  /** Bytes [start, end] inclusive; the reader stays usable for several ranges. */
+  stream(start: number, end: number): Readable;
+  close(): Promise<void>;
+}
+
+export interface BlobWriteOptions {
+  /** Exact length announced by the client; the write fails when the body is shorter or longer. */
+  expectedSize?: number;
+  /** Upper bound for chunked bodies. */
+  maxSize: number;
+}
+
+export class BlobTooLargeError extends Error {
+  constructor() { super('blob exceeds the maximum size'); }
+}
+export class BlobIncompleteError extends Error {
+  constructor(readonly received: number, readonly expected: number) {
+    super(`body ended after ${received} of ${expected} bytes`);
+  }
+}
+
+export interface BlobStore {
+  /**
+   * Streams `source` to durable storage while computing its MD5. Resolves only when the bytes are
+   * on stable storage (fsynced); a failure leaves nothing behind.
+   */
+  write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob>;
+  /** Opens a blob for reading; the reader keeps working even if the blob is deleted meanwhile. */
+  open(blobId: string): Promise<BlobReader | undefined>;
+  delete(blobId: string): Promise<void>;
+  /** Blob ids older than `olderThanSeconds`, for the orphan sweeper. */
+  listBlobs(olderThanSeconds: number): AsyncIterable<string>;
+  /** Removes temporary files left by interrupted writes (call when no write is in flight). */
+  cleanTemporary(): Promise<void>;
+}

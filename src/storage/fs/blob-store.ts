@@ -1,0 +1,138 @@
+/**
+ * Object bytes as files: `<root>/blobs/<2 hex>/<blob id>`, written under `<root>/tmp/` first.
+ * A write streams to the temporary file while hashing, fsyncs it, renames it into place and fsyncs the
+ * directory, so once `write` resolves the blob survives a crash. Every version of an object gets a new
+ * blob id: readers holding the old file keep reading it after an overwrite or delete (POSIX unlink).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { close, createReadStream, createWriteStream, fstat, fsync, open as openFd } from 'node:fs';
+import { promisify } from 'node:util';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  BlobIncompleteError, BlobTooLargeError,
+  type BlobReader, type BlobStore, type BlobWriteOptions, type StoredBlob,
+} from '../contracts.js';
+
+const BLOB_ID = /^[0-9a-f]{32}$/;
+const openFdAsync = promisify(openFd);
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+const fstatAsync = promisify(fstat);
+
+export class FsBlobStore implements BlobStore {
+  private readonly blobsDir: string;
+  private readonly tmpDir: string;
+
+  private constructor(root: string) {
+    this.blobsDir = join(root, 'blobs');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  static async open(root: string): Promise<FsBlobStore> {
+    const store = new FsBlobStore(root);
+    await mkdir(store.tmpDir, { recursive: true });
+    await mkdir(store.blobsDir, { recursive: true });
+    // The 256 fan-out directories exist from the start, so a write only ever fsyncs its leaf directory.
+    await Promise.all(Array.from({ length: 256 }, (_, i) =>
+      mkdir(join(store.blobsDir, i.toString(16).padStart(2, '0')), { recursive: true })));
+    await fsyncPath(store.blobsDir);
+    await fsyncPath(root);
+    return store;
+  }
+
+  private pathOf(blobId: string): string {
+    if (!BLOB_ID.test(blobId)) throw new Error(`invalid blob id ${JSON.stringify(blobId)}`);
+    return join(this.blobsDir, blobId.slice(0, 2), blobId);
+  }
+
+  async write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob> {
+    const blobId = randomBytes(16).toString('hex');
+    const tmpPath = join(this.tmpDir, blobId);
+    const md5 = createHash('md5');
+    let size = 0;
+    const limit = options.expectedSize ?? options.maxSize;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done: TransformCallback) {
+        size += chunk.length;
+        if (size > limit) return done(options.expectedSize === undefined ? new BlobTooLargeError() : new BlobIncompleteError(size, limit));
+        md5.update(chunk);
+        done(null, chunk);
+      },
+    });
+    // A numeric descriptor, not a FileHandle: a FileHandle used by a stream with autoClose off can
+    // never be closed (Node 20 keeps a reference on it), and we must fsync before closing.
+    const fd = await openFdAsync(tmpPath, 'wx', 0o640);
+    let closed = false;
+    try {
+      await pipeline(source, meter, createWriteStream('', { fd, autoClose: false, highWaterMark: 256 * 1024 }));
+      if (options.expectedSize !== undefined && size !== options.expectedSize) {
+        throw new BlobIncompleteError(size, options.expectedSize);
+      }
+      await fsyncAsync(fd);
+      closed = true;
+      await closeAsync(fd);
+      const finalPath = this.pathOf(blobId);
+      await rename(tmpPath, finalPath);
+      await fsyncPath(join(this.blobsDir, blobId.slice(0, 2)));
+      return { blobId, size, md5: md5.digest('hex') };
+    } catch (err) {
+      if (!closed) await closeAsync(fd).catch(() => undefined);
+      await rm(tmpPath, { force: true });
+      throw err;
+    }
+  }
+
+  async open(blobId: string): Promise<BlobReader | undefined> {
+    let fd: number;
+    try {
+      fd = await openFdAsync(this.pathOf(blobId), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const { size } = await fstatAsync(fd);
+    let closed = false;
+    return {
+      size,
+      stream: (start, end) => createReadStream('', { fd, start, end, autoClose: false, highWaterMark: 256 * 1024 }),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await closeAsync(fd);
+      },
+    };
+  }
+
+  async delete(blobId: string): Promise<void> {
+    await unlink(this.pathOf(blobId)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  async *listBlobs(olderThanSeconds: number): AsyncIterable<string> {
+    const cutoff = Date.now() - olderThanSeconds * 1000;
+    for (const fan of await readdir(this.blobsDir)) {
+      for (const name of await readdir(join(this.blobsDir, fan)).catch(() => [] as string[])) {
+        if (!BLOB_ID.test(name)) continue;
+        const info = await stat(join(this.blobsDir, fan, name)).catch(() => undefined);
+        if (info && info.mtimeMs < cutoff) yield name;
+      }
+    }
+  }
+
+  async cleanTemporary(): Promise<void> {
+    for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { force: true });
+  }
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}

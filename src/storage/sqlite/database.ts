@@ -1,0 +1,95 @@
+/**
+ * Opens the embedded SQLite database shared by every worker process: WAL so readers never block the
+ * writer, `synchronous = FULL` so a committed transaction survives a crash (a 2xx means durable), and
+ * a busy timeout so workers queue on the single write lock instead of failing.
+ */
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE accounts (
+     name TEXT PRIMARY KEY,
+     created_at REAL NOT NULL,
+     put_timestamp REAL NOT NULL,
+     container_count INTEGER NOT NULL DEFAULT 0,
+     object_count INTEGER NOT NULL DEFAULT 0,
+     bytes_used INTEGER NOT NULL DEFAULT 0,
+     metadata TEXT NOT NULL DEFAULT '{}'
+   ) WITHOUT ROWID;
+   CREATE TABLE containers (
+     account TEXT NOT NULL,
+     name TEXT NOT NULL,
+     created_at REAL NOT NULL,
+     put_timestamp REAL NOT NULL,
+     object_count INTEGER NOT NULL DEFAULT 0,
+     bytes_used INTEGER NOT NULL DEFAULT 0,
+     metadata TEXT NOT NULL DEFAULT '{}',
+     PRIMARY KEY (account, name)
+   ) WITHOUT ROWID;
+   CREATE TABLE objects (
+     account TEXT NOT NULL,
+     container TEXT NOT NULL,
+     name TEXT NOT NULL,
+     blob_id TEXT NOT NULL,
+     etag TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     content_type TEXT NOT NULL,
+     timestamp REAL NOT NULL,
+     delete_at INTEGER,
+     metadata TEXT NOT NULL DEFAULT '{}',
+     PRIMARY KEY (account, container, name)
+   ) WITHOUT ROWID;
+   CREATE INDEX objects_by_delete_at ON objects (delete_at) WHERE delete_at IS NOT NULL;
+   CREATE INDEX objects_by_blob ON objects (blob_id);
+   CREATE TABLE projects (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     domain_id TEXT NOT NULL DEFAULT 'default',
+     description TEXT NOT NULL DEFAULT '',
+     enabled INTEGER NOT NULL DEFAULT 1,
+     UNIQUE (domain_id, name)
+   );
+   CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     domain_id TEXT NOT NULL DEFAULT 'default',
+     password_hash TEXT NOT NULL,
+     default_project_id TEXT,
+     enabled INTEGER NOT NULL DEFAULT 1,
+     UNIQUE (domain_id, name)
+   );
+   CREATE TABLE roles (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE
+   );
+   CREATE TABLE role_assignments (
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+     role_id TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+     PRIMARY KEY (user_id, project_id, role_id)
+   );
+   CREATE TABLE token_keys (
+     id INTEGER PRIMARY KEY,
+     key BLOB NOT NULL,
+     created_at REAL NOT NULL
+   );`,
+];
+
+export function openDatabase(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
+    if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

@@ -1,0 +1,252 @@
+/**
+ * MetadataStore on SQLite. Every write is one IMMEDIATE transaction that also maintains the container
+ * and account totals, so counts stay exact however many worker processes write at once.
+ */
+import type {
+  AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, Metadata, MetadataStore,
+  ObjectRecord, PutObjectOutcome,
+} from '../contracts.js';
+import { listEntries, type PageQuery } from '../listing.js';
+import type { Db } from './database.js';
+
+interface AccountRow {
+  name: string; created_at: number; put_timestamp: number;
+  container_count: number; object_count: number; bytes_used: number; metadata: string;
+}
+interface ContainerRow {
+  account: string; name: string; created_at: number; put_timestamp: number;
+  object_count: number; bytes_used: number; metadata: string;
+}
+interface ObjectRow {
+  account: string; container: string; name: string; blob_id: string; etag: string; size: number;
+  content_type: string; timestamp: number; delete_at: number | null; metadata: string;
+}
+
+function toObject(r: ObjectRow): ObjectRecord {
+  const rec: ObjectRecord = {
+    account: r.account, container: r.container, name: r.name, blobId: r.blob_id, etag: r.etag,
+    size: r.size, contentType: r.content_type, timestamp: r.timestamp, metadata: JSON.parse(r.metadata) as Metadata,
+  };
+  if (r.delete_at !== null) rec.deleteAt = r.delete_at;
+  return rec;
+}
+
+function applyChanges(current: Metadata, changes: Metadata): Metadata {
+  const next = { ...current };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === '') delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
+
+/** Range conditions on `name` for a page query; names are compared bytewise (BINARY collation). */
+function rangeSql(q: PageQuery, args: unknown[]): string {
+  let sql = '';
+  if (q.gt !== undefined) { sql += ' AND name > ?'; args.push(q.gt); }
+  if (q.gte !== undefined) { sql += ' AND name >= ?'; args.push(q.gte); }
+  if (q.lt !== undefined) { sql += ' AND name < ?'; args.push(q.lt); }
+  sql += ` ORDER BY name ${q.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
+  args.push(q.limit);
+  return sql;
+}
+
+function prepareStatements(db: Db) {
+  return {
+    getAccount: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?'),
+    insertAccount: db.prepare<[string, number, number]>(
+      'INSERT OR IGNORE INTO accounts (name, created_at, put_timestamp) VALUES (?, ?, ?)'),
+    setAccountMeta: db.prepare<[string, number, string]>(
+      'UPDATE accounts SET metadata = ?, put_timestamp = max(put_timestamp, ?) WHERE name = ?'),
+    getContainer: db.prepare<[string, string], ContainerRow>(
+      'SELECT * FROM containers WHERE account = ? AND name = ?'),
+    insertContainer: db.prepare<[string, string, number, number, string]>(
+      'INSERT INTO containers (account, name, created_at, put_timestamp, metadata) VALUES (?, ?, ?, ?, ?)'),
+    setContainerMeta: db.prepare<[string, number, string, string]>(
+      'UPDATE containers SET metadata = ?, put_timestamp = max(put_timestamp, ?) WHERE account = ? AND name = ?'),
+    deleteContainer: db.prepare<[string, string]>('DELETE FROM containers WHERE account = ? AND name = ?'),
+    containerHasObjects: db.prepare<[string, string], { one: number }>(
+      'SELECT 1 AS one FROM objects WHERE account = ? AND container = ? LIMIT 1'),
+    bumpAccountContainers: db.prepare<[number, string]>(
+      'UPDATE accounts SET container_count = container_count + ? WHERE name = ?'),
+    bumpContainerObjects: db.prepare<[number, number, string, string]>(
+      'UPDATE containers SET object_count = object_count + ?, bytes_used = bytes_used + ? WHERE account = ? AND name = ?'),
+    bumpAccountObjects: db.prepare<[number, number, string]>(
+      'UPDATE accounts SET object_count = object_count + ?, bytes_used = bytes_used + ? WHERE name = ?'),
+    getObject: db.prepare<[string, string, string], ObjectRow>(
+      'SELECT * FROM objects WHERE account = ? AND container = ? AND name = ?'),
+    upsertObject: db.prepare(
+      `INSERT OR REPLACE INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata)
+       VALUES (@account, @container, @name, @blob_id, @etag, @size, @content_type, @timestamp, @delete_at, @metadata)`),
+    updateObject: db.prepare<[string, string, number | null, number, string, string, string]>(
+      `UPDATE objects SET metadata = ?, content_type = ?, delete_at = ?, timestamp = ?
+       WHERE account = ? AND container = ? AND name = ?`),
+    deleteObject: db.prepare<[string, string, string]>(
+      'DELETE FROM objects WHERE account = ? AND container = ? AND name = ?'),
+    expired: db.prepare<[number, number], ObjectRow>(
+      'SELECT * FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? ORDER BY delete_at LIMIT ?'),
+    blobInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM objects WHERE blob_id = ? LIMIT 1'),
+    accountBlobs: db.prepare<[string], { blob_id: string }>('SELECT blob_id FROM objects WHERE account = ?'),
+  };
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  constructor(private readonly db: Db) {
+    this.stmt = prepareStatements(db);
+  }
+
+
+
+  async getAccount(account: string): Promise<AccountInfo | undefined> {
+    const r = this.stmt.getAccount.get(account);
+    if (!r) return undefined;
+    return {
+      name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp, containerCount: r.container_count,
+      objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
+    };
+  }
+
+  async ensureAccount(account: string, timestamp: number): Promise<boolean> {
+    return this.stmt.insertAccount.run(account, timestamp, timestamp).changes === 1;
+  }
+
+  async updateAccountMetadata(account: string, changes: Metadata, timestamp: number): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt.insertAccount.run(account, timestamp, timestamp);
+      const row = this.stmt.getAccount.get(account);
+      const next = applyChanges(JSON.parse(row?.metadata ?? '{}') as Metadata, changes);
+      this.stmt.setAccountMeta.run(JSON.stringify(next), timestamp, account);
+    }).immediate();
+  }
+
+  async deleteAccount(account: string): Promise<{ found: boolean; blobIds: string[] }> {
+    return this.db.transaction(() => {
+      if (!this.stmt.getAccount.get(account)) return { found: false, blobIds: [] };
+      const blobIds = this.stmt.accountBlobs.all(account).map((r) => r.blob_id);
+      this.db.prepare('DELETE FROM objects WHERE account = ?').run(account);
+      this.db.prepare('DELETE FROM containers WHERE account = ?').run(account);
+      this.db.prepare('DELETE FROM accounts WHERE name = ?').run(account);
+      return { found: true, blobIds };
+    }).immediate();
+  }
+
+  async listContainers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]> {
+    return listEntries(options, async (q) => {
+      const args: unknown[] = [account];
+      const rows = this.db.prepare<unknown[], ContainerRow>(
+        `SELECT * FROM containers WHERE account = ?${rangeSql(q, args)}`).all(...args);
+      return rows.map((r) => ({
+        name: r.name, objectCount: r.object_count, bytesUsed: r.bytes_used, lastModified: r.put_timestamp,
+      }));
+    });
+  }
+
+  async getContainer(account: string, container: string): Promise<ContainerInfo | undefined> {
+    const r = this.stmt.getContainer.get(account, container);
+    if (!r) return undefined;
+    return {
+      account: r.account, name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp,
+      objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
+    };
+  }
+
+  async putContainer(account: string, container: string, metadata: Metadata, timestamp: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.stmt.insertAccount.run(account, timestamp, timestamp);
+      const row = this.stmt.getContainer.get(account, container);
+      if (row) {
+        const next = applyChanges(JSON.parse(row.metadata) as Metadata, metadata);
+        this.stmt.setContainerMeta.run(JSON.stringify(next), timestamp, account, container);
+        return false;
+      }
+      this.stmt.insertContainer.run(account, container, timestamp, timestamp, JSON.stringify(applyChanges({}, metadata)));
+      this.stmt.bumpAccountContainers.run(1, account);
+      return true;
+    }).immediate();
+  }
+
+  async updateContainerMetadata(account: string, container: string, changes: Metadata, timestamp: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.stmt.getContainer.get(account, container);
+      if (!row) return false;
+      const next = applyChanges(JSON.parse(row.metadata) as Metadata, changes);
+      this.stmt.setContainerMeta.run(JSON.stringify(next), timestamp, account, container);
+      return true;
+    }).immediate();
+  }
+
+  async deleteContainer(account: string, container: string): Promise<'deleted' | 'not_found' | 'not_empty'> {
+    return this.db.transaction(() => {
+      if (!this.stmt.getContainer.get(account, container)) return 'not_found' as const;
+      if (this.stmt.containerHasObjects.get(account, container)) return 'not_empty' as const;
+      this.stmt.deleteContainer.run(account, container);
+      this.stmt.bumpAccountContainers.run(-1, account);
+      return 'deleted' as const;
+    }).immediate();
+  }
+
+  async listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ObjectRecord>[]> {
+    return listEntries(options, async (q) => {
+      const args: unknown[] = [account, container];
+      return this.db.prepare<unknown[], ObjectRow>(
+        `SELECT * FROM objects WHERE account = ? AND container = ?${rangeSql(q, args)}`).all(...args).map(toObject);
+    });
+  }
+
+  async getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined> {
+    const r = this.stmt.getObject.get(account, container, name);
+    return r ? toObject(r) : undefined;
+  }
+
+  async putObject(rec: ObjectRecord): Promise<PutObjectOutcome> {
+    return this.db.transaction((): PutObjectOutcome => {
+      if (!this.stmt.getContainer.get(rec.account, rec.container)) return { result: 'no_container' };
+      const old = this.stmt.getObject.get(rec.account, rec.container, rec.name);
+      if (old && old.timestamp >= rec.timestamp) return { result: 'stale' };
+      this.stmt.upsertObject.run({
+        account: rec.account, container: rec.container, name: rec.name, blob_id: rec.blobId, etag: rec.etag,
+        size: rec.size, content_type: rec.contentType, timestamp: rec.timestamp, delete_at: rec.deleteAt ?? null,
+        metadata: JSON.stringify(rec.metadata),
+      });
+      const countDelta = old ? 0 : 1;
+      const bytesDelta = rec.size - (old?.size ?? 0);
+      this.stmt.bumpContainerObjects.run(countDelta, bytesDelta, rec.account, rec.container);
+      this.stmt.bumpAccountObjects.run(countDelta, bytesDelta, rec.account);
+      return old ? { result: 'stored', replacedBlobId: old.blob_id } : { result: 'stored' };
+    }).immediate();
+  }
+
+  async updateObject(
+    account: string, container: string, name: string,
+    update: { metadata: Metadata; contentType: string; deleteAt?: number; timestamp: number },
+  ): Promise<boolean> {
+    const r = this.stmt.updateObject.run(
+      JSON.stringify(update.metadata), update.contentType, update.deleteAt ?? null, update.timestamp,
+      account, container, name);
+    return r.changes === 1;
+  }
+
+  async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
+    return this.db.transaction(() => {
+      const old = this.stmt.getObject.get(account, container, name);
+      if (!old || old.timestamp > timestamp) return undefined;
+      this.stmt.deleteObject.run(account, container, name);
+      this.stmt.bumpContainerObjects.run(-1, -old.size, account, container);
+      this.stmt.bumpAccountObjects.run(-1, -old.size, account);
+      return toObject(old);
+    }).immediate();
+  }
+
+  async expiredObjects(now: number, limit: number): Promise<ObjectRecord[]> {
+    return this.stmt.expired.all(now, limit).map(toObject);
+  }
+
+  async blobInUse(blobId: string): Promise<boolean> {
+    return this.stmt.blobInUse.get(blobId) !== undefined;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Request metadata: validation (Swift's check_metadata, spec constraints) and extraction of what each
+ * kind of resource persists. Metadata keys are stored lower-case and sent back title-cased, as Swift.
+ */
+import { SwiftError } from '../http/errors.js';
+import type { HeaderMap } from '../http/response.js';
+import type { Metadata } from '../storage/contracts.js';
+import type { Constraints } from './constraints.js';
+
+export type Target = 'account' | 'container' | 'object';
+
+/** Python's str.title(): the first letter after any non-letter is upper-case, the rest lower-case. */
+export function titleCase(name: string): string {
+  let out = '';
+  let boundary = true;
+  for (const ch of name) {
+    const isLetter = ch.toLowerCase() !== ch.toUpperCase();
+    out += isLetter ? (boundary ? ch.toUpperCase() : ch.toLowerCase()) : ch;
+    boundary = !isLetter;
+  }
+  return out;
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Header sizes and the metadata of this request alone (check_metadata). */
+export function checkRequestMetadata(headers: Record<string, string>, target: Target, c: Constraints): void {
+  const prefix = `x-${target}-meta-`;
+  let count = 0;
+  let size = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (byteLength(value) > c.max_header_size) {
+      throw new SwiftError('HeaderTooLong', { name: titleCase(name).slice(0, c.max_meta_name_length) });
+    }
+    if (!name.startsWith(prefix)) continue;
+    const key = name.slice(prefix.length);
+    if (!key) throw new SwiftError('MetadataInvalid', { message: 'Metadata name cannot be empty' });
+    count += 1;
+    size += byteLength(key) + byteLength(value);
+    if (byteLength(key) > c.max_meta_name_length) {
+      throw new SwiftError('MetadataInvalid', { message: `Metadata name too long: ${titleCase(prefix)}${titleCase(key)}` });
+    }
+    if (byteLength(value) > c.max_meta_value_length) {
+      throw new SwiftError('MetadataInvalid', {
+        message: `Metadata value longer than ${c.max_meta_value_length}: ${titleCase(prefix)}${titleCase(key)}`,
+      });
+    }
+    if (count > c.max_meta_count) throw new SwiftError('MetadataInvalid', { message: `Too many metadata items; max ${c.max_meta_count}` });
+    if (size > c.max_meta_overall_size) {
+      throw new SwiftError('MetadataInvalid', { message: `Total metadata too large; max ${c.max_meta_overall_size}` });
+    }
+  }
+}
+
+/** The stored metadata of an account or container after an update stays within the limits. */
+export function checkMetadataTotals(metadata: Metadata, target: Target, c: Constraints): void {
+  const prefix = `x-${target}-meta-`;
+  let count = 0;
+  let size = 0;
+  for (const [name, value] of Object.entries(metadata)) {
+    if (!name.startsWith(prefix) || value === '') continue;
+    count += 1;
+    size += byteLength(name.slice(prefix.length)) + byteLength(value);
+  }
+  if (count > c.max_meta_count) throw new SwiftError('MetadataInvalid', { message: `Too many metadata items; max ${c.max_meta_count}` });
+  if (size > c.max_meta_overall_size) throw new SwiftError('MetadataInvalid', { message: `Total metadata too large; max ${c.max_meta_overall_size}` });
+}
+
+/** Headers, besides x-<target>-meta-*, that an account or container keeps. */
+const PERSISTED: Record<'account' | 'container', readonly string[]> = {
+  account: ['x-account-access-control'],
+  container: [
+    'x-container-read', 'x-container-write', 'x-container-sync-to', 'x-container-sync-key',
+    'x-versions-location', 'x-history-location',
+  ],
+};
+
+/**
+ * Metadata changes of an account/container PUT or POST: key → value, '' meaning "remove".
+ * `X-Remove-<Target>-Meta-Foo` and `X-Remove-Container-Read` etc. remove.
+ */
+export function metadataChanges(headers: Record<string, string>, target: 'account' | 'container'): Metadata {
+  const prefix = `x-${target}-meta-`;
+  const removePrefix = `x-remove-${target}-meta-`;
+  const changes: Metadata = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(prefix) || PERSISTED[target].includes(name)) changes[name] = value;
+  }
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith(removePrefix)) changes[prefix + name.slice(removePrefix.length)] = '';
+    else if (name.startsWith('x-remove-') && PERSISTED[target].includes(`x-${name.slice('x-remove-'.length)}`)) {
+      changes[`x-${name.slice('x-remove-'.length)}`] = '';
+    }
+  }
+  return changes;
+}
+
+/** Object headers Swift's object server keeps besides x-object-meta-* (its default allowed_headers). */
+export const OBJECT_ALLOWED_HEADERS = [
+  'content-disposition', 'content-encoding', 'x-object-manifest', 'cache-control', 'content-language',
+  'expires', 'x-robots-tag',
+] as const;
+
+/** The user metadata of an object PUT/POST (replaces what was there). */
+export function objectMetadata(headers: Record<string, string>): Metadata {
+  const meta: Metadata = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-object-meta-') || (OBJECT_ALLOWED_HEADERS as readonly string[]).includes(name)) meta[name] = value;
+  }
+  return meta;
+}
+
+export function metadataHeaders(metadata: Metadata): HeaderMap {
+  const out: HeaderMap = {};
+  for (const [k, v] of Object.entries(metadata)) out[k] = v;
+  return out;
+}

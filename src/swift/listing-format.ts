@@ -1,0 +1,129 @@
+/**
+ * Account and container listings in Swift's three formats (plain, json, xml), chosen by `format=` or
+ * the Accept header, and the query parameters that shape them.
+ */
+import { SwiftError } from '../http/errors.js';
+import type { SwiftResponse } from '../http/response.js';
+import type { ContainerListEntry, Listed, ListOptions, ObjectRecord } from '../storage/contracts.js';
+import { isoMicros } from './timestamp.js';
+import { pyJson } from './pyjson.js';
+
+export type ListingFormat = 'plain' | 'json' | 'xml';
+
+const MEDIA: Record<string, ListingFormat> = {
+  'text/plain': 'plain', 'application/json': 'json', 'application/xml': 'xml', 'text/xml': 'xml',
+};
+
+interface Negotiated { format: ListingFormat; contentType: string }
+
+/** Swift's get_listing_content_type: `format=` wins, then the best Accept match, else 406. */
+export function negotiateFormat(query: URLSearchParams, accept: string | undefined): Negotiated {
+  const param = query.get('format')?.toLowerCase();
+  if (param === 'json') return { format: 'json', contentType: 'application/json' };
+  if (param === 'xml') return { format: 'xml', contentType: 'application/xml' };
+  if (param === 'plain' || param === 'text') return { format: 'plain', contentType: 'text/plain' };
+  if (!accept) return { format: 'plain', contentType: 'text/plain' };
+  let best: { type: string; q: number; order: number } | undefined;
+  const offers = Object.keys(MEDIA);
+  for (const part of accept.split(',')) {
+    const [rawType, ...params] = part.trim().split(';');
+    const type = (rawType ?? '').trim().toLowerCase();
+    let q = 1;
+    for (const p of params) {
+      const [k, v] = p.trim().split('=');
+      if (k === 'q') q = Number(v);
+    }
+    if (!(q > 0)) continue;
+    for (const [order, offer] of offers.entries()) {
+      const [major] = offer.split('/');
+      if (type === offer || type === '*/*' || type === `${major}/*`) {
+        const specificity = type === offer ? 2 : type === '*/*' ? 0 : 1;
+        const score = q * 10 + specificity;
+        const bestScore = best ? best.q : -1;
+        if (score > bestScore || (score === bestScore && best && order < best.order)) best = { type: offer, q: score, order };
+      }
+    }
+  }
+  if (!best) throw new SwiftError('NotAcceptable');
+  return { format: MEDIA[best.type] ?? 'plain', contentType: best.type };
+}
+
+/** Reads limit/marker/end_marker/prefix/delimiter/reverse/path; limit above the maximum → 412. */
+export function listOptions(query: URLSearchParams, maxLimit: number): ListOptions {
+  const opts: ListOptions = { limit: maxLimit };
+  const limit = query.get('limit');
+  if (limit !== null && limit !== '') {
+    if (!/^-?\d+$/.test(limit)) throw new SwiftError('BadListingParam', { name: 'limit' });
+    const n = Number(limit);
+    if (n > maxLimit) throw new SwiftError('ListingLimitTooHigh', { max: maxLimit });
+    if (n < 0) throw new SwiftError('BadListingParam', { name: 'limit' });
+    opts.limit = n;
+  }
+  const str = (name: string) => query.get(name) ?? undefined;
+  const marker = str('marker');
+  const endMarker = str('end_marker');
+  const prefix = str('prefix');
+  const delimiter = str('delimiter');
+  const path = str('path');
+  if (marker) opts.marker = marker;
+  if (endMarker) opts.endMarker = endMarker;
+  if (prefix) opts.prefix = prefix;
+  if (delimiter) {
+    if (Array.from(delimiter).length > 1 && (delimiter.codePointAt(0) ?? 0) > 254) throw new SwiftError('BadDelimiter');
+    opts.delimiter = delimiter;
+  }
+  if (path !== undefined) opts.path = path;
+  const reverse = query.get('reverse')?.toLowerCase();
+  if (reverse && ['true', '1', 'yes', 'on', 't', 'y'].includes(reverse)) opts.reverse = true;
+  return opts;
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+type Headers = Record<string, string>;
+
+function finish(n: Negotiated, body: string, empty: boolean, headers: Headers): SwiftResponse {
+  const h = { ...headers, 'content-type': `${n.contentType}; charset=utf-8` };
+  if (n.format === 'plain' && empty) return { status: 204, headers: h, body: '' };
+  return { status: 200, headers: h, body };
+}
+
+export function objectListing(n: Negotiated, container: string, entries: Listed<ObjectRecord>[], headers: Headers): SwiftResponse {
+  if (n.format === 'json') {
+    const items = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : {
+      bytes: e.size, hash: e.etag, name: e.name, content_type: e.contentType, last_modified: isoMicros(e.timestamp),
+    }));
+    return finish(n, pyJson(items), entries.length === 0, headers);
+  }
+  if (n.format === 'xml') {
+    const items = entries.map((e) => ('subdir' in e
+      ? `<subdir name="${xmlEscape(e.subdir)}"><name>${xmlEscape(e.subdir)}</name></subdir>`
+      : `<object><name>${xmlEscape(e.name)}</name><hash>${e.etag}</hash><bytes>${e.size}</bytes>` +
+        `<content_type>${xmlEscape(e.contentType)}</content_type><last_modified>${isoMicros(e.timestamp)}</last_modified></object>`));
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}">${items.join('')}</container>`;
+    return finish(n, body, entries.length === 0, headers);
+  }
+  const body = entries.map((e) => ('subdir' in e ? e.subdir : e.name) + '\n').join('');
+  return finish(n, body, entries.length === 0, headers);
+}
+
+export function containerListing(n: Negotiated, account: string, entries: Listed<ContainerListEntry>[], headers: Headers): SwiftResponse {
+  if (n.format === 'json') {
+    const items = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : {
+      name: e.name, count: e.objectCount, bytes: e.bytesUsed, last_modified: isoMicros(e.lastModified),
+    }));
+    return finish(n, pyJson(items), entries.length === 0, headers);
+  }
+  if (n.format === 'xml') {
+    const items = entries.map((e) => ('subdir' in e
+      ? `<subdir name="${xmlEscape(e.subdir)}"><name>${xmlEscape(e.subdir)}</name></subdir>`
+      : `<container><name>${xmlEscape(e.name)}</name><count>${e.objectCount}</count><bytes>${e.bytesUsed}</bytes>` +
+        `<last_modified>${isoMicros(e.lastModified)}</last_modified></container>`));
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<account name="${xmlEscape(account)}">${items.join('')}</account>`;
+    return finish(n, body, entries.length === 0, headers);
+  }
+  const body = entries.map((e) => ('subdir' in e ? e.subdir : e.name) + '\n').join('');
+  return finish(n, body, entries.length === 0, headers);
+}
