@@ -1,11 +1,13 @@
 /**
- * The authorisation decision, a pure function of (identity, request, settings): no I/O, no HTTP
- * objects. It follows keystoneauth's order (spec section 3) for every identity mode (D1).
- * Container ACLs and account ACLs (S7, S8, S12, S13, section 6) are the next step; until then a
- * request that would need them is denied.
+ * The authorisation decision, a pure function of (identity, request facts, settings): no I/O, no
+ * HTTP objects. It follows keystoneauth's order (spec section 3, S1–S14) for every identity mode
+ * (D1), with Swiftlet's additions: prefix reader roles (D6), account ACLs in every mode (D8), and
+ * `<PREFIX>_acl_requires_service_token` (D5). The `rule` of a decision names the step that decided,
+ * for logs and tests.
  */
+import { parseAcl, referrerAllowed, type AccountAcl } from './acl.js';
 import type { Identity } from './identity.js';
-import type { PolicyConfig } from './policy-config.js';
+import type { PolicyConfig, PrefixRules } from './policy-config.js';
 import { accountBelongsTo, prefixOf } from './prefixes.js';
 
 export interface AuthzRequest {
@@ -13,6 +15,13 @@ export interface AuthzRequest {
   account: string;
   container?: string;
   object?: string;
+  /** Stored container ACLs (cleaned), when the request names a container. */
+  containerRead?: string;
+  containerWrite?: string;
+  /** Stored account ACL (section 6). */
+  accountAcl?: AccountAcl;
+  /** The Referer header, for `.r:` ACLs. */
+  referrer?: string;
 }
 
 export type Decision =
@@ -20,45 +29,124 @@ export type Decision =
   | { allow: false; status: 401 | 403; rule: string };
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
+const DEFAULT_DOMAIN = 'default';
 
-function intersects(held: readonly string[], wanted: readonly string[]): boolean {
-  if (wanted.length === 0) return false;
-  return held.some((r) => wanted.includes(r.toLowerCase()));
+function holds(held: readonly string[], wanted: readonly string[]): boolean {
+  return wanted.length > 0 && held.some((r) => wanted.includes(r.toLowerCase()));
+}
+
+const allow = (owner: boolean, rule: string): Decision => ({ allow: true, owner, rule });
+const deny = (status: 401 | 403, rule: string): Decision => ({ allow: false, status, rule });
+
+/** The container ACL that applies to this request (spec section 3 "Inputs"). */
+function applicableAcl(req: AuthzRequest): string | undefined {
+  if (req.container === undefined) return undefined;
+  if (READ_METHODS.has(req.method)) return req.containerRead;
+  if (req.object !== undefined && ['PUT', 'POST', 'DELETE'].includes(req.method)) return req.containerWrite;
+  return undefined;
+}
+
+/** R5.4: a referrer grant covers object reads, and container reads only with `.rlistings`. */
+function referrerGrants(req: AuthzRequest, acl: string | undefined): 'allow' | 'denied' | 'none' {
+  const parsed = parseAcl(acl);
+  if (parsed.referrers.length === 0 || !READ_METHODS.has(req.method)) return 'none';
+  if (!referrerAllowed(req.referrer, parsed.referrers)) return 'none';
+  return req.object !== undefined || parsed.groups.includes('.rlistings') ? 'allow' : 'denied';
+}
+
+/**
+ * R4.7: names may match in ACLs only for identities wholly in the default domain. (Swift also asks
+ * that the account's recorded project domain be the default; every built-in project lives there.)
+ */
+function namesAllowed(id: Identity): boolean {
+  if (id.userDomainId && id.userDomainId !== DEFAULT_DOMAIN) return false;
+  return !id.projectDomainId || id.projectDomainId === DEFAULT_DOMAIN;
+}
+
+/** R5.5: `<project>:<user>` with ids, names (when allowed) or `*`. */
+function crossTenantMatch(id: Identity, groups: readonly string[], names: boolean): boolean {
+  const projects = ['*', ...(id.projectId ? [id.projectId] : []), ...(names && id.projectName ? [id.projectName] : [])];
+  const users = ['*', id.userId, ...(names ? [id.userName] : [])];
+  return projects.some((p) => users.some((u) => groups.includes(`${p}:${u}`)));
+}
+
+/** D8: the best grant an account ACL gives this identity (section 6). */
+function accountAclGrant(id: Identity, acl: AccountAcl | undefined): 'admin' | 'read-write' | 'read-only' | undefined {
+  if (!acl) return undefined;
+  const names = new Set<string>();
+  for (const p of [id.projectId, id.projectName]) {
+    if (!p) continue;
+    names.add(p);
+    for (const u of [id.userId, id.userName]) names.add(`${p}:${u}`);
+  }
+  const matches = (list: readonly string[]) => list.some((e) => names.has(e));
+  if (matches(acl.admin)) return 'admin';
+  if (matches(acl['read-write'])) return 'read-write';
+  if (matches(acl['read-only'])) return 'read-only';
+  return undefined;
+}
+
+/** D5: on prefixes that ask for it, ACLs only count when the request also carries a service role. */
+function aclsUsable(id: Identity | undefined, rules: PrefixRules | undefined): boolean {
+  if (!rules?.aclRequiresServiceToken) return true;
+  return id !== undefined && holds(id.serviceRoles, rules.serviceRoles);
 }
 
 export function authorize(identity: Identity | undefined, req: AuthzRequest, cfg: PolicyConfig): Decision {
-  // S1: OPTIONS is always allowed (CORS pre-flight carries no token).
-  if (req.method === 'OPTIONS') return { allow: true, owner: false, rule: 'S1' };
+  // S1: OPTIONS (CORS pre-flight) carries no token and is always allowed.
+  if (req.method === 'OPTIONS') return allow(false, 'S1');
   const prefix = prefixOf(req.account, cfg.prefixes);
-  if (!identity) {
-    return { allow: false, status: 401, rule: prefix === undefined ? 'R1.5' : 'S14' };
-  }
-  const deny: Decision = { allow: false, status: 403, rule: 'S14' };
+  const rules = prefix === undefined ? undefined : cfg.rules.get(prefix);
+  const acl = applicableAcl(req);
   const isRead = READ_METHODS.has(req.method);
-  const accountLevel = req.container === undefined;
+
+  if (!identity) {
+    if (prefix === undefined) return deny(401, 'R1.5');
+    if (aclsUsable(undefined, rules) && referrerGrants(req, acl) === 'allow') return allow(false, 'S8');
+    return deny(401, 'S14');
+  }
 
   // S4: the reseller admin owns every account.
-  if (identity.roles.some((r) => r.toLowerCase() === cfg.resellerAdminRole)) return { allow: true, owner: true, rule: 'S4' };
-  // S5: system readers may read every account.
-  if (isRead && intersects(identity.roles, cfg.systemReaderRoles)) return { allow: true, owner: false, rule: 'S5' };
-  // D6: prefix readers (from either token) may read every account of their prefix.
-  const rules = prefix === undefined ? undefined : cfg.rules.get(prefix);
-  if (isRead && rules && (intersects(identity.roles, rules.readerRoles) || intersects(identity.serviceRoles, rules.readerRoles))) {
-    return { allow: true, owner: false, rule: 'D6' };
+  if (identity.roles.some((r) => r.toLowerCase() === cfg.resellerAdminRole)) return allow(true, 'S4');
+  // S5: system readers read every account.
+  if (isRead && holds(identity.roles, cfg.systemReaderRoles)) return allow(false, 'S5');
+  // D6: prefix readers (role in either token) read every account of their prefix.
+  if (isRead && rules && (holds(identity.roles, rules.readerRoles) || holds(identity.serviceRoles, rules.readerRoles))) {
+    return allow(false, 'D6');
   }
-  // S6: nobody but the reseller admin deletes an account.
-  if (accountLevel && req.method === 'DELETE') return { ...deny, rule: 'S6' };
-  // S9: only the token's own project's accounts.
-  if (!identity.projectId || !accountBelongsTo(req.account, identity.projectId, cfg.prefixes)) return { ...deny, rule: 'S9' };
-  if (!rules) return { ...deny, rule: 'R1.5' };
-  // S10: operator role on the project, plus a service role when the prefix requires one.
-  if (intersects(identity.roles, rules.operatorRoles)) {
-    if (rules.serviceRoles.length === 0 || intersects(identity.serviceRoles, rules.serviceRoles)) {
-      return { allow: true, owner: true, rule: 'S10' };
-    }
-  }
-  // S11: project readers may read their own project's accounts.
-  if (isRead && intersects(identity.roles, rules.projectReaderRoles)) return { allow: true, owner: false, rule: 'S11' };
-  return deny;
-}
+  // S6: only the reseller admin deletes an account.
+  if (req.container === undefined && req.method === 'DELETE') return deny(403, 'S6');
 
+  const own = identity.projectId !== undefined && accountBelongsTo(req.account, identity.projectId, cfg.prefixes);
+  const aclOk = aclsUsable(identity, rules);
+  const parsed = parseAcl(acl);
+  // S7: cross-project ACL entries.
+  if (aclOk && parsed.groups.length > 0 && crossTenantMatch(identity, parsed.groups, namesAllowed(identity))) {
+    return allow(false, 'S7');
+  }
+  // S8: referrer ACLs.
+  const referrer = aclOk ? referrerGrants(req, acl) : 'none';
+  if (referrer === 'allow') return allow(false, 'S8');
+  // D8: account ACLs.
+  const grant = aclOk ? accountAclGrant(identity, req.accountAcl) : undefined;
+  if (grant === 'admin') return allow(true, 'R6.4');
+  if (grant === 'read-write' && (req.container !== undefined || isRead)) return allow(false, 'R6.4');
+  if (grant === 'read-only' && isRead) return allow(false, 'R6.4');
+
+  // S9: beyond this point only the token's own project's accounts.
+  if (!own) return deny(403, 'S9');
+  if (!rules) return deny(403, 'R1.5');
+  // S10: operator role on the project, plus a service role when the prefix requires one.
+  if (holds(identity.roles, rules.operatorRoles) && (rules.serviceRoles.length === 0 || holds(identity.serviceRoles, rules.serviceRoles))) {
+    return allow(true, 'S10');
+  }
+  // S11: project readers read their own project's accounts (no service token needed, as Swift).
+  if (isRead && holds(identity.roles, rules.projectReaderRoles)) return allow(false, 'S11');
+  // S12
+  if (referrer === 'denied') return deny(403, 'S12');
+  // S13: role-name ACL entries, for the account's own project only.
+  if (aclOk && parsed.groups.some((g) => identity.roles.some((r) => r.toLowerCase() === g.toLowerCase()))) {
+    return allow(false, 'S13');
+  }
+  return deny(403, 'S14');
+}

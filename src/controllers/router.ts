@@ -3,7 +3,7 @@
  * the account, container or object controller. Authorization happens before any lookup, so a
  * missing resource gives 401/403 to strangers and 404 only to those allowed to know.
  */
-import { authorize } from '../auth/policy.js';
+import { authorizeRequest } from '../auth/authorize-request.js';
 import type { PolicyConfig } from '../auth/policy-config.js';
 import { SwiftError } from '../http/errors.js';
 import type { Handler } from '../http/pipeline.js';
@@ -37,21 +37,12 @@ export function v1Router(services: Services, policy: PolicyConfig, subrequest: (
     const accountLength = Buffer.byteLength(target.account, 'utf8');
     if (accountLength > maxAccount) throw new SwiftError('AccountNameTooLong', { length: accountLength, max: maxAccount });
 
-    const authzReq: { method: string; account: string; container?: string; object?: string } = { method: ctx.method, account: target.account };
-    if (target.container !== undefined) authzReq.container = target.container;
-    if (target.object !== undefined) authzReq.object = target.object;
-    const decision = authorize(ctx.identity, authzReq, policy);
-    if (!decision.allow) {
-      if (decision.status === 401) {
-        throw new SwiftError('Unauthorized', {}, { 'WWW-Authenticate': `Swift realm="${encodeURIComponent(target.account)}"` });
-      }
-      throw new SwiftError('Forbidden');
-    }
+    const { owner } = await authorizeRequest(ctx, target, services, policy);
     const level = target.object !== undefined ? 'object' : target.container !== undefined ? 'container' : 'account';
     if (ctx.method === 'OPTIONS') {
       return { status: 200, headers: { allow: ALLOW[level], 'content-type': 'text/html; charset=UTF-8', 'content-length': '0' }, body: '' };
     }
-    const access: Access = { owner: decision.owner, subrequest: subrequest() };
+    const access: Access = { owner, subrequest: subrequest() };
     if (level === 'object') return objectController(ctx, target, access, services);
     if (level === 'container') return containerController(ctx, target, access, services);
     return accountController(ctx, target, access, services);

@@ -15,6 +15,7 @@ interface ErrorSpec {
 export const ERROR_TABLE = {
   BadRequest: { status: 400 },
   BadRequestMessage: { status: 400, message: (p) => String(p.message) },
+  BadAcl: { status: 400, html: true, message: (p) => String(p.message) },
   InvalidUtf8: { status: 412, message: 'Invalid UTF8 or contains NULL' },
   BadPath: { status: 412, message: (p) => `Invalid path: ${p.path}` },
   ObjectNameTooLong: { status: 400, message: (p) => `Object name length of ${p.length} longer than ${p.max}` },
