@@ -68,6 +68,8 @@ export interface TestServer {
 
 export interface StartOptions {
   extraToml?: string;
+  /** More `[[identity.users]]` entries, appended after the standard test users. */
+  extraUsersToml?: string;
   workers?: number;
   dataDir?: string;
   env?: Record<string, string>;
@@ -77,7 +79,7 @@ export interface StartOptions {
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'swiftlet-test-'));
   const configFile = join(dataDir, '..', `${dataDir.split('/').pop() ?? 'x'}.toml`);
-  writeFileSync(configFile, `${options.extraToml ?? ''}\n[identity]\nadmin_password = "adminpw"\n${TEST_USERS_TOML}`);
+  writeFileSync(configFile, `${options.extraToml ?? ''}\n[identity]\nadmin_password = "adminpw"\n${TEST_USERS_TOML}\n${options.extraUsersToml ?? ''}`);
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir,
     '--workers', String(options.workers ?? 1), '--config', configFile], {
