@@ -5,7 +5,7 @@ import { keyRingResolver } from './auth/authenticate.js';
 import { compilePolicy } from './auth/policy-config.js';
 import type { Config } from './config/schema.js';
 import { IdentityService } from './identity/service.js';
-import { TokenKeyRing } from './identity/tokens.js';
+import { RevocationList, TokenKeyRing } from './identity/tokens.js';
 import { FsBlobStore } from './storage/fs/blob-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
 import { SqliteIdentityStore } from './storage/sqlite/identity-store.js';
@@ -14,6 +14,7 @@ import type { AppDeps } from './app.js';
 
 export interface Runtime extends AppDeps {
   keyRing: TokenKeyRing;
+  revocations: RevocationList;
   identityStore: SqliteIdentityStore;
   close(): Promise<void>;
 }
@@ -28,11 +29,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const keyRing = new TokenKeyRing(identityStore);
   await keyRing.refresh();
   const policy = compilePolicy(config.auth);
+  const revocations = new RevocationList(identityStore);
   return {
     services: { meta, blobs, config },
     policy,
     identity: new IdentityService(identityStore, keyRing, config.auth.token_life),
-    resolveToken: keyRingResolver(keyRing),
+    resolveToken: keyRingResolver(keyRing, revocations),
+    revocations,
     keyRing,
     identityStore,
     close: () => meta.close(),

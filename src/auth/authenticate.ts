@@ -4,16 +4,18 @@
  * with a valid service token, within `allow_expired_window` (D7).
  */
 import type { Middleware } from '../http/pipeline.js';
-import type { TokenKeyRing, TokenPayload } from '../identity/tokens.js';
+import type { RevocationList, TokenKeyRing, TokenPayload } from '../identity/tokens.js';
 import type { Identity } from './identity.js';
 import type { PolicyConfig } from './policy-config.js';
 
 export type TokenResolver = (token: string, now: number) => Promise<{ payload: TokenPayload; expired: boolean } | undefined>;
 
-export function keyRingResolver(ring: TokenKeyRing): TokenResolver {
+/** Built-in tokens: opened with the key ring, refused once revoked. */
+export function keyRingResolver(ring: TokenKeyRing, revocations: RevocationList): TokenResolver {
   return async (token, now) => {
     const r = await ring.check(token, now);
-    return r.valid ? { payload: r.payload, expired: r.expired } : undefined;
+    if (!r.valid || (await revocations.isRevoked(r.payload.auditId))) return undefined;
+    return { payload: r.payload, expired: r.expired };
   };
 }
 

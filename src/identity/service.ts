@@ -26,6 +26,10 @@ export function groupToRole(group: string, names: RoleNames): string {
   }
 }
 
+export function newAuditId(): string {
+  return randomBytes(16).toString('base64url').slice(0, 22);
+}
+
 function stableId(kind: string, name: string): string {
   return createHash('sha256').update(`${kind}:${name}`).digest('hex').slice(0, 32);
 }
@@ -117,7 +121,7 @@ export class IdentityService {
     return {
       userId: user.id, userName: user.name, userDomainId: user.domainId,
       projectId: project.id, projectName: project.name, projectDomainId: project.domainId,
-      roles, methods: ['password'], issuedAt: now, expiresAt: now + this.tokenLife,
+      roles, methods: ['password'], issuedAt: now, expiresAt: now + this.tokenLife, auditId: newAuditId(),
     };
   }
 

@@ -18,6 +18,8 @@ export interface TokenPayload {
   methods: string[];
   issuedAt: number;
   expiresAt: number;
+  /** Identifies this token for revocation (Keystone's audit id). */
+  auditId: string;
 }
 
 const VERSION = 1;
@@ -85,5 +87,40 @@ export class TokenKeyRing {
     } catch {
       return { valid: false };
     }
+  }
+}
+
+/**
+ * Revoked tokens, by audit id. Every process polls the identity store at most once a second, so a
+ * revocation made on one node is effective on all of them within that second, without a database
+ * lookup per request.
+ */
+export class RevocationList {
+  private readonly revoked = new Set<string>();
+  private lastId = 0;
+  private lastPoll = 0;
+  private polling: Promise<void> | undefined;
+
+  constructor(private readonly store: IdentityStore) {}
+
+  private async poll(): Promise<void> {
+    for (const r of await this.store.revocationsSince(this.lastId)) {
+      this.revoked.add(r.auditId);
+      this.lastId = r.id;
+    }
+    this.lastPoll = Date.now();
+  }
+
+  async isRevoked(auditId: string): Promise<boolean> {
+    if (Date.now() - this.lastPoll >= 1000) {
+      this.polling ??= this.poll().finally(() => { this.polling = undefined; });
+      await this.polling;
+    }
+    return this.revoked.has(auditId);
+  }
+
+  async revoke(auditId: string, expiresAt: number): Promise<void> {
+    await this.store.revokeToken(auditId, expiresAt);
+    this.revoked.add(auditId);
   }
 }

@@ -74,6 +74,22 @@ const MIGRATIONS: readonly string[] = [
      key BLOB NOT NULL,
      created_at REAL NOT NULL
    );`,
+  // 2: token revocations (DELETE /v3/auth/tokens), kept until the token would have expired anyway.
+  `CREATE TABLE token_revocations (
+     id INTEGER PRIMARY KEY,
+     audit_id TEXT NOT NULL UNIQUE,
+     expires_at REAL NOT NULL
+   );
+   CREATE TABLE application_credentials (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     roles TEXT NOT NULL,
+     expires_at REAL,
+     UNIQUE (user_id, name)
+   );`,
 ];
 
 export function openDatabase(file: string): Db {

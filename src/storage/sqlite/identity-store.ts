@@ -1,5 +1,5 @@
 /** IdentityStore on the same SQLite database as the object metadata. */
-import type { IdentityStore, Project, Role, User } from '../../identity/contracts.js';
+import type { IdentityStore, Project, Role, RoleAssignment, User } from '../../identity/contracts.js';
 import type { Db } from './database.js';
 
 interface ProjectRow { id: string; name: string; domain_id: string; description: string; enabled: number }
@@ -33,6 +33,14 @@ export class SqliteIdentityStore implements IdentityStore {
     return this.db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY name').all().map(toProject);
   }
 
+  async updateProject(p: Project): Promise<void> {
+    this.db.prepare('UPDATE projects SET name = ?, description = ?, enabled = ? WHERE id = ?')
+      .run(p.name, p.description, p.enabled ? 1 : 0, p.id);
+  }
+  async deleteProject(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM projects WHERE id = ?').run(id).changes === 1;
+  }
+
   async getUser(id: string): Promise<User | undefined> {
     const r = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?').get(id);
     return r && toUser(r);
@@ -55,6 +63,14 @@ export class SqliteIdentityStore implements IdentityStore {
     return this.db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name').all().map(toUser);
   }
 
+  async updateUser(u: User): Promise<void> {
+    this.db.prepare('UPDATE users SET name = ?, default_project_id = ?, enabled = ? WHERE id = ?')
+      .run(u.name, u.defaultProjectId ?? null, u.enabled ? 1 : 0, u.id);
+  }
+  async deleteUser(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes === 1;
+  }
+
   async findRole(name: string): Promise<Role | undefined> {
     return this.db.prepare<[string], Role>('SELECT id, name FROM roles WHERE name = ?').get(name);
   }
@@ -63,6 +79,26 @@ export class SqliteIdentityStore implements IdentityStore {
   }
   async listRoles(): Promise<Role[]> {
     return this.db.prepare<[], Role>('SELECT id, name FROM roles ORDER BY name').all();
+  }
+  async getRole(id: string): Promise<Role | undefined> {
+    return this.db.prepare<[string], Role>('SELECT id, name FROM roles WHERE id = ?').get(id);
+  }
+  async deleteRole(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM roles WHERE id = ?').run(id).changes === 1;
+  }
+  async unassignRole(userId: string, projectId: string, roleId: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM role_assignments WHERE user_id = ? AND project_id = ? AND role_id = ?')
+      .run(userId, projectId, roleId).changes === 1;
+  }
+  async listAssignments(filter: Partial<RoleAssignment>): Promise<RoleAssignment[]> {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (filter.userId !== undefined) { where.push('user_id = ?'); args.push(filter.userId); }
+    if (filter.projectId !== undefined) { where.push('project_id = ?'); args.push(filter.projectId); }
+    if (filter.roleId !== undefined) { where.push('role_id = ?'); args.push(filter.roleId); }
+    const sql = `SELECT user_id, project_id, role_id FROM role_assignments${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY user_id, project_id, role_id`;
+    return this.db.prepare<string[], { user_id: string; project_id: string; role_id: string }>(sql).all(...args)
+      .map((r) => ({ userId: r.user_id, projectId: r.project_id, roleId: r.role_id }));
   }
   async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
     this.db.prepare('INSERT OR IGNORE INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?)')
@@ -83,5 +119,16 @@ export class SqliteIdentityStore implements IdentityStore {
   }
   async deleteTokenKeysBefore(createdAt: number): Promise<void> {
     this.db.prepare('DELETE FROM token_keys WHERE created_at < ? AND id < (SELECT max(id) FROM token_keys)').run(createdAt);
+  }
+
+  async revokeToken(auditId: string, expiresAt: number): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO token_revocations (audit_id, expires_at) VALUES (?, ?)').run(auditId, expiresAt);
+  }
+  async revocationsSince(afterId: number): Promise<{ id: number; auditId: string }[]> {
+    return this.db.prepare<[number], { id: number; audit_id: string }>('SELECT id, audit_id FROM token_revocations WHERE id > ? ORDER BY id')
+      .all(afterId).map((r) => ({ id: r.id, auditId: r.audit_id }));
+  }
+  async purgeRevocations(now: number): Promise<void> {
+    this.db.prepare('DELETE FROM token_revocations WHERE expires_at < ?').run(now);
   }
 }
