@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → authenticate
+ *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → authenticate
  *   → feature middlewares (copy) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
  */
@@ -11,6 +11,8 @@ import type { Services } from './controllers/services.js';
 import { compose, type Handler, type Middleware } from './http/pipeline.js';
 import type { IdentityService } from './identity/service.js';
 import { v1Auth } from './identity/v1-auth.js';
+import { identityRoot, identityV3 } from './identity/v3/index.js';
+import type { V3Deps } from './identity/v3/tokens.js';
 import { copyMiddleware } from './middleware/copy/copy.js';
 import { catchErrors, validatePath } from './middleware/errors/catch-errors.js';
 import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
@@ -22,6 +24,7 @@ export interface AppDeps {
   policy: PolicyConfig;
   identity: IdentityService;
   resolveToken: TokenResolver;
+  v3: V3Deps;
 }
 
 export function buildApp(deps: AppDeps): Handler {
@@ -39,6 +42,8 @@ export function buildApp(deps: AppDeps): Handler {
     healthcheck,
     info(services.config),
     v1Auth(deps.identity, policy.prefixes[0] ?? ''),
+    identityRoot(),
+    identityV3(deps.v3),
     authenticate(deps.resolveToken, policy),
     ...features,
   ];

@@ -30,10 +30,15 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   await keyRing.refresh();
   const policy = compilePolicy(config.auth);
   const revocations = new RevocationList(identityStore);
+  const identity = new IdentityService(identityStore, keyRing, config.auth.token_life);
   return {
     services: { meta, blobs, config },
+    v3: {
+      identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
+      allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
+    },
     policy,
-    identity: new IdentityService(identityStore, keyRing, config.auth.token_life),
+    identity,
     resolveToken: keyRingResolver(keyRing, revocations),
     revocations,
     keyRing,

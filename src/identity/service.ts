@@ -128,4 +128,57 @@ export class IdentityService {
   issue(payload: TokenPayload): string {
     return this.keys.issue(payload);
   }
+
+  get identityStore(): IdentityStore {
+    return this.store;
+  }
+
+  /** A user named by id, or by name within a domain (given by id or by name; only `default` exists). */
+  async findUser(ref: { id?: string; name?: string; domainId?: string; domainName?: string }): Promise<User | undefined> {
+    if (ref.id) return this.store.getUser(ref.id);
+    const domainId = resolveDomain(ref.domainId, ref.domainName);
+    if (!ref.name || !domainId) return undefined;
+    return this.store.findUser(ref.name, domainId);
+  }
+
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    const hash = await this.store.passwordHash(user.id);
+    return hash !== undefined && user.enabled && (await verifyPassword(password, hash));
+  }
+
+  async findProject(ref: { id?: string; name?: string; domainId?: string; domainName?: string }): Promise<Project | undefined> {
+    if (ref.id) return this.store.getProject(ref.id);
+    const domainId = resolveDomain(ref.domainId, ref.domainName);
+    if (!ref.name || !domainId) return undefined;
+    return this.store.findProject(ref.name, domainId);
+  }
+
+  /**
+   * The token payload for a user, scoped to a project (with the roles held there) or unscoped.
+   * Undefined when the user holds no role on the project (Keystone answers 401).
+   */
+  async payloadFor(user: User, project: Project | undefined, methods: string[], expiresAt?: number): Promise<TokenPayload | undefined> {
+    const now = Date.now() / 1000;
+    const payload: TokenPayload = {
+      userId: user.id, userName: user.name, userDomainId: user.domainId, roles: [], methods,
+      issuedAt: now, expiresAt: expiresAt ?? now + this.tokenLife, auditId: newAuditId(),
+    };
+    if (project) {
+      if (!project.enabled) return undefined;
+      const roles = await this.store.rolesOn(user.id, project.id);
+      if (roles.length === 0) return undefined;
+      payload.roles = roles;
+      payload.projectId = project.id;
+      payload.projectName = project.name;
+      payload.projectDomainId = project.domainId;
+    }
+    return payload;
+  }
+}
+
+/** Only the `default` domain exists (name `Default`); undefined for any other. */
+export function resolveDomain(id: string | undefined, name: string | undefined): string | undefined {
+  if (id !== undefined) return id === DEFAULT_DOMAIN ? DEFAULT_DOMAIN : undefined;
+  if (name !== undefined) return name === 'Default' || name === DEFAULT_DOMAIN ? DEFAULT_DOMAIN : undefined;
+  return DEFAULT_DOMAIN;
 }

@@ -1,0 +1,149 @@
+/**
+ * Keystone v3 tokens: `POST /v3/auth/tokens` (password or token method; project scope by id or by
+ * name + domain; unscoped), `GET`/`HEAD` (validation of X-Subject-Token, `allow_expired`),
+ * `DELETE` (revocation, effective on every node), and the service catalog.
+ */
+import type { RequestContext } from '../../http/context.js';
+import type { SwiftResponse } from '../../http/response.js';
+import type { Project, User } from '../contracts.js';
+import { DEFAULT_DOMAIN, type IdentityService } from '../service.js';
+import type { RevocationList, TokenKeyRing, TokenPayload } from '../tokens.js';
+import { json, KeystoneError, keystoneTime, obj, readJson, str } from './http.js';
+
+export interface V3Deps {
+  identity: IdentityService;
+  keyRing: TokenKeyRing;
+  revocations: RevocationList;
+  /** Reseller prefix of the user's own account (`AUTH_`), for object-store endpoints. */
+  accountPrefix: string;
+  allowExpiredWindow: number;
+  resellerAdminRole: string;
+}
+
+const DOMAIN = { id: DEFAULT_DOMAIN, name: 'Default' };
+
+export function catalog(origin: string, projectId: string, accountPrefix: string): unknown[] {
+  const endpoints = (id: string, url: string) => ['public', 'internal', 'admin'].map((iface) => ({
+    id: `${id}-${iface}`, interface: iface, region: 'RegionOne', region_id: 'RegionOne', url,
+  }));
+  return [
+    { type: 'object-store', name: 'swift', id: 'swiftlet-object-store', endpoints: endpoints('swift', `${origin}/v1/${accountPrefix}${projectId}`) },
+    { type: 'identity', name: 'keystone', id: 'swiftlet-identity', endpoints: endpoints('keystone', `${origin}/v3`) },
+  ];
+}
+
+async function tokenBody(deps: V3Deps, p: TokenPayload, origin: string, withCatalog: boolean): Promise<unknown> {
+  const store = deps.identity.identityStore;
+  const token: Record<string, unknown> = {
+    methods: p.methods,
+    user: { domain: DOMAIN, id: p.userId, name: p.userName, password_expires_at: null },
+    audit_ids: [p.auditId],
+    expires_at: keystoneTime(p.expiresAt),
+    issued_at: keystoneTime(p.issuedAt),
+  };
+  if (p.projectId !== undefined) {
+    token.project = { domain: DOMAIN, id: p.projectId, name: p.projectName };
+    token.is_domain = false;
+    const roles = [];
+    for (const name of p.roles) roles.push({ id: (await store.findRole(name))?.id ?? name, name });
+    token.roles = roles;
+    if (withCatalog) token.catalog = catalog(origin, p.projectId, deps.accountPrefix);
+  }
+  return { token };
+}
+
+/** Opens a token; undefined when invalid, revoked, or expired (beyond the window when allowed). */
+export async function openToken(deps: V3Deps, token: string | undefined, allowExpired = false): Promise<TokenPayload | undefined> {
+  if (!token) return undefined;
+  const now = Date.now() / 1000;
+  const r = await deps.keyRing.check(token.trim(), now);
+  if (!r.valid || (await deps.revocations.isRevoked(r.payload.auditId))) return undefined;
+  if (r.expired && !(allowExpired && now - r.payload.expiresAt < deps.allowExpiredWindow)) return undefined;
+  return r.payload;
+}
+
+async function authenticate(deps: V3Deps, body: Record<string, unknown>): Promise<{ user: User; methods: string[]; expiresAt?: number; defaultScope: boolean }> {
+  const identity = obj(body, 'auth', 'identity');
+  const methods = identity?.['methods'];
+  if (!Array.isArray(methods) || methods.length === 0) throw new KeystoneError(400, 'Expecting to find identity in auth.');
+  if (methods.includes('password')) {
+    const u = obj(identity, 'password', 'user');
+    const password = str(u, 'password');
+    if (!u || password === undefined) throw new KeystoneError(400, 'Expecting to find password in identity.');
+    const domain = obj(u, 'domain');
+    const user = await deps.identity.findUser({ id: str(u, 'id'), name: str(u, 'name'), domainId: str(domain, 'id'), domainName: str(domain, 'name') });
+    if (!user || !(await deps.identity.checkPassword(user, password))) {
+      throw new KeystoneError(401, 'The request you have made requires authentication.');
+    }
+    return { user, methods: ['password'], defaultScope: true };
+  }
+  if (methods.includes('token')) {
+    const old = await openToken(deps, str(obj(identity, 'token'), 'id'));
+    const user = old && (await deps.identity.identityStore.getUser(old.userId));
+    if (!old || !user || !user.enabled) throw new KeystoneError(401, 'The request you have made requires authentication.');
+    // A rescoped token never outlives the one it came from.
+    return { user, methods: ['token'], expiresAt: old.expiresAt, defaultScope: false };
+  }
+  throw new KeystoneError(401, `Unsupported authentication method: ${String(methods[0])}`);
+}
+
+async function scopeOf(deps: V3Deps, body: Record<string, unknown>, user: User, defaultScope: boolean): Promise<Project | undefined> {
+  const scope = obj(body, 'auth', 'scope');
+  const unscoped = (body['auth'] as Record<string, unknown> | undefined)?.['scope'] === 'unscoped';
+  if (scope?.['system'] !== undefined || scope?.['domain'] !== undefined) {
+    throw new KeystoneError(401, 'Swiftlet issues project-scoped or unscoped tokens only.');
+  }
+  const p = obj(scope, 'project');
+  if (p) {
+    const domain = obj(p, 'domain');
+    const project = await deps.identity.findProject({
+      id: str(p, 'id'), name: str(p, 'name'), domainId: str(domain, 'id'), domainName: str(domain, 'name'),
+    });
+    if (!project) throw new KeystoneError(401, 'The request you have made requires authentication.');
+    return project;
+  }
+  if (!unscoped && defaultScope && user.defaultProjectId) {
+    const project = await deps.identity.identityStore.getProject(user.defaultProjectId);
+    if (project && (await deps.identity.identityStore.rolesOn(user.id, project.id)).length > 0) return project;
+  }
+  return undefined;
+}
+
+/** Identity administrators: the reseller admin, or `admin` on the bootstrap project `admin`. */
+export function isAdmin(p: TokenPayload, resellerAdminRole: string): boolean {
+  const roles = p.roles.map((r) => r.toLowerCase());
+  return roles.includes(resellerAdminRole.toLowerCase()) || (p.projectName === 'admin' && roles.includes('admin'));
+}
+
+export async function handleTokens(ctx: RequestContext, deps: V3Deps): Promise<SwiftResponse> {
+  const nocatalog = ctx.query.has('nocatalog');
+  if (ctx.method === 'POST') {
+    const body = await readJson(ctx);
+    const { user, methods, expiresAt, defaultScope } = await authenticate(deps, body);
+    const project = await scopeOf(deps, body, user, defaultScope);
+    const payload = await deps.identity.payloadFor(user, project, methods, expiresAt);
+    if (!payload) throw new KeystoneError(401, 'The request you have made requires authentication.');
+    const token = deps.identity.issue(payload);
+    return json(201, await tokenBody(deps, payload, ctx.origin, !nocatalog), { 'x-subject-token': token });
+  }
+  const caller = await openToken(deps, ctx.headers['x-auth-token']);
+  if (!caller) throw new KeystoneError(401, 'The request you have made requires authentication.');
+  const allowExpired = /^(1|true|yes)$/i.test(ctx.query.get('allow_expired') ?? '');
+  const subject = await openToken(deps, ctx.headers['x-subject-token'], allowExpired);
+  if (!subject) throw new KeystoneError(404, 'Could not find token.');
+  if (subject.userId !== caller.userId && !isAdmin(caller, deps.resellerAdminRole) && !caller.roles.some((r) => r.toLowerCase() === 'service')) {
+    throw new KeystoneError(403, 'You are not authorized to perform the requested action: identity:validate_token.');
+  }
+  switch (ctx.method) {
+    case 'GET':
+      return json(200, await tokenBody(deps, subject, ctx.origin, !nocatalog), { 'x-subject-token': ctx.headers['x-subject-token'] ?? '' });
+    case 'HEAD':
+      return { status: 200, headers: { 'x-subject-token': ctx.headers['x-subject-token'] ?? '', 'content-type': 'application/json' } };
+    case 'DELETE':
+      await deps.revocations.revoke(subject.auditId, subject.expiresAt + deps.allowExpiredWindow);
+      return { status: 204, headers: {} };
+    default:
+      throw new KeystoneError(405, 'Method not allowed.');
+  }
+}
+
