@@ -1,0 +1,159 @@
+/**
+ * Benchmark workloads over the Swift v1 API, runnable against any Swift endpoint. Each workload
+ * runs `concurrency` loops until the deadline and records the latency of every operation; any
+ * non-2xx answer fails the run loudly.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { SwiftClient } from '../src/client/swift-client.js';
+
+export interface WorkloadOptions {
+  client: SwiftClient;
+  /** For `composite`: the client carrying a service token, aimed at the SERVICE_ account. */
+  serviceClient?: SwiftClient;
+  concurrency: number;
+  durationSeconds: number;
+  size: number;
+  log: (line: string) => void;
+}
+
+export interface WorkloadResult {
+  workload: string;
+  ops: number;
+  seconds: number;
+  bytes: number;
+  latenciesMs: number[];
+  errors: number;
+  note?: string;
+}
+
+export const WORKLOADS = ['put-small', 'get-small', 'head', 'delete', 'put-large', 'get-large', 'list', 'list-delimiter', 'composite', 'composite-baseline'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+const runId = () => `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+async function timed(deadline: number, concurrency: number, op: (worker: number, i: number) => Promise<number>): Promise<{ ops: number; bytes: number; latenciesMs: number[]; seconds: number }> {
+  const latenciesMs: number[] = [];
+  let bytes = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    for (let i = 0; Date.now() < deadline; i++) {
+      const t0 = process.hrtime.bigint();
+      const n = await op(w, i);
+      if (n < 0) return; // the workload ran out of work
+      latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      bytes += n;
+    }
+  }));
+  return { ops: latenciesMs.length, bytes, latenciesMs, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+async function consume(body: Readable): Promise<number> {
+  let n = 0;
+  for await (const chunk of body) n += (chunk as Buffer).length;
+  return n;
+}
+
+/** A body of `size` bytes generated in 1 MiB chunks, never held whole in memory. */
+function streamOf(size: number, chunk: Buffer): Readable {
+  let left = size;
+  return new Readable({
+    read() {
+      if (left <= 0) { this.push(null); return; }
+      const n = Math.min(left, chunk.length);
+      left -= n;
+      this.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    },
+  });
+}
+
+async function prefill(client: SwiftClient, container: string, count: number, body: Buffer, concurrency: number): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => `obj-${String(i).padStart(7, '0')}`);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, 32) }, async () => {
+    while (next < names.length) {
+      const name = names[next++] ?? '';
+      await client.putObject(container, name, body);
+    }
+  }));
+  return names;
+}
+
+export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promise<WorkloadResult> {
+  const container = runId();
+  const { client, concurrency } = o;
+  const small = randomBytes(o.size);
+  const deadline = () => Date.now() + o.durationSeconds * 1000;
+  const result = (r: { ops: number; bytes: number; latenciesMs: number[]; seconds: number }, note?: string): WorkloadResult =>
+    ({ workload: name, errors: 0, ...r, ...(note ? { note } : {}) });
+  await client.putContainer(container);
+  switch (name) {
+    case 'put-small':
+      return result(await timed(deadline(), concurrency, async (w, i) => {
+        await client.putObject(container, `w${w}-${i}`, small);
+        return small.length;
+      }));
+    case 'get-small':
+    case 'head': {
+      const names = await prefill(client, container, Math.max(concurrency * 4, 200), small, concurrency);
+      return result(await timed(deadline(), concurrency, async (w, i) => {
+        const object = names[(w * 7919 + i) % names.length] ?? '';
+        if (name === 'head') {
+          await client.headObject(container, object);
+          return 0;
+        }
+        return consume((await client.getObject(container, object)).body);
+      }));
+    }
+    case 'delete': {
+      const pool = Math.max(2000, concurrency * 200);
+      o.log(`  prefilling ${pool} objects to delete`);
+      const names = await prefill(client, container, pool, small, concurrency);
+      let next = 0;
+      return result(await timed(deadline(), concurrency, async () => {
+        const object = names[next++];
+        if (object === undefined) return -1;
+        await client.deleteObject(container, object);
+        return 0;
+      }), next >= names.length ? 'ran out of prefilled objects before the deadline' : undefined);
+    }
+    case 'put-large': {
+      const chunk = randomBytes(1024 * 1024);
+      return result(await timed(deadline(), concurrency, async (w, i) => {
+        await client.putObject(container, `large-${w}-${i}`, streamOf(o.size, chunk), { 'content-length': String(o.size) });
+        return o.size;
+      }));
+    }
+    case 'get-large': {
+      const chunk = randomBytes(1024 * 1024);
+      await client.putObject(container, 'large', streamOf(o.size, chunk), { 'content-length': String(o.size) });
+      return result(await timed(deadline(), concurrency, async () => consume((await client.getObject(container, 'large')).body)));
+    }
+    case 'list':
+    case 'list-delimiter': {
+      const count = 10_000;
+      o.log(`  prefilling ${count} objects to list`);
+      await prefill(client, container, count, Buffer.alloc(0), concurrency);
+      const query: Record<string, string> = name === 'list' ? { format: 'json', limit: '10000' } : { format: 'json', prefix: 'obj-000', delimiter: '5' };
+      return result(await timed(deadline(), concurrency, async () => {
+        const r = await client.call('GET', container, { query });
+        return Buffer.byteLength(r.text);
+      }));
+    }
+    case 'composite':
+    case 'composite-baseline': {
+      // The same small GET, with user + service token on SERVICE_ (composite) or user token on AUTH_.
+      const target = name === 'composite' ? o.serviceClient : client;
+      if (!target) throw new Error('composite needs --service-user/--service-key (or --service-token)');
+      await target.putContainer(container);
+      const names = await prefill(target, container, Math.max(concurrency * 4, 200), small, concurrency);
+      return result(await timed(deadline(), concurrency, async (w, i) =>
+        consume((await target.getObject(container, names[(w * 7919 + i) % names.length] ?? '')).body)));
+    }
+  }
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
