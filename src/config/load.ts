@@ -53,12 +53,19 @@ function unknownKey(where: string, key: string, valid: readonly string[]): Confi
   return new ConfigError(`unknown key "${where}${key}"${hint ? `; did you mean "${where}${hint}"?` : ''}`);
 }
 
+/** Keys of a section that a file may set: the scalar options (tables such as `per_prefix` are internal). */
+function scalarKeys(target: Table): string[] {
+  return Object.keys(target).filter((k) => ['number', 'boolean', 'string'].includes(typeof target[k]));
+}
+
 /** Copies the values of `input` onto `target`, checking each key exists and has the default's type. */
 function mergeSection(where: string, target: Table, input: Table, extraKeys: (key: string, value: unknown) => boolean = () => false): void {
+  const valid = scalarKeys(target);
   for (const [key, value] of Object.entries(input)) {
-    if (!(key in target)) {
+    // Own scalar keys only: `constructor`, `toString` or an internal table must never pass as an option.
+    if (!valid.includes(key)) {
       if (extraKeys(key, value)) continue;
-      throw unknownKey(where, key, Object.keys(target));
+      throw unknownKey(where, key, valid);
     }
     const expected = target[key];
     if (typeof expected === 'number') {
@@ -67,8 +74,8 @@ function mergeSection(where: string, target: Table, input: Table, extraKeys: (ke
       }
     } else if (typeof expected === 'boolean') {
       if (typeof value !== 'boolean') throw new ConfigError(`"${where}${key}" must be true or false, got ${JSON.stringify(value)}`);
-    } else if (typeof expected === 'string') {
-      if (typeof value !== 'string') throw new ConfigError(`"${where}${key}" must be a string, got ${JSON.stringify(value)}`);
+    } else if (typeof value !== 'string') {
+      throw new ConfigError(`"${where}${key}" must be a string, got ${JSON.stringify(value)}`);
     }
     target[key] = value;
   }
@@ -104,6 +111,7 @@ function parseUsers(value: unknown): ConfigUser[] {
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, overrides: Overrides = {}): Config {
   const config: Config = structuredClone(DEFAULT_CONFIG);
+  let perPrefix: Record<string, string> = {};
   if (file) {
     let parsed: Table;
     try {
@@ -111,7 +119,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
     } catch (err) {
       throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
     }
-    applyFile(config, parsed);
+    perPrefix = applyFile(config, parsed);
   }
   const envInt = (name: string): number | undefined => {
     const v = env[name];
@@ -119,40 +127,76 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
     if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
     return Number(v);
   };
+  // An empty variable counts as unset (SWIFTLET_DATA= must not mean "the current directory").
+  const envText = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
   config.server.port = overrides.port ?? envInt('SWIFTLET_PORT') ?? config.server.port;
   config.server.workers = overrides.workers ?? envInt('SWIFTLET_WORKERS') ?? config.server.workers;
-  config.server.host = overrides.host ?? env.SWIFTLET_HOST ?? config.server.host;
-  config.server.data_dir = overrides.data_dir ?? env.SWIFTLET_DATA ?? config.server.data_dir;
-  config.identity.admin_password = overrides.admin_password ?? env.SWIFTLET_ADMIN_PASSWORD ?? config.identity.admin_password;
-  if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535`);
+  config.server.host = overrides.host ?? envText('SWIFTLET_HOST') ?? config.server.host;
+  config.server.data_dir = overrides.data_dir ?? envText('SWIFTLET_DATA') ?? config.server.data_dir;
+  config.identity.admin_password = overrides.admin_password ?? envText('SWIFTLET_ADMIN_PASSWORD') ?? config.identity.admin_password;
+  if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535, got ${config.server.port}`);
   validateAuth(config);
+  // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
+  // configured; keys from the file are added on top, they never wipe the other defaults.
+  const prefixes = parsePrefixes(config.auth.reseller_prefix);
+  const defaults = Object.entries(DEFAULT_CONFIG.auth.per_prefix)
+    .filter(([key]) => prefixes.some((p) => p !== '' && key.startsWith(p)));
+  config.auth.per_prefix = { ...Object.fromEntries(defaults), ...perPrefix };
   return config;
 }
 
-function applyFile(config: Config, parsed: Table): void {
+/** Applies a parsed file onto `config`; returns the per-prefix `[auth]` keys it set, already validated. */
+function applyFile(config: Config, parsed: Table): Record<string, string> {
+  const sections = Object.keys(config);
+  let perPrefix: Record<string, string> = {};
   for (const [section, value] of Object.entries(parsed)) {
-    if (!(section in config)) throw unknownKey('', section, Object.keys(config));
+    if (!sections.includes(section)) {
+      // `port = 1` at the top level: point at the section that has this key.
+      const home = isTable(value) ? undefined : sections.find((s) => scalarKeys((config as unknown as Record<string, Table>)[s] ?? {}).includes(section));
+      if (home) throw new ConfigError(`unknown key "${section}" at the top level; did you mean "${home}.${section}" (under [${home}])?`);
+      throw unknownKey('', section, sections);
+    }
     if (!isTable(value)) throw new ConfigError(`"${section}" must be a table ([${section}])`);
     if (section === 'identity') {
       const { users, ...rest } = value;
       mergeSection('identity.', config.identity as unknown as Table, rest);
       if (users !== undefined) config.identity.users = parseUsers(users);
     } else if (section === 'auth') {
-      const perPrefix: Record<string, string> = {};
+      const extra: Table = {};
       mergeSection('auth.', config.auth as unknown as Table, value, (key, v) => {
-        if (!PER_PREFIX_OPTIONS.some((o) => key.endsWith(`_${o}`) || key === `''${o}`)) return false;
-        if (typeof v !== 'string' && typeof v !== 'boolean') throw new ConfigError(`"auth.${key}" must be a string`);
-        perPrefix[key] = String(v);
+        extra[key] = v;
         return true;
       });
-      if (Object.keys(perPrefix).length > 0) config.auth.per_prefix = perPrefix;
+      perPrefix = perPrefixKeys(config, extra);
     } else {
       mergeSection(`${section}.`, (config as unknown as Record<string, Table>)[section] ?? {}, value);
     }
   }
+  return perPrefix;
 }
 
-/** Spec D2/D3: overlapping prefixes and per-prefix keys for unknown prefixes are start-up errors. */
+/**
+ * Spec R1.2/D3: `[auth]` keys that are not plain options must be `<PREFIX><option>` for a configured
+ * prefix and a known option; anything else (a typo such as `SERVICE_service_role`) is a start-up error
+ * naming the closest valid key.
+ */
+function perPrefixKeys(config: Config, extra: Table): Record<string, string> {
+  const prefixes = parsePrefixes(config.auth.reseller_prefix);
+  const validKeys = prefixes.flatMap((p) => PER_PREFIX_OPTIONS.map((o) => (p === '' ? `''${o}` : `${p}${o}`)));
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (!validKeys.includes(key)) throw unknownKey('auth.', key, [...validKeys, ...scalarKeys(config.auth as unknown as Table)]);
+    if (key.endsWith('acl_requires_service_token')) {
+      if (typeof value !== 'boolean') throw new ConfigError(`"auth.${key}" must be true or false, got ${JSON.stringify(value)}`);
+    } else if (typeof value !== 'string') {
+      throw new ConfigError(`"auth.${key}" must be a string, got ${JSON.stringify(value)}`);
+    }
+    out[key] = String(value);
+  }
+  return out;
+}
+
+/** Spec D2: overlapping prefixes (one a prefix of another) are a start-up error. */
 function validateAuth(config: Config): void {
   const prefixes = parsePrefixes(config.auth.reseller_prefix);
   for (const a of prefixes) {
@@ -161,9 +205,5 @@ function validateAuth(config: Config): void {
         throw new ConfigError(`reseller prefixes "${a}" and "${b}" overlap: "${b}" accounts would match "${a}" first`);
       }
     }
-  }
-  const validKeys = prefixes.flatMap((p) => PER_PREFIX_OPTIONS.map((o) => (p === '' ? `''${o}` : `${p}${o}`)));
-  for (const key of Object.keys(config.auth.per_prefix)) {
-    if (!validKeys.includes(key)) throw unknownKey('auth.', key, [...validKeys, ...Object.keys(DEFAULT_CONFIG.auth)]);
   }
 }
