@@ -9,8 +9,15 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Overrides } from '../config/load.js';
 import { serve } from './serve.js';
+import { ADMIN_USAGE, runIdentityAdmin, UsageError } from './identity-admin.js';
+import { resolve, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { openDatabase } from '../storage/sqlite/database.js';
+import { SqliteIdentityStore } from '../storage/sqlite/identity-store.js';
+import { parsePrefixes } from '../auth/prefixes.js';
 
-const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]`;
+const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}`;
+const ADMIN_NOUNS = ['project', 'user', 'role', 'service-user'];
 
 function intOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -29,6 +36,13 @@ async function main(argv: string[]): Promise<void> {
       workers: { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      password: { type: 'string' },
+      project: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      user: { type: 'string' },
+      id: { type: 'string' },
+      description: { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -36,7 +50,6 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const command = positionals[0] ?? 'serve';
-  if (command !== 'serve') throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
   const configFile = values.config ?? process.env.SWIFTLET_CONFIG ?? (existsSync('swiftlet.toml') ? 'swiftlet.toml' : undefined);
   const overrides: Overrides = {};
   const port = intOption('port', values.port);
@@ -45,10 +58,35 @@ async function main(argv: string[]): Promise<void> {
   if (workers !== undefined) overrides.workers = workers;
   if (values.host !== undefined) overrides.host = values.host;
   if (values.data !== undefined) overrides.data_dir = values.data;
-  await serve(loadConfig(configFile, process.env, overrides));
+  const config = loadConfig(configFile, process.env, overrides);
+  if (ADMIN_NOUNS.includes(command)) {
+    const dataDir = resolve(config.server.data_dir);
+    mkdirSync(dataDir, { recursive: true });
+    const db = openDatabase(join(dataDir, 'swiftlet.db'));
+    try {
+      const options: Parameters<typeof runIdentityAdmin>[1]['options'] = {};
+      for (const k of ['password', 'project', 'user', 'id', 'description'] as const) {
+        const v = values[k];
+        if (v !== undefined) options[k] = v;
+      }
+      if (values.role) options.role = values.role;
+      await runIdentityAdmin(new SqliteIdentityStore(db), { positionals, options }, {
+        out: (l) => console.log(l), json: values.json === true, accountPrefix: parsePrefixes(config.auth.reseller_prefix)[0] ?? '',
+      });
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  if (command !== 'serve') throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+  await serve(config);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`swiftlet: ${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
   if (err instanceof ConfigError || (err instanceof Error && err.name === 'TypeError' && 'code' in err)) {
     console.error(`swiftlet: ${err.message}`);
   } else {
