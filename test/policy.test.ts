@@ -1,0 +1,156 @@
+/**
+ * The pure policy, table-driven against spec/auth.md: one case per rule (ids in the names). The same
+ * rules are exercised through HTTP in auth-composite, auth-acl and auth-expired tests.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { authorize, type AuthzRequest, type Decision } from '../src/auth/policy.js';
+import { compilePolicy } from '../src/auth/policy-config.js';
+import { accountBelongsTo, parsePrefixes, prefixOf } from '../src/auth/prefixes.js';
+import { cleanAcl, referrerAllowed, parseAccountAcl, formatAccountAcl, AclError } from '../src/auth/acl.js';
+import type { Identity } from '../src/auth/identity.js';
+import { DEFAULT_CONFIG, type AuthConfig } from '../src/config/schema.js';
+
+const auth = (over: Partial<AuthConfig> = {}) => compilePolicy({ ...DEFAULT_CONFIG.auth, ...over });
+const cfg = auth({ system_reader_roles: 'system_reader', project_reader_roles: 'reader', per_prefix: { SERVICE_service_roles: 'service', SERVICE_reader_roles: 'auditor' } });
+
+const who = (projectId: string | undefined, roles: string[], serviceRoles: string[] = [], extra: Partial<Identity> = {}): Identity => ({
+  userId: `u-${projectId ?? 'none'}`, userName: 'alice', userDomainId: 'default', roles, serviceRoles,
+  ...(projectId ? { projectId, projectName: `name-${projectId}`, projectDomainId: 'default' } : {}), ...extra,
+});
+const req = (method: string, account: string, container?: string, object?: string, extra: Partial<AuthzRequest> = {}): AuthzRequest =>
+  ({ method, account, ...(container !== undefined ? { container } : {}), ...(object !== undefined ? { object } : {}), ...extra });
+const outcome = (d: Decision) => (d.allow ? (d.owner ? 'owner' : 'allow') : d.status);
+
+describe('section 1: reseller prefixes', () => {
+  test('R1.1 parsing', () => {
+    assert.deepEqual(parsePrefixes('AUTH'), ['AUTH_']);
+    assert.deepEqual(parsePrefixes('AUTH_'), ['AUTH_']);
+    assert.deepEqual(parsePrefixes('   '), ['']);
+    assert.deepEqual(parsePrefixes("  ''  "), ['']);
+    assert.deepEqual(parsePrefixes(" '', TEST"), ['', 'TEST_']);
+    assert.deepEqual(parsePrefixes('AUTH, SERVICE, AUTH'), ['AUTH_', 'SERVICE_']);
+  });
+  test('R1.3 first match, empty prefix as fallback', () => {
+    assert.equal(prefixOf('AUTH_1234', ['AUTH_']), 'AUTH_');
+    assert.equal(prefixOf('JUNK_1234', ['AUTH_']), undefined);
+    assert.equal(prefixOf('JUNK_1234', ['', 'PRE2_']), '');
+    assert.equal(prefixOf('PRE2_1234', ['', 'PRE2_']), 'PRE2_');
+  });
+  test('R1.4 ownership by any configured prefix', () => {
+    assert.ok(accountBelongsTo('SERVICE_p', 'p', ['AUTH_', 'SERVICE_']));
+    assert.ok(!accountBelongsTo('SERVICE_p', 'q', ['AUTH_', 'SERVICE_']));
+    assert.ok(accountBelongsTo('p', 'p', ['']));
+  });
+  test('R1.2 per-prefix options override the unprefixed ones; empty counts as unset', () => {
+    const c = auth({ operator_roles: 'a', per_prefix: { SERVICE_operator_roles: 'b', SERVICE_service_roles: '' } });
+    assert.deepEqual(c.rules.get('AUTH_')?.operatorRoles, ['a']);
+    assert.deepEqual(c.rules.get('SERVICE_')?.operatorRoles, ['b']);
+    assert.deepEqual(c.rules.get('SERVICE_')?.serviceRoles, []);
+    const everywhere = auth({ service_roles: 'svc', per_prefix: {} });
+    assert.deepEqual(everywhere.rules.get('AUTH_')?.serviceRoles, ['svc']);
+  });
+  test('R1.5 unknown prefix: anonymous 401, identified non-admin 403, reseller admin allowed', () => {
+    assert.equal(outcome(authorize(undefined, req('GET', 'BLAH_foo'), cfg)), 401);
+    assert.equal(outcome(authorize(who('foo', ['admin']), req('GET', 'BLAH_foo'), cfg)), 403);
+    assert.equal(outcome(authorize(who('x', ['ResellerAdmin']), req('GET', 'BLAH_foo'), cfg)), 'owner');
+  });
+});
+
+describe('section 3: decision order', () => {
+  const table: [string, Identity | undefined, AuthzRequest, ReturnType<typeof outcome>][] = [
+    ['S1 OPTIONS anonymous', undefined, req('OPTIONS', 'AUTH_p', 'c'), 'allow'],
+    ['S4 reseller admin, any account incl. SERVICE_ without service token', who('x', ['ResellerAdmin']), req('PUT', 'SERVICE_p', 'c'), 'owner'],
+    ['S4 case-insensitive', who('x', ['reselleradmin']), req('DELETE', 'AUTH_p'), 'owner'],
+    ['S5 system reader GET anywhere', who('x', ['system_reader']), req('GET', 'SERVICE_p', 'c', 'o'), 'allow'],
+    ['S5 system reader PUT falls through', who('x', ['system_reader']), req('PUT', 'AUTH_p', 'c'), 403],
+    ['S6 operator cannot delete own account', who('p', ['admin']), req('DELETE', 'AUTH_p'), 403],
+    ['S9 other project', who('q', ['admin']), req('GET', 'AUTH_p'), 403],
+    ['S10 operator on AUTH_ is owner', who('p', ['admin']), req('PUT', 'AUTH_p', 'c'), 'owner'],
+    ['S10 swiftoperator case-insensitive', who('p', ['SwiftOperator']), req('GET', 'AUTH_p'), 'owner'],
+    ['S10 SERVICE_ needs a service role', who('p', ['admin']), req('GET', 'SERVICE_p'), 403],
+    ['S10 operator + service role on SERVICE_', who('p', ['admin'], ['service']), req('PUT', 'SERVICE_p', 'c', 'o'), 'owner'],
+    ['C15 service role in X-Auth-Token does not count', who('p', ['admin', 'service']), req('GET', 'SERVICE_p'), 403],
+    ['C15 operator role in X-Service-Token does not count', who('p', ['member'], ['service', 'admin']), req('GET', 'SERVICE_p'), 403],
+    ['S11 project reader GET own account', who('p', ['reader']), req('GET', 'AUTH_p', 'c'), 'allow'],
+    ['S11 project reader no PUT', who('p', ['reader']), req('PUT', 'AUTH_p', 'c'), 403],
+    ['S11 project reader bypasses the service token (as Swift)', who('p', ['reader']), req('GET', 'SERVICE_p', 'c'), 'allow'],
+    ['D6 prefix reader in X-Auth-Token reads any SERVICE_', who('audit', ['auditor']), req('GET', 'SERVICE_p', 'c', 'o'), 'allow'],
+    ['D6 prefix reader in X-Service-Token reads any SERVICE_', who('q', ['member'], ['service', 'auditor']), req('HEAD', 'SERVICE_p'), 'allow'],
+    ['D6 prefix reader never writes', who('audit', ['auditor']), req('DELETE', 'SERVICE_p', 'c', 'o'), 403],
+    ['D6 prefix reader does not reach AUTH_', who('audit', ['auditor']), req('GET', 'AUTH_p'), 403],
+    ['S14 anonymous', undefined, req('GET', 'AUTH_p'), 401],
+  ];
+  for (const [name, id, r, expected] of table) {
+    test(name, () => assert.equal(outcome(authorize(id, r, cfg)), expected));
+  }
+});
+
+describe('section 5: container ACLs', () => {
+  test('R5.1 clean_acl examples', () => {
+    assert.equal(cleanAcl('x-container-read', ' .r : one , ,, .r:two , .r : - three '), '.r:one,.r:two,.r:-three');
+    assert.equal(cleanAcl('x-container-read', '.ref:*.example.com'), '.r:.example.com');
+    assert.equal(cleanAcl('x-container-read', 'proj:user,.rlistings'), 'proj:user,.rlistings');
+    for (const bad of ['.r:', '.r:-', '.r:*.', '.unknown:x']) assert.throws(() => cleanAcl('x-container-read', bad), AclError, bad);
+    assert.throws(() => cleanAcl('x-container-write', '.r:*'), /Referrers not allowed in write ACL/);
+  });
+  test('R5.3 referrer matching, last match wins', () => {
+    assert.equal(referrerAllowed('http://thief.example.com/', ['*', '-thief.example.com']), false);
+    assert.equal(referrerAllowed('http://www.example.com/', ['-.example.com', 'www.example.com']), true);
+    assert.equal(referrerAllowed('http://example.com/', ['.example.com']), false);
+    assert.equal(referrerAllowed(undefined, ['.example.com']), false);
+    assert.equal(referrerAllowed(undefined, ['*']), true);
+  });
+  const acl = (read?: string, write?: string) => ({ ...(read ? { containerRead: read } : {}), ...(write ? { containerWrite: write } : {}) });
+  const table: [string, Identity | undefined, AuthzRequest, ReturnType<typeof outcome>][] = [
+    ['R5.4 .r:* object GET anonymous', undefined, req('GET', 'AUTH_p', 'c', 'o', acl('.r:*')), 'allow'],
+    ['R5.4 .r:* container GET anonymous needs .rlistings', undefined, req('GET', 'AUTH_p', 'c', undefined, acl('.r:*')), 401],
+    ['R5.4 .r:*,.rlistings listing', undefined, req('GET', 'AUTH_p', 'c', undefined, acl('.r:*,.rlistings')), 'allow'],
+    ['S12 referrer-denied listing for an identified stranger → 403', who('q', ['admin']), req('GET', 'AUTH_p', 'c', undefined, acl('.r:*')), 403],
+    ['R5.5 project:user by id', who('q', ['member']), req('GET', 'AUTH_p', 'c', 'o', acl('q:u-q')), 'allow'],
+    ['R5.5 project:user by name', who('q', ['member']), req('GET', 'AUTH_p', 'c', 'o', acl('name-q:alice')), 'allow'],
+    ['R4.7 names not allowed outside the default domain', who('q', ['member'], [], { userDomainId: 'other' }), req('GET', 'AUTH_p', 'c', 'o', acl('name-q:alice')), 403],
+    ['R5.5 *:* any identity, listings too', who('q', []), req('GET', 'AUTH_p', 'c', undefined, acl('*:*')), 'allow'],
+    ['R5.5 write ACL does not grant container GET', who('q', []), req('GET', 'AUTH_p', 'c', undefined, acl(undefined, 'q:*')), 403],
+    ['R5.5 write ACL grants object PUT', who('q', []), req('PUT', 'AUTH_p', 'c', 'o', acl(undefined, 'q:*')), 'allow'],
+    ['S13 role-name ACL only for the own project', who('p', ['member']), req('GET', 'AUTH_p', 'c', 'o', acl('member')), 'allow'],
+    ['S13 role-name ACL not across projects', who('q', ['member']), req('GET', 'AUTH_p', 'c', 'o', acl('member')), 403],
+    ['R5.7 ACL on SERVICE_ grants without a service token (as Swift)', who('q', []), req('GET', 'SERVICE_p', 'c', 'o', acl('q:*')), 'allow'],
+  ];
+  for (const [name, id, r, expected] of table) {
+    test(name, () => assert.equal(outcome(authorize(id, r, cfg)), expected));
+  }
+  test('D5 SERVICE_acl_requires_service_token seals SERVICE_ accounts against ACL grants', () => {
+    const sealed = auth({ per_prefix: { SERVICE_service_roles: 'service', SERVICE_acl_requires_service_token: 'true' } });
+    assert.equal(outcome(authorize(who('q', []), req('GET', 'SERVICE_p', 'c', 'o', acl('q:*')), sealed)), 403);
+    assert.equal(outcome(authorize(undefined, req('GET', 'SERVICE_p', 'c', 'o', acl('.r:*')), sealed)), 401);
+    assert.equal(outcome(authorize(who('q', [], ['service']), req('GET', 'SERVICE_p', 'c', 'o', acl('q:*')), sealed)), 'allow');
+    assert.equal(outcome(authorize(who('q', []), req('GET', 'AUTH_p', 'c', 'o', acl('q:*')), sealed)), 'allow');
+  });
+});
+
+describe('section 6: account ACLs (D8)', () => {
+  test('R6.2 validation reasons', () => {
+    assert.throws(() => parseAccountAcl('{"admin":"x"}'), /Value for key "admin" must be a list/);
+    assert.throws(() => parseAccountAcl('{"admin":[1]}'), /Elements of "admin" list must be strings/);
+    assert.throws(() => parseAccountAcl('{"owner":[]}'), /Key "owner" not recognized/);
+    assert.throws(() => parseAccountAcl('[]'), /Syntax error in input/);
+    assert.equal(parseAccountAcl(''), undefined);
+  });
+  test('R6.3 compact sorted JSON; all-empty counts as no ACL', () => {
+    assert.equal(formatAccountAcl(parseAccountAcl('{"read-only": ["b"], "admin": ["a"]}')), '{"admin":["a"],"read-only":["b"]}');
+    assert.equal(formatAccountAcl(parseAccountAcl('{"admin": []}')), '');
+  });
+  const accountAcl = { admin: ['adm'], 'read-write': ['rw'], 'read-only': ['ro'] };
+  const table: [string, Identity, AuthzRequest, ReturnType<typeof outcome>][] = [
+    ['R6.4 admin is owner', who('adm', []), req('POST', 'AUTH_p', undefined, undefined, { accountAcl }), 'owner'],
+    ['R6.4 read-write writes objects', who('rw', []), req('PUT', 'AUTH_p', 'c', 'o', { accountAcl }), 'allow'],
+    ['R6.4 read-write cannot POST the account', who('rw', []), req('POST', 'AUTH_p', undefined, undefined, { accountAcl }), 403],
+    ['R6.4 read-only reads', who('ro', []), req('GET', 'AUTH_p', 'c', undefined, { accountAcl }), 'allow'],
+    ['R6.4 read-only cannot write', who('ro', []), req('PUT', 'AUTH_p', 'c', 'o', { accountAcl }), 403],
+    ['R6.4 not listed', who('zz', []), req('GET', 'AUTH_p', undefined, undefined, { accountAcl }), 403],
+  ];
+  for (const [name, id, r, expected] of table) {
+    test(name, () => assert.equal(outcome(authorize(id, r, cfg)), expected));
+  }
+});
