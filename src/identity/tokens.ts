@@ -29,19 +29,43 @@ export type TokenCheck =
   | { valid: true; payload: TokenPayload; expired: boolean }
   | { valid: false };
 
+export interface KeyRingOptions {
+  /**
+   * How long a process trusts its copy of the ring. Keys are added and dropped by one process (the
+   * primary); every other process re-reads the ring this often, so it issues with the newest key and
+   * stops honouring dropped ones.
+   */
+  refreshAfterMs?: number;
+}
+
 export class TokenKeyRing {
   private keys = new Map<number, Buffer>();
   private primary: { id: number; key: Buffer } | undefined;
   private lastRefresh = 0;
+  private refreshing: Promise<void> | undefined;
+  private readonly refreshAfterMs: number;
 
-  constructor(private readonly store: IdentityStore) {}
+  constructor(private readonly store: IdentityStore, options: KeyRingOptions = {}) {
+    this.refreshAfterMs = options.refreshAfterMs ?? 60_000;
+  }
 
   async refresh(): Promise<void> {
-    const keys = await this.store.tokenKeys();
-    this.keys = new Map(keys.map((k) => [k.id, k.key]));
-    const newest = keys[keys.length - 1];
-    this.primary = newest && { id: newest.id, key: newest.key };
-    this.lastRefresh = Date.now();
+    this.refreshing ??= (async () => {
+      try {
+        const keys = await this.store.tokenKeys();
+        this.keys = new Map(keys.map((k) => [k.id, k.key]));
+        const newest = keys[keys.length - 1];
+        this.primary = newest && { id: newest.id, key: newest.key };
+        this.lastRefresh = Date.now();
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private stale(): boolean {
+    return Date.now() - this.lastRefresh > this.refreshAfterMs;
   }
 
   /** Adds a new primary key when the newest is older than `rotateAfter` seconds; drops keys older than `keep`. */
@@ -55,6 +79,9 @@ export class TokenKeyRing {
 
   issue(payload: TokenPayload): string {
     if (!this.primary) throw new Error('no token key: the key ring was not initialised');
+    // Issuing is synchronous: a stale ring still issues with its key (kept for days after a
+    // rotation) and re-reads the ring in the background.
+    if (this.stale()) this.refresh().catch(() => undefined);
     const iv = randomBytes(12);
     const header = Buffer.alloc(5);
     header.writeUInt8(VERSION, 0);
@@ -71,8 +98,11 @@ export class TokenKeyRing {
     const raw = Buffer.from(token.slice(PREFIX.length), 'base64url');
     if (raw.length < 5 + 12 + 16 || raw.readUInt8(0) !== VERSION) return { valid: false };
     const keyId = raw.readUInt32BE(1);
+    if (this.stale()) await this.refresh();
     let key = this.keys.get(keyId);
-    if (!key && Date.now() - this.lastRefresh > 1000) {
+    // Key ids only grow: an id above our newest is a key added elsewhere since our last read; an
+    // unknown id below it is a dropped key, invalid without asking the store.
+    if (!key && keyId > (this.primary?.id ?? 0)) {
       await this.refresh();
       key = this.keys.get(keyId);
     }
