@@ -3,6 +3,7 @@ import { SwiftError } from '../http/errors.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import type { ContainerInfo } from '../storage/contracts.js';
+import { pyRepr } from '../swift/pyjson.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { listOptions, negotiateFormat, objectListing } from '../swift/listing-format.js';
 import { httpDate, newTimestamp } from '../swift/timestamp.js';
@@ -28,6 +29,13 @@ export function checkContainerName(name: string, max: number): void {
   if (length > max) throw new SwiftError('ContainerNameTooLong', { length, max });
 }
 
+/** The only storage policy is Policy-0; naming any other one is an error (names are case-insensitive). */
+function checkStoragePolicy(headers: Record<string, string>): void {
+  const name = headers['x-storage-policy'];
+  if (name === undefined || name.trim() === '') return;
+  if (name.trim().toLowerCase() !== 'policy-0') throw new SwiftError('InvalidStoragePolicy', { name: pyRepr(name) });
+}
+
 export async function containerController(ctx: RequestContext, target: Target, access: Access, s: Services): Promise<SwiftResponse> {
   const { account } = target;
   const container = target.container ?? '';
@@ -35,6 +43,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
   switch (ctx.method) {
     case 'PUT': {
       checkContainerName(container, cfg.max_container_name_length);
+      checkStoragePolicy(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
       const current = (await s.meta.getContainer(account, container))?.metadata ?? {};

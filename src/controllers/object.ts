@@ -2,35 +2,63 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SwiftError } from '../http/errors.js';
+import { defaultErrorBody } from '../http/status.js';
 import type { HeaderMap, SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import { BlobIncompleteError, BlobTooLargeError, type ObjectRecord } from '../storage/contracts.js';
 import { evaluateConditions } from '../swift/conditional.js';
 import { guessContentType } from '../swift/content-type.js';
-import { checkRequestMetadata, objectMetadata } from '../swift/headers.js';
+import { checkRequestMetadata, headerToText, objectMetadata, textToHeader } from '../swift/headers.js';
 import { rangesFor, type ByteRange } from '../swift/ranges.js';
 import { formatTimestamp, httpDate, newTimestamp } from '../swift/timestamp.js';
 import type { Access, Services, Target } from './services.js';
 
 const HTML = 'text/html; charset=UTF-8';
 
-/** X-Delete-At / X-Delete-After → absolute delete time, validated as Swift's check_delete_headers. */
+const MAX_DELETE_AT = 9_999_999_999;
+
+/** Python's int() of a header: optional sign, digits, surrounding blanks; undefined otherwise. */
+function pyInt(value: string): bigint | undefined {
+  const m = /^\s*([+-]?)(\d+)\s*$/.exec(value);
+  if (!m) return undefined;
+  const n = BigInt(m[2] ?? '0');
+  return m[1] === '-' ? -n : n;
+}
+
+/** Swift's normalize_delete_at_timestamp: clamped to [0, 9999999999] whole seconds. */
+function clampDeleteAt(n: bigint): number {
+  if (n < 0n) return 0;
+  if (n > BigInt(MAX_DELETE_AT)) return MAX_DELETE_AT;
+  return Number(n);
+}
+
+/**
+ * X-Delete-At / X-Delete-After → absolute delete time, validated as Swift's check_delete_headers:
+ * integers only, clamped to 9999999999, and not in the past.
+ */
 function deleteAtFrom(headers: Record<string, string>, now: number): number | undefined {
   const after = headers['x-delete-after'];
   if (after !== undefined) {
-    if (!/^-?\d+$/.test(after.trim())) throw new SwiftError('DeleteAfterInvalid');
-    const at = Math.floor(now + Number(after));
+    const n = pyInt(after);
+    if (n === undefined) throw new SwiftError('DeleteAfterInvalid');
+    const at = clampDeleteAt(BigInt(Math.floor(now)) + n);
     if (at <= now) throw new SwiftError('DeleteAfterNegative');
     return at;
   }
   const at = headers['x-delete-at'];
   if (at !== undefined) {
-    if (!/^-?\d+$/.test(at.trim())) throw new SwiftError('DeleteAtInvalid');
-    const n = Number(at);
-    if (n <= now) throw new SwiftError('DeleteAtInPast');
-    return n;
+    const n = pyInt(at);
+    if (n === undefined) throw new SwiftError('DeleteAtInvalid');
+    const clamped = clampDeleteAt(n);
+    if (clamped <= now) throw new SwiftError('DeleteAtInPast');
+    return clamped;
   }
   return undefined;
+}
+
+/** Swift's X-Delete-At header value: ten digits. */
+function formatDeleteAt(at: number): string {
+  return String(at).padStart(10, '0');
 }
 
 function isLive(rec: ObjectRecord | undefined, now: number): rec is ObjectRecord {
@@ -39,14 +67,14 @@ function isLive(rec: ObjectRecord | undefined, now: number): rec is ObjectRecord
 
 export function objectHeaders(rec: ObjectRecord): Record<string, string> {
   const h: Record<string, string> = {
-    'content-type': rec.contentType,
+    'content-type': textToHeader(rec.contentType),
     ...rec.metadata,
     etag: rec.etag,
     'last-modified': httpDate(rec.timestamp),
     'x-timestamp': formatTimestamp(rec.timestamp),
     'accept-ranges': 'bytes',
   };
-  if (rec.deleteAt !== undefined) h['x-delete-at'] = String(rec.deleteAt);
+  if (rec.deleteAt !== undefined) h['x-delete-at'] = formatDeleteAt(rec.deleteAt);
   return h;
 }
 
@@ -63,7 +91,9 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   const container = target.container ?? '';
   const name = target.object ?? '';
   const length = parseContentLength(ctx.headers);
-  const chunked = (ctx.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
+  const te = ctx.headers['transfer-encoding'];
+  if (te !== undefined && te.split(',').length > 1) throw new SwiftError('UnsupportedTransferCoding');
+  const chunked = te !== undefined && te.trim().toLowerCase() === 'chunked';
   if (length !== undefined && length > cfg.max_file_size) throw new SwiftError('ObjectTooLarge');
   if (length === undefined && !chunked) throw new SwiftError('LengthRequired');
   const nameLength = Buffer.byteLength(name, 'utf8');
@@ -82,7 +112,7 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
     throw new SwiftError('PreconditionFailed');
   }
   const detect = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-detect-content-type'] ?? '');
-  const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : ctx.headers['content-type'];
+  const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : headerToText(ctx.headers['content-type']);
 
   let stored;
   try {
@@ -146,13 +176,19 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
   if (!isLive(rec, Date.now() / 1000)) throw new SwiftError('NotFound');
   const headers: HeaderMap = objectHeaders(rec);
   const condition = evaluateConditions(ctx.headers, rec.etag, rec.timestamp, ctx.method);
-  if (condition === 304) {
-    return { status: 304, headers: { etag: rec.etag, 'last-modified': String(headers['last-modified']), 'content-type': rec.contentType, 'content-length': '0' } };
+  // 304, 412 and 416 still describe the object (ETag, Last-Modified, metadata), as Swift's do.
+  if (condition === 304) return { status: 304, headers: { ...headers, 'content-length': '0' } };
+  if (condition === 412) {
+    const { 'accept-ranges': _omitted, ...described } = headers;
+    return { status: 412, headers: { ...described, 'content-type': HTML, 'content-length': '0' }, body: '' };
   }
-  if (condition === 412) throw new SwiftError('PreconditionFailed', {}, { etag: rec.etag, 'last-modified': httpDate(rec.timestamp) });
   const ranges = rangesFor(ctx.headers['range'], rec.size);
   if (ranges && ranges.length === 0) {
-    throw new SwiftError('RangeNotSatisfiable', {}, { 'content-range': `bytes */${rec.size}` });
+    return {
+      status: 416,
+      headers: { ...headers, 'content-range': `bytes */${rec.size}` },
+      body: defaultErrorBody(416),
+    };
   }
   if (ctx.method === 'HEAD') {
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) } };
@@ -201,7 +237,7 @@ async function postObject(ctx: RequestContext, target: Target, s: Services): Pro
   if (!isLive(rec, now)) throw new SwiftError('NotFound');
   const update: { metadata: Record<string, string>; contentType: string; deleteAt?: number; timestamp: number } = {
     metadata: objectMetadata(ctx.headers),
-    contentType: ctx.headers['content-type'] || rec.contentType,
+    contentType: ctx.headers['content-type'] ? headerToText(ctx.headers['content-type']) : rec.contentType,
     timestamp: newTimestamp(),
   };
   if (deleteAt !== undefined) update.deleteAt = deleteAt;
@@ -213,12 +249,36 @@ async function postObject(ctx: RequestContext, target: Target, s: Services): Pro
   return { status: 202, headers: { 'content-type': HTML } };
 }
 
-async function deleteObject(target: Target, s: Services): Promise<SwiftResponse> {
+/** X-If-Delete-At (the expirer's conditional delete): a Swift timestamp, or undefined when absent. */
+function ifDeleteAt(headers: Record<string, string>): number | undefined {
+  const raw = headers['x-if-delete-at'];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n >= 10_000_000_000) {
+    throw new SwiftError('BadIfDeleteAt');
+  }
+  return n;
+}
+
+async function deleteObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
   const now = Date.now() / 1000;
-  const removed = await s.meta.deleteObject(target.account, target.container ?? '', target.object ?? '', newTimestamp());
+  const account = target.account;
+  const container = target.container ?? '';
+  const name = target.object ?? '';
+  const expectedDeleteAt = ifDeleteAt(ctx.headers);
+  if (expectedDeleteAt !== undefined) {
+    // Only delete the object whose X-Delete-At is the one given (expired or not).
+    const current = await s.meta.getObject(account, container, name);
+    if (!current) throw new SwiftError('NotFound');
+    if (Math.floor((current.deleteAt ?? 0) * 100000) !== Math.floor(expectedDeleteAt * 100000)) {
+      throw new SwiftError('DeleteAtMismatch');
+    }
+  }
+  const removed = await s.meta.deleteObject(account, container, name, newTimestamp());
   if (!removed) throw new SwiftError('NotFound');
   await s.blobs.delete(removed.blobId);
-  if (!isLive(removed, now)) throw new SwiftError('NotFound');
+  if (!isLive(removed, now) && expectedDeleteAt === undefined) throw new SwiftError('NotFound');
   return { status: 204, headers: { 'content-type': HTML } };
 }
 
@@ -228,7 +288,7 @@ export async function objectController(ctx: RequestContext, target: Target, _acc
     case 'GET':
     case 'HEAD': return getObject(ctx, target, s);
     case 'POST': return postObject(ctx, target, s);
-    case 'DELETE': return deleteObject(target, s);
+    case 'DELETE': return deleteObject(ctx, target, s);
     default:
       throw new SwiftError('MethodNotAllowed', {}, { Allow: 'COPY, DELETE, GET, HEAD, OPTIONS, POST, PUT' });
   }

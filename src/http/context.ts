@@ -39,7 +39,8 @@ export function decodePath(raw: string): string | undefined {
     if (ch === 0x25 /* % */ && i + 2 < raw.length && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
       bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
       i += 2;
-    } else if (ch < 0x80) {
+    } else if (ch < 0x100) {
+      // Node hands request lines and header values over as latin1: each char is one byte.
       bytes.push(ch);
     } else {
       for (const b of Buffer.from(raw[i] ?? '', 'utf8')) bytes.push(b);

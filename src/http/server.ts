@@ -5,8 +5,9 @@
  * refused early never uploads its body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { handleClientError } from './client-errors.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
 import type { SwiftResponse } from './response.js';
@@ -31,6 +32,9 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   }
   if (isHead && r.status >= 400) headers['Content-Length'] = '0';
   if (closeAfter) headers['Connection'] = 'close';
+  else if (/\bkeep-alive\b/i.test(req.headers.connection ?? '')) headers['Connection'] = 'keep-alive';
+  // HTTP/1.1 connections persist by default: like Swift, say nothing unless the client asked.
+  else res.removeHeader('Connection');
   res.writeHead(r.status, headers);
   if (isHead || r.status === 204 || r.status === 304 || body === undefined) {
     if (body instanceof Readable) body.destroy();
@@ -63,5 +67,7 @@ export function createSwiftServer(handler: Handler): Server {
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  // What Node's parser refuses but Swift serves (raw UTF-8 paths, unknown methods, stray bytes).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => handleClientError(server, err, socket));
   return server;
 }

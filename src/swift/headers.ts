@@ -21,8 +21,27 @@ export function titleCase(name: string): string {
   return out;
 }
 
+/**
+ * Bytes of a header name or value. Node hands header values over as latin1 (one char per byte, so
+ * UTF-8 metadata arrives as its bytes); strings with wider chars are counted as UTF-8.
+ */
 function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+  return /^[\u0000-\u00ff]*$/.test(s) ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
+/** A header value as received (latin1 chars = bytes) → the text it spells in UTF-8, when it is valid UTF-8. */
+export function headerToText(value: string): string {
+  if (!/[\u0080-\u00ff]/.test(value) || /[^\u0000-\u00ff]/.test(value)) return value;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
+/** Text → a header value Node writes byte for byte (UTF-8 bytes as latin1 chars). */
+export function textToHeader(text: string): string {
+  return /[^\u0000-\u007f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }
 
 /** Header sizes and the metadata of this request alone (check_metadata). */

@@ -52,11 +52,10 @@ export function negotiateFormat(query: URLSearchParams, accept: string | undefin
 export function listOptions(query: URLSearchParams, maxLimit: number): ListOptions {
   const opts: ListOptions = { limit: maxLimit };
   const limit = query.get('limit');
-  if (limit !== null && limit !== '') {
-    if (!/^-?\d+$/.test(limit)) throw new SwiftError('BadListingParam', { name: 'limit' });
+  // Swift's constrain_req_limit: only a string of digits counts; anything else means the default.
+  if (limit !== null && /^\d+$/.test(limit)) {
     const n = Number(limit);
     if (n > maxLimit) throw new SwiftError('ListingLimitTooHigh', { max: maxLimit });
-    if (n < 0) throw new SwiftError('BadListingParam', { name: 'limit' });
     opts.limit = n;
   }
   const str = (name: string) => query.get(name) ?? undefined;

@@ -32,7 +32,7 @@ export function copyMiddleware(below: () => Handler): Middleware {
   return async (ctx, next) => {
     const target = parseTarget(ctx.path);
     if (!target || target.object === undefined) return next(ctx);
-    if (ctx.method === 'COPY') return copyToDestination(ctx, target.account, target.container ?? '', target.object, next);
+    if (ctx.method === 'COPY') return copyToDestination(ctx, target.account, target.container ?? '', target.object, below(), next);
     if (ctx.method === 'PUT' && ctx.headers['x-copy-from'] !== undefined) {
       return putFromSource(ctx, target.account, below(), next);
     }
@@ -40,9 +40,11 @@ export function copyMiddleware(below: () => Handler): Middleware {
   };
 }
 
-async function copyToDestination(ctx: RequestContext, account: string, container: string, object: string, next: Handler): Promise<SwiftResponse> {
+async function copyToDestination(
+  ctx: RequestContext, account: string, container: string, object: string, below: Handler, next: Handler,
+): Promise<SwiftResponse> {
   const destination = ctx.headers['destination'];
-  if (!destination) throw new SwiftError('BadRequestMessage', { message: 'Destination header required' });
+  if (!destination) throw new SwiftError('CopyDestinationRequired');
   const [dstContainer, dstObject] = splitCopyPath(destination, 'Destination');
   const dstAccountRaw = ctx.headers['destination-account'];
   const dstAccount = dstAccountRaw !== undefined ? decodePath(dstAccountRaw.trim()) : account;
@@ -55,7 +57,8 @@ async function copyToDestination(ctx: RequestContext, account: string, container
   headers['content-length'] = '0';
   delete headers['transfer-encoding'];
   const path = `/${'v1'}/${dstAccount}/${dstContainer}/${dstObject}`;
-  return next({ ...ctx, method: 'PUT', path, rawPath: path, headers });
+  // The rewritten request is a PUT with X-Copy-From: it goes through the same copy path as one.
+  return putFromSource({ ...ctx, method: 'PUT', path, rawPath: path, headers }, dstAccount, below, next);
 }
 
 async function putFromSource(ctx: RequestContext, dstAccount: string, below: Handler, next: Handler): Promise<SwiftResponse> {

@@ -1,0 +1,93 @@
+/**
+ * Requests Node's HTTP parser refuses but Swift (eventlet) serves:
+ *
+ * - a request line whose path holds raw bytes outside ASCII (UTF-8 names sent unquoted, or bytes
+ *   that are not UTF-8 at all): the bytes are percent-encoded and the connection is handed back to
+ *   the server, so the request is answered like its quoted form (201, or 412 for bad UTF-8);
+ * - an unknown method (`LICK`): 405 with the Allow list of the path's level, then close;
+ * - garbage after a request that is still being answered (a body sent without Content-Length):
+ *   the pending response goes out first, then the connection closes.
+ */
+import type { Server, ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
+import { newTransId } from './context.js';
+import { defaultErrorBody } from './status.js';
+
+type ParseError = NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number };
+type ServerSocket = Duplex & { _httpMessage?: ServerResponse };
+
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/;
+
+/** The request line holding byte `at` of the packet: [start, end) offsets, end at its CR LF. */
+function lineAround(packet: Buffer, at: number): [number, number] | undefined {
+  const start = packet.lastIndexOf(0x0a, Math.max(0, at - 1)) + 1;
+  const end = packet.indexOf('\r\n', start);
+  return end === -1 ? undefined : [start, end];
+}
+
+function percentEncodeHighBytes(target: Buffer): string {
+  let out = '';
+  for (const b of target) out += b >= 0x80 || b < 0x21 ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b);
+  return out;
+}
+
+/** Feeds `first` and then whatever else the client sends into a fresh server-side parser. */
+function reinject(server: Server, socket: Duplex, first: Buffer): void {
+  socket.removeAllListeners('data');
+  socket.removeAllListeners('end');
+  const wrapper = new Duplex({
+    read() { socket.resume(); },
+    write(chunk: Buffer, encoding, callback) { socket.write(chunk, encoding, callback); },
+    final(callback) { socket.end(); callback(); },
+    destroy(err, callback) { socket.destroy(err ?? undefined); callback(err); },
+  });
+  socket.on('data', (d: Buffer) => { if (!wrapper.push(d)) socket.pause(); });
+  socket.on('end', () => wrapper.push(null));
+  socket.on('close', () => wrapper.destroy());
+  wrapper.push(first);
+  server.emit('connection', wrapper);
+}
+
+function allowFor(target: string): string {
+  const path = target.split('?')[0] ?? '';
+  const depth = path.split('/').filter((p) => p !== '').length;
+  return depth >= 4 ? 'COPY, DELETE, GET, HEAD, OPTIONS, POST, PUT' : 'DELETE, GET, HEAD, OPTIONS, POST, PUT';
+}
+
+function respondAndClose(socket: Duplex, status: string, headers: Record<string, string>, body: string): void {
+  const transId = newTransId();
+  const lines = [`HTTP/1.1 ${status}`];
+  const all = { ...headers, 'Content-Length': String(Buffer.byteLength(body)), 'X-Trans-Id': transId, 'X-Openstack-Request-Id': transId, Date: new Date().toUTCString(), Connection: 'close' };
+  for (const [k, v] of Object.entries(all)) lines.push(`${k}: ${v}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+export function handleClientError(server: Server, err: ParseError, socket: ServerSocket): void {
+  const pending = socket._httpMessage;
+  if (pending && !pending.writableFinished) {
+    pending.once('finish', () => socket.destroy());
+    pending.once('close', () => socket.destroy());
+    return;
+  }
+  const packet = err.rawPacket;
+  const line = packet ? lineAround(packet, Math.min(err.bytesParsed ?? 0, packet.length)) : undefined;
+  if (packet && line && (err.code === 'HPE_INVALID_URL' || err.code === 'HPE_INVALID_METHOD')) {
+    const m = REQUEST_LINE.exec(packet.subarray(line[0], line[1]).toString('latin1'));
+    if (m && err.code === 'HPE_INVALID_URL') {
+      const targetStart = line[0] + (m[1] ?? '').length + 1;
+      const targetEnd = targetStart + Buffer.byteLength(m[2] ?? '', 'latin1');
+      const target = packet.subarray(targetStart, targetEnd);
+      const encoded = Buffer.from(percentEncodeHighBytes(target), 'latin1');
+      if (!encoded.equals(target)) {
+        reinject(server, socket, Buffer.concat([packet.subarray(line[0], targetStart), encoded, packet.subarray(targetEnd)]));
+        return;
+      }
+    }
+    if (m && err.code === 'HPE_INVALID_METHOD') {
+      respondAndClose(socket, '405 Method Not Allowed', { 'Content-Type': 'text/html; charset=UTF-8', Allow: allowFor(m[2] ?? '') }, defaultErrorBody(405));
+      return;
+    }
+  }
+  if (socket.writable && err.code !== 'ECONNRESET') respondAndClose(socket, '400 Bad Request', { 'Content-Type': 'text/html; charset=UTF-8' }, defaultErrorBody(400));
+  else socket.destroy();
+}

@@ -1,0 +1,75 @@
+/** Container requests through HTTP: storage policy names and CORS (container-level settings). */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from './helpers/server.js';
+import { call, login, type Session } from './helpers/swift.js';
+
+let server: TestServer;
+let s: Session;
+before(async () => {
+  server = await startServer();
+  s = await login(server.url, 'test:tester', 'testing');
+});
+after(async () => { await server.stop(); });
+
+test('PUT container with an unknown X-Storage-Policy → 400 naming it; Policy-0 (any case) is accepted', async () => {
+  const bad = await call(`${s.storageUrl}/p1`, { method: 'PUT', token: s.token, headers: { 'X-Storage-Policy': 'gold' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.text, "Invalid X-Storage-Policy 'gold'");
+  assert.equal((await call(`${s.storageUrl}/p1`, { method: 'HEAD', token: s.token })).status, 404);
+  const ok = await call(`${s.storageUrl}/p2`, { method: 'PUT', token: s.token, headers: { 'X-Storage-Policy': 'policy-0' } });
+  assert.equal(ok.status, 201);
+  const head = await call(`${s.storageUrl}/p2`, { method: 'HEAD', token: s.token });
+  assert.equal(head.headers.get('x-storage-policy'), 'Policy-0');
+});
+
+test('CORS: pre-flight of an allowed origin and method → 200 with the grants; others → 401', async () => {
+  const put = await call(`${s.storageUrl}/cors`, {
+    method: 'PUT', token: s.token,
+    headers: { 'X-Container-Meta-Access-Control-Allow-Origin': 'http://a.example http://b.example', 'X-Container-Meta-Access-Control-Max-Age': '5' },
+  });
+  assert.equal(put.status, 201);
+  await call(`${s.storageUrl}/cors/o`, { method: 'PUT', token: s.token, body: 'hi', headers: { 'X-Object-Meta-Color': 'red' } });
+
+  const ok = await call(`${s.storageUrl}/cors/o`, {
+    method: 'OPTIONS', headers: { Origin: 'http://a.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-auth-token' },
+  });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'http://a.example');
+  assert.equal(ok.headers.get('access-control-max-age'), '5');
+  assert.equal(ok.headers.get('access-control-allow-headers'), 'x-auth-token');
+  assert.ok((ok.headers.get('access-control-allow-methods') ?? '').split(', ').includes('GET'));
+  assert.match(ok.headers.get('vary') ?? '', /Origin/);
+
+  const noMethod = await call(`${s.storageUrl}/cors/o`, { method: 'OPTIONS', headers: { Origin: 'http://a.example' } });
+  assert.equal(noMethod.status, 401);
+  const otherOrigin = await call(`${s.storageUrl}/cors/o`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'GET' } });
+  assert.equal(otherOrigin.status, 401);
+  const noContainer = await call(`${s.storageUrl}/nocors/o`, { method: 'OPTIONS', headers: { Origin: 'http://a.example', 'Access-Control-Request-Method': 'GET' } });
+  assert.equal(noContainer.status, 401);
+  const plain = await call(`${s.storageUrl}/cors/o`, { method: 'OPTIONS' });
+  assert.equal(plain.status, 200);
+  assert.match(plain.headers.get('allow') ?? '', /GET/);
+});
+
+test('CORS: an actual request from an allowed origin exposes headers; another origin gets none (strict mode)', async () => {
+  const got = await call(`${s.storageUrl}/cors/o`, { token: s.token, headers: { Origin: 'http://b.example' } });
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get('access-control-allow-origin'), 'http://b.example');
+  const exposed = (got.headers.get('access-control-expose-headers') ?? '').split(', ');
+  for (const h of ['etag', 'x-timestamp', 'x-trans-id', 'x-object-meta-color']) assert.ok(exposed.includes(h), h);
+  const denied = await call(`${s.storageUrl}/cors/o`, { token: s.token, headers: { Origin: 'http://evil.example' } });
+  assert.equal(denied.status, 200);
+  assert.equal(denied.headers.get('access-control-allow-origin'), null);
+});
+
+test('CORS: allow-origin * answers * to any origin, also on a 401', async () => {
+  await call(`${s.storageUrl}/star`, { method: 'PUT', token: s.token, headers: { 'X-Container-Meta-Access-Control-Allow-Origin': '*' } });
+  await call(`${s.storageUrl}/star/o`, { method: 'PUT', token: s.token, body: 'x' });
+  const pre = await call(`${s.storageUrl}/star/o`, { method: 'OPTIONS', headers: { Origin: 'http://m.example', 'Access-Control-Request-Method': 'GET' } });
+  assert.equal(pre.status, 200);
+  assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+  const anon = await call(`${s.storageUrl}/star/o`, { headers: { Origin: 'http://m.example' } });
+  assert.equal(anon.status, 401);
+  assert.equal(anon.headers.get('access-control-allow-origin'), '*');
+});

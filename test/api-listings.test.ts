@@ -1,0 +1,29 @@
+/** Listing parameters through HTTP, as Swift's constrain_req_limit reads them. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from './helpers/server.js';
+import { call, login, type Session } from './helpers/swift.js';
+
+let server: TestServer;
+let s: Session;
+before(async () => {
+  server = await startServer();
+  s = await login(server.url, 'test:tester', 'testing');
+  for (const c of ['a', 'b', 'c']) assert.equal((await call(`${s.storageUrl}/${c}`, { method: 'PUT', token: s.token })).status, 201);
+});
+after(async () => { await server.stop(); });
+
+test('limit that is not a plain number is ignored (the default applies)', async () => {
+  for (const limit of ['5000.0', 'abc', '-1', '1.5']) {
+    const res = await call(`${s.storageUrl}?limit=${encodeURIComponent(limit)}`, { token: s.token });
+    assert.equal(res.status, 200, limit);
+    assert.equal(res.text, 'a\nb\nc\n', limit);
+  }
+});
+
+test('limit=1 limits; limit above the maximum → 412', async () => {
+  assert.equal((await call(`${s.storageUrl}?limit=1`, { token: s.token })).text, 'a\n');
+  const res = await call(`${s.storageUrl}?limit=10001`, { token: s.token });
+  assert.equal(res.status, 412);
+  assert.equal(res.text, 'Maximum limit is 10000');
+});
