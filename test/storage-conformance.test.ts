@@ -88,3 +88,27 @@ test('sqlite: four processes racing on one database file keep counts exact', asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sqlite: processes opening a brand-new database file at the same moment all migrate and write', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swiftlet-conf-mp-new-'));
+  const file = join(dir, 'swiftlet.db');
+  try {
+    const writer = resolve(import.meta.dirname, 'helpers/sqlite-writer.js');
+    const results = await Promise.all([5, 6, 7, 8, 9, 10].map((seed) =>
+      run(process.execPath, [writer, file, 'AUTH_fresh', String(seed), '40'], { timeout: 120_000 })));
+    let ops = 0;
+    for (const r of results) {
+      const done = JSON.parse(r.stdout) as Record<string, number>;
+      ops += Object.values(done).reduce((a, b) => a + b, 0);
+    }
+    assert.equal(ops, 240);
+    const store = new SqliteMetadataStore(openDatabase(file));
+    try {
+      await assertCountsExact(store, 'AUTH_fresh', ['c0', 'c1', 'c2']);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 /**
  * A child process for the multi-process storage test: opens the shared SQLite file exactly as a
- * worker does (openDatabase) and runs a seeded random mix of puts, overwrites and deletes.
+ * worker does (openDatabase), ensures containers c0..c2, and runs a seeded random mix of puts,
+ * overwrites and deletes.
  * argv: <db file> <account> <seed> <operations>. Prints one JSON line with what it did.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,8 @@ const store = new SqliteMetadataStore(openDatabase(file));
 let seed = Number(seedText);
 const rand = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
 const done = { stored: 0, stale: 0, deleted: 0, missed: 0 };
+// Idempotent: every writer makes sure the containers exist (a brand-new file is migrated by whoever comes first).
+for (const c of ['c0', 'c1', 'c2']) await store.putContainer(account, c, {}, Date.now() / 1000);
 for (let i = 0; i < Number(opsText); i++) {
   const container = `c${rand(3)}`;
   const name = `o${rand(40)}`;

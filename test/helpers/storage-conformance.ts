@@ -624,8 +624,14 @@ export function runBlobStoreConformance(name: string, factory: () => Promise<Blo
       const exact = await blobs.write(Readable.from([Buffer.from('hello')]), { expectedSize: 5, maxSize: 10 });
       assert.equal(exact.size, 5);
       assert.equal(exact.md5, createHash('md5').update('hello').digest('hex'));
+      const emptyReader = await blobs.open(empty.blobId);
+      assert.ok(emptyReader);
+      assert.equal(emptyReader.size, 0);
+      assert.equal((await readAll(emptyReader.stream(0, -1))).length, 0, 'the empty range [0, -1] reads nothing');
+      await emptyReader.close();
       const reader = await blobs.open(exact.blobId);
       assert.ok(reader);
+      assert.equal((await readAll(reader.stream(3, 2))).length, 0);
       assert.equal((await readAll(reader.stream(0, 4))).toString(), 'hello');
       await reader.close();
     });

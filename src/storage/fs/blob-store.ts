@@ -9,7 +9,7 @@ import { close, createReadStream, createWriteStream, fstat, fsync, open as openF
 import { promisify } from 'node:util';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   BlobIncompleteError, BlobTooLargeError,
@@ -97,7 +97,10 @@ export class FsBlobStore implements BlobStore {
     let closed = false;
     return {
       size,
-      stream: (start, end) => createReadStream('', { fd, start, end, autoClose: false, highWaterMark: 256 * 1024 }),
+      // An empty range (end = start - 1, e.g. the whole of a 0-byte blob) is an empty stream, not an fs error.
+      stream: (start, end) => (end < start
+        ? Readable.from([])
+        : createReadStream('', { fd, start, end, autoClose: false, highWaterMark: 256 * 1024 })),
       close: async () => {
         if (closed) return;
         closed = true;

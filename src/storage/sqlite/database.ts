@@ -94,9 +94,11 @@ const MIGRATIONS: readonly string[] = [
 
 export function openDatabase(file: string): Db {
   const db = new Database(file);
+  // The busy timeout first: switching a new file to WAL takes a lock that another process opening
+  // the same file at the same moment may hold.
+  db.pragma('busy_timeout = 10000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
