@@ -16,7 +16,8 @@ import { defaultErrorBody } from './status.js';
 type ParseError = NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number };
 type ServerSocket = Duplex & { _httpMessage?: ServerResponse };
 
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/;
+// Bytes of the target are latin1 chars here: match "not a space", never \S (which skips U+0085, U+00A0).
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^ ]+) (HTTP\/\d\.\d)$/;
 
 /** The request line holding byte `at` of the packet: [start, end) offsets, end at its CR LF. */
 function lineAround(packet: Buffer, at: number): [number, number] | undefined {
