@@ -142,3 +142,27 @@ describe('read-only roles', () => {
     assert.equal(await status('GET', '/SERVICE_test', A), 403);
   });
 });
+
+describe('sub-requests are authorised again (D10, K1)', () => {
+  test('K1 COPY from AUTH_P into SERVICE_P without a service token → 403, with one → 201', async () => {
+    assert.equal(await status('PUT', '/AUTH_test/k1', U), 201);
+    assert.equal(await status('PUT', '/AUTH_test/k1/src', U, undefined, 'secret'), 201);
+    assert.equal(await status('PUT', '/SERVICE_test/k1', U, S), 201);
+    const copy = (serviceToken?: string) => call(`${base}/AUTH_test/k1/src`, {
+      method: 'COPY', token: U, serviceToken, headers: { Destination: 'k1/dst', 'Destination-Account': 'SERVICE_test' },
+    });
+    assert.equal((await copy()).status, 403);
+    assert.equal(await status('HEAD', '/SERVICE_test/k1/dst', U, S), 404);
+    assert.equal((await copy(S)).status, 201);
+    assert.equal((await call(`${base}/SERVICE_test/k1/dst`, { token: U, serviceToken: S })).text, 'secret');
+  });
+
+  test('D10 X-Copy-From a SERVICE_ object needs the service token for the source read', async () => {
+    assert.equal(await status('PUT', '/SERVICE_test/k1/hidden', U, S, 'service data'), 201);
+    const res = await call(`${base}/AUTH_test/k1/leak`, {
+      method: 'PUT', token: U, headers: { 'X-Copy-From': 'k1/hidden', 'X-Copy-From-Account': 'SERVICE_test', 'Content-Length': '0' },
+    });
+    assert.equal(res.status, 403);
+    assert.equal(await status('HEAD', '/AUTH_test/k1/leak', U), 404);
+  });
+});
