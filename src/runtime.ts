@@ -36,6 +36,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
       allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
+      ...(config.images.public_url ? { imageUrl: config.images.public_url } : {}),
     },
     policy,
     identity,

@@ -15,8 +15,12 @@ import { mkdirSync } from 'node:fs';
 import { openDatabase } from '../storage/sqlite/database.js';
 import { SqliteIdentityStore } from '../storage/sqlite/identity-store.js';
 import { parsePrefixes } from '../auth/prefixes.js';
+import { auditImages, ImagesUsageError, serveImages } from '../images/index.js';
 
-const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}`;
+const IMAGES_USAGE = `image service (the [images] config section; see docs/service-accounts.md):
+  swiftlet images serve [--port N] [--host H] [--config FILE]
+  swiftlet images audit [--json] [--repair] [--stale-after SECONDS] [--config FILE]`;
+const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}\n${IMAGES_USAGE}`;
 const ADMIN_NOUNS = ['project', 'user', 'role', 'service-user'];
 
 function intOption(name: string, value: string | undefined): number | undefined {
@@ -43,6 +47,8 @@ async function main(argv: string[]): Promise<void> {
       id: { type: 'string' },
       description: { type: 'string' },
       json: { type: 'boolean' },
+      repair: { type: 'boolean' },
+      'stale-after': { type: 'string' },
     },
   });
   if (values.help) {
@@ -58,6 +64,20 @@ async function main(argv: string[]): Promise<void> {
   if (workers !== undefined) overrides.workers = workers;
   if (values.host !== undefined) overrides.host = values.host;
   if (values.data !== undefined) overrides.data_dir = values.data;
+  if (command === 'images') {
+    // --port/--host aim at the image service here, not at [server].
+    const config = loadConfig(configFile, process.env, {});
+    if (port !== undefined) config.images.port = port;
+    if (values.host !== undefined) config.images.host = values.host;
+    const verb = positionals[1];
+    if (verb === 'serve') return serveImages(config.images);
+    if (verb === 'audit') {
+      const staleAfter = intOption('stale-after', values['stale-after']) ?? 3600;
+      process.exitCode = await auditImages(config.images, { json: values.json === true, repair: values.repair === true, staleAfter }, (l) => console.log(l));
+      return;
+    }
+    throw new ImagesUsageError(`unknown command "images ${verb ?? ''}"`);
+  }
   const config = loadConfig(configFile, process.env, overrides);
   if (ADMIN_NOUNS.includes(command)) {
     const dataDir = resolve(config.server.data_dir);
@@ -83,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof ImagesUsageError) {
     console.error(`swiftlet: ${err.message}\n${USAGE}`);
     process.exit(2);
   }

@@ -44,7 +44,11 @@ export function rawRequest(method: string, url: string, headers: Record<string, 
   return new Promise((resolve, reject) => {
     const req = (isHttps ? httpsRequest : httpRequest)(u, { method, headers, agent: isHttps ? agents.https : agents.http }, resolve);
     req.on('error', reject);
-    if (body instanceof Readable) body.pipe(req);
+    if (body instanceof Readable) {
+      // A body stream that fails must abort the request, not leave it open half-sent.
+      body.once('error', (err) => req.destroy(err));
+      body.pipe(req);
+    }
     else req.end(body);
   });
 }

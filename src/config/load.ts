@@ -135,6 +135,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   config.server.data_dir = overrides.data_dir ?? envText('SWIFTLET_DATA') ?? config.server.data_dir;
   config.identity.admin_password = overrides.admin_password ?? envText('SWIFTLET_ADMIN_PASSWORD') ?? config.identity.admin_password;
   if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535, got ${config.server.port}`);
+  if (config.images.port > 65535) throw new ConfigError(`"images.port" must be at most 65535, got ${config.images.port}`);
   validateAuth(config);
   // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
   // configured; keys from the file are added on top, they never wipe the other defaults.

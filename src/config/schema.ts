@@ -52,6 +52,34 @@ export interface Config {
   swift: SwiftConfig;
   auth: AuthConfig;
   identity: IdentityConfig;
+  images: ImagesConfig;
+}
+
+/** `[images]`: the image service (`swiftlet images serve`), a separate process and a client of Swiftlet. */
+export interface ImagesConfig {
+  host: string;
+  port: number;
+  /** SQLite file holding the image records. */
+  database: string;
+  /** Swiftlet's base URL (object API under /v1, identity under /v3 unless identity_url is set). */
+  swift_url: string;
+  /** Keystone-compatible identity base URL (without /v3); empty means `swift_url`. */
+  identity_url: string;
+  /** Reseller prefix of the accounts holding image bytes (`SERVICE_` → SERVICE_<owner project>). */
+  account_prefix: string;
+  container: string;
+  /** The image service's own user (role `service`): its token is sent as X-Service-Token. */
+  service_user: string;
+  service_password: string;
+  service_project: string;
+  /** A read-only user holding a `<PREFIX>_reader_roles` role (spec D6), for cross-project reads and audits. */
+  reader_user: string;
+  reader_password: string;
+  reader_project: string;
+  /** Roles that make a caller an image administrator (publicize, see and edit every image). */
+  admin_roles: string;
+  /** When non-empty, Swiftlet's v3 catalog lists this URL as the `image` endpoint. */
+  public_url: string;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -76,6 +104,23 @@ export const DEFAULT_CONFIG: Config = {
     per_prefix: { SERVICE_service_roles: 'service' },
   },
   identity: { admin_password: '', users: [] },
+  images: {
+    host: '127.0.0.1',
+    port: 9292,
+    database: './data/images.db',
+    swift_url: 'http://127.0.0.1:8080',
+    identity_url: '',
+    account_prefix: 'SERVICE_',
+    container: 'images',
+    service_user: '',
+    service_password: '',
+    service_project: 'service',
+    reader_user: '',
+    reader_password: '',
+    reader_project: 'service',
+    admin_roles: 'ResellerAdmin',
+    public_url: '',
+  },
 };
 
 /** Option names that may be given per reseller prefix (`<PREFIX>_<name>`, spec R1.2 and D5/D6). */

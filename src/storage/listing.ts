@@ -28,6 +28,8 @@ function successor(text: string): string {
   return points.join('') + String.fromCodePoint((last.codePointAt(0) ?? 0) + 1);
 }
 
+const FIRST_DELIMITED_PAGE = 32;
+
 export async function listEntries<T extends { name: string }>(
   options: ListOptions,
   fetchPage: (query: PageQuery) => Promise<T[]>,
@@ -51,8 +53,13 @@ export async function listEntries<T extends { name: string }>(
   const results: Listed<T>[] = [];
   let forceGte = false;
 
+  // With a delimiter, one pseudo-directory can end a page after its first row: asking for every
+  // remaining row each time would read O(limit) rows per subdir (20k objects in 200 dirs took 25 s).
+  // Pages start small and double while no subdir cuts them short.
+  let pageSize = FIRST_DELIMITED_PAGE;
   while (results.length < limit) {
-    const q: PageQuery = { reverse, limit: limit - results.length };
+    const remaining = limit - results.length;
+    const q: PageQuery = { reverse, limit: delimiter && prefix !== undefined ? Math.min(remaining, pageSize) : remaining };
     if (endMarker && (!endPrefix || compareNames(endMarker, endPrefix) < 0)) q.lt = endMarker;
     else if (endPrefix) q.lt = endPrefix;
     if (forceGte && marker !== undefined) {
@@ -89,6 +96,7 @@ export async function listEntries<T extends { name: string }>(
       results.push(row);
     }
     if (!brokeOut && rows.length < q.limit) break;
+    pageSize = brokeOut ? FIRST_DELIMITED_PAGE : pageSize * 2;
   }
   return results;
 

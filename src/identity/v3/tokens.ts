@@ -18,17 +18,20 @@ export interface V3Deps {
   accountPrefix: string;
   allowExpiredWindow: number;
   resellerAdminRole: string;
+  /** The image service's URL (`[images] public_url`), listed in the catalog when set. */
+  imageUrl?: string;
 }
 
 const DOMAIN = { id: DEFAULT_DOMAIN, name: 'Default' };
 
-export function catalog(origin: string, projectId: string, accountPrefix: string): unknown[] {
+export function catalog(origin: string, projectId: string, accountPrefix: string, imageUrl?: string): unknown[] {
   const endpoints = (id: string, url: string) => ['public', 'internal', 'admin'].map((iface) => ({
     id: `${id}-${iface}`, interface: iface, region: 'RegionOne', region_id: 'RegionOne', url,
   }));
   return [
     { type: 'object-store', name: 'swift', id: 'swiftlet-object-store', endpoints: endpoints('swift', `${origin}/v1/${accountPrefix}${projectId}`) },
     { type: 'identity', name: 'keystone', id: 'swiftlet-identity', endpoints: endpoints('keystone', `${origin}/v3`) },
+    ...(imageUrl ? [{ type: 'image', name: 'glance', id: 'swiftlet-image', endpoints: endpoints('glance', imageUrl) }] : []),
   ];
 }
 
@@ -47,7 +50,7 @@ async function tokenBody(deps: V3Deps, p: TokenPayload, origin: string, withCata
     const roles = [];
     for (const name of p.roles) roles.push({ id: (await store.findRole(name))?.id ?? name, name });
     token.roles = roles;
-    if (withCatalog) token.catalog = catalog(origin, p.projectId, deps.accountPrefix);
+    if (withCatalog) token.catalog = catalog(origin, p.projectId, deps.accountPrefix, deps.imageUrl);
   }
   return { token };
 }

@@ -1,0 +1,127 @@
+/**
+ * The image service as a Keystone client of Swiftlet: it obtains its own tokens with
+ * `POST /v3/auth/tokens` (password, project scope) and validates users' tokens with
+ * `GET /v3/auth/tokens` (its service token as X-Auth-Token, the user's as X-Subject-Token).
+ */
+import { createHash } from 'node:crypto';
+import { rawRequest } from '../client/swift-client.js';
+
+export interface TokenInfo {
+  userId: string;
+  userName: string;
+  projectId: string;
+  projectName: string;
+  roles: string[];
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+export class IdentityUnavailable extends Error {}
+
+async function readBody(res: AsyncIterable<unknown>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseToken(text: string): TokenInfo | undefined {
+  let body: unknown;
+  try { body = JSON.parse(text); } catch { return undefined; }
+  const t = (body as { token?: Record<string, unknown> }).token;
+  if (!t) return undefined;
+  const user = t['user'] as { id?: string; name?: string } | undefined;
+  const project = t['project'] as { id?: string; name?: string } | undefined;
+  const roles = (t['roles'] as { name?: string }[] | undefined) ?? [];
+  const expires = Date.parse(String(t['expires_at'] ?? ''));
+  if (!user?.id || !project?.id || Number.isNaN(expires)) return undefined;
+  return {
+    userId: user.id, userName: user.name ?? '', projectId: project.id, projectName: project.name ?? '',
+    roles: roles.map((r) => r.name ?? '').filter((r) => r !== ''), expiresAt: expires / 1000,
+  };
+}
+
+/** A password credential scoped to a project, whose token is fetched lazily and renewed before expiry. */
+export class ServiceCredential {
+  private token?: { value: string; info: TokenInfo };
+  private pending?: Promise<string>;
+
+  constructor(private readonly identityUrl: string, private readonly user: string, private readonly password: string, private readonly project: string) {}
+
+  get configured(): boolean {
+    return this.user !== '' && this.password !== '';
+  }
+
+  /** A valid token (renewed when less than 60 s remain). */
+  async get(): Promise<string> {
+    const now = Date.now() / 1000;
+    if (this.token && this.token.info.expiresAt - now > 60) return this.token.value;
+    this.pending ??= this.fetch().finally(() => { this.pending = undefined; });
+    return this.pending;
+  }
+
+  /** Forgets the cached token (after a 401 from Swiftlet). */
+  invalidate(): void {
+    this.token = undefined;
+  }
+
+  private async fetch(): Promise<string> {
+    if (!this.configured) throw new IdentityUnavailable(`credential for "${this.user}" is not configured`);
+    const body = JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: this.user, domain: { id: 'default' }, password: this.password } } },
+        scope: { project: { name: this.project, domain: { id: 'default' } } },
+      },
+    });
+    let res;
+    try {
+      res = await rawRequest('POST', `${this.identityUrl}/v3/auth/tokens?nocatalog`, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body);
+    } catch (err) {
+      throw new IdentityUnavailable(`identity service unreachable: ${(err as Error).message}`);
+    }
+    const text = await readBody(res);
+    const value = res.headers['x-subject-token'];
+    const info = parseToken(text);
+    if (res.statusCode !== 201 || typeof value !== 'string' || !info) {
+      throw new IdentityUnavailable(`login of "${this.user}" on project "${this.project}" failed: ${res.statusCode ?? 0} ${text.slice(0, 200)}`);
+    }
+    this.token = { value, info };
+    return value;
+  }
+}
+
+/** Validates user tokens against the identity service; valid results are cached (sha256 of the token) briefly. */
+export class TokenValidator {
+  private readonly cache = new Map<string, { info: TokenInfo; until: number }>();
+
+  constructor(private readonly identityUrl: string, private readonly service: ServiceCredential, private readonly cacheSeconds = 30) {}
+
+  /** The token's identity, or undefined when it is invalid, expired or revoked. */
+  async validate(token: string): Promise<TokenInfo | undefined> {
+    const key = createHash('sha256').update(token).digest('hex');
+    const now = Date.now() / 1000;
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now && hit.info.expiresAt > now) return hit.info;
+    this.cache.delete(key);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const serviceToken = await this.service.get();
+      let res;
+      try {
+        res = await rawRequest('GET', `${this.identityUrl}/v3/auth/tokens?nocatalog`, { 'x-auth-token': serviceToken, 'x-subject-token': token });
+      } catch (err) {
+        throw new IdentityUnavailable(`identity service unreachable: ${(err as Error).message}`);
+      }
+      const text = await readBody(res);
+      if (res.statusCode === 200) {
+        const info = parseToken(text);
+        if (!info) return undefined;
+        if (this.cache.size > 10_000) this.cache.clear();
+        this.cache.set(key, { info, until: now + this.cacheSeconds });
+        return info;
+      }
+      if (res.statusCode === 404) return undefined;
+      if (res.statusCode === 401 && attempt === 0) { this.service.invalidate(); continue; }
+      throw new IdentityUnavailable(`token validation failed: ${res.statusCode ?? 0} ${text.slice(0, 200)}`);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `swiftlet images serve` and `swiftlet images audit`: wiring from the `[images]` config section.
+ */
+import { resolve } from 'node:path';
+import { parseRoleList } from '../auth/prefixes.js';
+import type { ImagesConfig } from '../config/schema.js';
+import { ImageApi } from './api.js';
+import { audit, formatReport } from './audit.js';
+import { ImageDb } from './db.js';
+import { ServiceCredential, TokenValidator } from './identity.js';
+import { ImageStore } from './store.js';
+
+export class ImagesUsageError extends Error {}
+
+function parts(cfg: ImagesConfig) {
+  const swiftUrl = cfg.swift_url.replace(/\/+$/, '');
+  const identityUrl = (cfg.identity_url || swiftUrl).replace(/\/+$/, '').replace(/\/v3$/, '');
+  const service = new ServiceCredential(identityUrl, cfg.service_user, cfg.service_password, cfg.service_project);
+  const reader = new ServiceCredential(identityUrl, cfg.reader_user, cfg.reader_password, cfg.reader_project);
+  const store = new ImageStore({ swiftUrl, accountPrefix: cfg.account_prefix, container: cfg.container }, service, reader);
+  return { swiftUrl, identityUrl, service, reader, store };
+}
+
+export async function serveImages(cfg: ImagesConfig): Promise<void> {
+  if (!cfg.service_user || !cfg.service_password) throw new ImagesUsageError('[images] service_user and service_password are required');
+  if (!cfg.reader_user || !cfg.reader_password) throw new ImagesUsageError('[images] reader_user and reader_password are required (a read-only role, see docs/service-accounts.md)');
+  const { identityUrl, service, store } = parts(cfg);
+  const db = new ImageDb(resolve(cfg.database));
+  // Fail early when the service credential is wrong.
+  await service.get();
+  const api = new ImageApi({
+    db, store, validator: new TokenValidator(identityUrl, service), adminRoles: parseRoleList(cfg.admin_roles), identityUrl,
+  });
+  const server = api.server();
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(cfg.port, cfg.host, () => ok());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+  console.log(`Swiftlet image service listening on http://${cfg.host}:${port} (store ${cfg.swift_url}, ${cfg.account_prefix}<project>/${cfg.container})`);
+  const stop = () => {
+    server.close(() => { db.close(); process.exit(0); });
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+export async function auditImages(cfg: ImagesConfig, options: { json: boolean; repair: boolean; staleAfter: number }, out: (line: string) => void): Promise<number> {
+  if (!cfg.reader_user || !cfg.reader_password) throw new ImagesUsageError('[images] reader_user and reader_password are required for the audit');
+  const { store } = parts(cfg);
+  const db = new ImageDb(resolve(cfg.database), !options.repair);
+  try {
+    let report;
+    try {
+      report = await audit(db, store, options);
+    } catch (err) {
+      out(options.json ? JSON.stringify({ error: (err as Error).message }) : `audit failed: ${(err as Error).message}`);
+      return 2;
+    }
+    if (options.json) out(JSON.stringify(report, null, 2));
+    else for (const l of formatReport(report)) out(l);
+    return report.clean ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}

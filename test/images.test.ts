@@ -1,0 +1,489 @@
+/**
+ * The image service (issue 4) through HTTP with real processes: Swiftlet (`swiftlet serve`) and the
+ * image service (`swiftlet images serve`), a client of Swiftlet. Image bytes live in
+ * SERVICE_<project>/images/<id>, reachable only with the user's token and the image service's token
+ * together (spec C1–C17); cross-project reads and the audit use a read-only `image_reader` role
+ * (spec D6, `SERVICE_reader_roles`).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, freePort, startServer, type TestServer } from './helpers/server.js';
+import { call } from './helpers/swift.js';
+
+const MAX = 1024 * 1024;
+let swift: TestServer;
+let images: ChildProcess;
+let imagesOut = '';
+let imagesUrl: string;
+let workDir: string;
+let imagesConfig: string;
+
+interface V3 { token: string; projectId: string; catalog: { type: string; endpoints: { url: string; interface: string }[] }[] }
+const tok: Record<string, V3> = {};
+
+async function v3Login(user: string, password: string, project: string): Promise<V3> {
+  const res = await fetch(`${swift.url}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } }, scope: { project: { name: project, domain: { id: 'default' } } } } }),
+  });
+  assert.equal(res.status, 201, `login ${user}`);
+  const body = (await res.json()) as { token: { project: { id: string }; catalog: V3['catalog'] } };
+  return { token: res.headers.get('x-subject-token') ?? '', projectId: body.token.project.id, catalog: body.token.catalog };
+}
+
+/** A request to the image service. */
+async function img(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+  const h: Record<string, string> = { ...headers };
+  if (token) h['x-auth-token'] = token;
+  let payload: string | undefined;
+  if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${imagesUrl}${path}`, { method, headers: h, body: payload });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  let json: Record<string, unknown> = {};
+  try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, text, bytes, json };
+}
+
+/** PUT /v2/images/{id}/file, sized (Content-Length) or chunked (Transfer-Encoding: chunked). */
+function upload(id: string, token: string, data: Buffer, sized: boolean): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'x-auth-token': token, 'content-type': 'application/octet-stream' };
+    if (sized) headers['content-length'] = String(data.length);
+    const req = request(`${imagesUrl}/v2/images/${id}/file`, { method: 'PUT', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err)));
+    // Several writes so that a chunked upload really is sent in pieces.
+    for (let i = 0; i < data.length; i += 65536) req.write(data.subarray(i, i + 65536));
+    req.end();
+  });
+}
+
+async function createImage(token: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await img('POST', '/v2/images', token, { name: 'img', disk_format: 'raw', container_format: 'bare', ...extra });
+  assert.equal(r.status, 201, r.text);
+  return r.json['id'] as string;
+}
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
+const svc = (project: string, path = '') => `${swift.url}/v1/SERVICE_${project}${path}`;
+
+function runAudit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'images', 'audit', '--config', imagesConfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+before(async () => {
+  const imagePort = await freePort();
+  imagesUrl = `http://127.0.0.1:${imagePort}`;
+  swift = await startServer({
+    extraToml: `[auth]\nSERVICE_reader_roles = "image_reader"\n[swift]\nmax_file_size = ${MAX}\n[images]\npublic_url = "${imagesUrl}"\n`,
+    extraUsersToml: `
+[[identity.users]]
+project = "service"
+name = "glance"
+password = "glancepw"
+roles = ["service"]
+
+[[identity.users]]
+project = "service"
+name = "glance-reader"
+password = "readerpw"
+roles = ["image_reader"]
+`,
+  });
+  workDir = mkdtempSync(join(tmpdir(), 'swiftlet-images-'));
+  imagesConfig = join(workDir, 'images.toml');
+  writeFileSync(imagesConfig, `[images]
+host = "127.0.0.1"
+port = ${imagePort}
+database = "${join(workDir, 'images.db')}"
+swift_url = "${swift.url}"
+service_user = "glance"
+service_password = "glancepw"
+service_project = "service"
+reader_user = "glance-reader"
+reader_password = "readerpw"
+reader_project = "service"
+`);
+  images = spawn(process.execPath, [CLI, 'images', 'serve', '--config', imagesConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  images.stdout?.on('data', (d: Buffer) => { imagesOut += d.toString(); });
+  images.stderr?.on('data', (d: Buffer) => { imagesOut += d.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`image service did not start:\n${imagesOut}`)), 20_000);
+    images.stdout?.on('data', () => { if (imagesOut.includes('image service listening')) { clearTimeout(timer); resolve(); } });
+    images.once('exit', (code) => { clearTimeout(timer); reject(new Error(`image service exited ${code}:\n${imagesOut}`)); });
+  });
+  tok.user = await v3Login('tester', 'testing', 'test');
+  tok.member = await v3Login('tester3', 'testing3', 'test');
+  tok.other = await v3Login('tester2', 'testing2', 'test2');
+  tok.admin = await v3Login('tester6', 'testing6', 'test6');
+  tok.glance = await v3Login('glance', 'glancepw', 'service');
+  tok.reader = await v3Login('glance-reader', 'readerpw', 'service');
+});
+
+after(async () => {
+  if (images && images.exitCode === null) {
+    const exited = new Promise((r) => images.once('exit', r));
+    images.kill('SIGTERM');
+    await exited;
+  }
+  await swift.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('image service API', () => {
+  test('versions, authentication and the catalog entry', async () => {
+    const v = await img('GET', '/versions');
+    assert.equal(v.status, 200);
+    const versions = v.json['versions'] as { id: string; status: string }[];
+    assert.ok(versions.some((x) => x.id === 'v2.9' && x.status === 'CURRENT'));
+    const anon = await img('GET', '/v2/images');
+    assert.equal(anon.status, 401);
+    assert.deepEqual(Object.keys(anon.json).sort(), ['code', 'message', 'title']);
+    assert.equal(anon.json['code'], '401 Unauthorized');
+    assert.match(anon.headers.get('www-authenticate') ?? '', /^Keystone uri=/);
+    assert.equal((await img('GET', '/v2/images', 'not-a-token')).status, 401);
+    const image = tok.user?.catalog.find((e) => e.type === 'image');
+    assert.equal(image?.endpoints.find((e) => e.interface === 'public')?.url, imagesUrl);
+  });
+
+  let A = '';
+  const dataA = randomBytes(300_000);
+  test('create, chunked upload, metadata, download and Range', async () => {
+    const u = tok.user!;
+    const created = await img('POST', '/v2/images', u.token, { name: 'cirros', disk_format: 'qcow2', container_format: 'bare', tags: ['x', 'y'], os_distro: 'cirros' });
+    assert.equal(created.status, 201, created.text);
+    A = created.json['id'] as string;
+    assert.equal(created.json['status'], 'queued');
+    assert.equal(created.json['visibility'], 'shared');
+    assert.equal(created.json['owner'], u.projectId);
+    assert.equal(created.json['os_distro'], 'cirros');
+    assert.deepEqual(created.json['tags'], ['x', 'y']);
+    assert.equal(created.json['file'], `/v2/images/${A}/file`);
+
+    const put = await upload(A, u.token, dataA, false);
+    assert.equal(put.status, 204, put.text);
+    const shown = await img('GET', `/v2/images/${A}`, u.token);
+    assert.equal(shown.json['status'], 'active');
+    assert.equal(shown.json['size'], dataA.length);
+    assert.equal(shown.json['checksum'], md5(dataA));
+    assert.equal(shown.json['os_hash_algo'], 'sha512');
+    assert.equal(shown.json['os_hash_value'], sha512(dataA));
+
+    const got = await img('GET', `/v2/images/${A}/file`, u.token);
+    assert.equal(got.status, 200);
+    assert.ok(got.bytes.equals(dataA));
+    assert.equal(got.headers.get('content-md5'), md5(dataA));
+    assert.equal(got.headers.get('content-type'), 'application/octet-stream');
+
+    const part = await img('GET', `/v2/images/${A}/file`, u.token, undefined, { range: 'bytes=1000-1999' });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), `bytes 1000-1999/${dataA.length}`);
+    assert.ok(part.bytes.equals(dataA.subarray(1000, 2000)));
+
+    // A second upload to an active image is a status conflict.
+    assert.equal((await upload(A, u.token, Buffer.from('again'), true)).status, 409);
+  });
+
+  test('sized upload; bytes land in SERVICE_<project>/images, nothing in AUTH_<project>', async () => {
+    const u = tok.user!;
+    const id = await createImage(u.token);
+    const data = randomBytes(4096);
+    assert.equal((await upload(id, u.token, data, true)).status, 204);
+    const auth = await call(`${swift.url}/v1/AUTH_${u.projectId}?format=json`, { token: u.token });
+    assert.ok(auth.status === 200 || auth.status === 204, String(auth.status));
+    assert.deepEqual(JSON.parse(auth.text || '[]'), []);
+    assert.equal(auth.headers.get('x-account-object-count'), '0');
+    // The reseller admin sees where the bytes are.
+    const obj = await call(svc(u.projectId, `/images/${id}`), { token: tok.admin!.token });
+    assert.equal(obj.status, 200);
+    assert.ok(obj.bytes.equals(data));
+  });
+
+  test("the user's token alone cannot list, read, write or delete the service account", async () => {
+    const u = tok.user!;
+    assert.equal((await call(svc(u.projectId, '/images'), { token: u.token })).status, 403);
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { token: u.token })).status, 403);
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', token: u.token })).status, 403);
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { method: 'DELETE', token: u.token })).status, 403);
+  });
+
+  test("the image service's token alone cannot write; the reader role reads but never writes", async () => {
+    const u = tok.user!;
+    const g = tok.glance!.token;
+    // In X-Auth-Token: identified but not an operator of the project (403).
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', token: g })).status, 403);
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { method: 'DELETE', token: g })).status, 403);
+    // In both headers: still 403 (C15, the service role is not an operator role).
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', token: g, serviceToken: g })).status, 403);
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { method: 'DELETE', token: g, serviceToken: g })).status, 403);
+    // In X-Service-Token only, there is no user identity at all: anonymous, 401 (spec R2.9).
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', serviceToken: g })).status, 401);
+    const r = tok.reader!.token;
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { token: r })).status, 200);
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', token: r })).status, 403);
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { method: 'DELETE', token: r })).status, 403);
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', token: u.token, serviceToken: r })).status, 401);
+    // Nothing was planted, and A is intact.
+    assert.equal((await call(svc(u.projectId, '/images/planted'), { token: tok.admin!.token })).status, 404);
+    assert.ok((await call(svc(u.projectId, `/images/${A}`), { token: tok.admin!.token })).bytes.equals(dataA));
+  });
+
+  test('user and image service tokens together list, read, write and delete', async () => {
+    const u = tok.user!;
+    const both = { token: u.token, serviceToken: tok.glance!.token };
+    const list = await call(svc(u.projectId, '/images?format=json'), both);
+    assert.equal(list.status, 200);
+    assert.ok((JSON.parse(list.text) as { name: string }[]).some((o) => o.name === A));
+    assert.ok((await call(svc(u.projectId, `/images/${A}`), both)).bytes.equals(dataA));
+    assert.equal((await call(svc(u.projectId, '/images/scratch'), { ...both, method: 'PUT', body: 'x' })).status, 201);
+    assert.equal((await call(svc(u.projectId, '/images/scratch'), { ...both, method: 'DELETE' })).status, 204);
+  });
+
+  test('visibility: private images are hidden; an admin publicizes; another project downloads but cannot reach the bytes', async () => {
+    const u = tok.user!;
+    const o = tok.other!;
+    assert.equal((await img('GET', `/v2/images/${A}`, o.token)).status, 404);
+    assert.equal((await img('GET', `/v2/images/${A}/file`, o.token)).status, 404);
+    const patchHeaders = { 'content-type': 'application/openstack-images-v2.1-json-patch' };
+    const denied = await img('PATCH', `/v2/images/${A}`, u.token, [{ op: 'replace', path: '/visibility', value: 'public' }], patchHeaders);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json['code'], '403 Forbidden');
+    const pub = await img('PATCH', `/v2/images/${A}`, tok.admin!.token, [{ op: 'replace', path: '/visibility', value: 'public' }], patchHeaders);
+    assert.equal(pub.status, 200, pub.text);
+    assert.equal(pub.json['visibility'], 'public');
+    const got = await img('GET', `/v2/images/${A}/file`, o.token);
+    assert.equal(got.status, 200);
+    assert.ok(got.bytes.equals(dataA));
+    const part = await img('GET', `/v2/images/${A}/file`, o.token, undefined, { range: 'bytes=-10' });
+    assert.equal(part.status, 206);
+    assert.ok(part.bytes.equals(dataA.subarray(dataA.length - 10)));
+    // Through the object API, the other project reaches nothing: not alone, not with the service token.
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { token: o.token })).status, 403);
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { token: o.token, serviceToken: tok.glance!.token })).status, 403);
+    // Nor may it delete or change the public image through the image API.
+    assert.equal((await img('DELETE', `/v2/images/${A}`, o.token)).status, 403);
+    assert.equal((await img('PATCH', `/v2/images/${A}`, o.token, [{ op: 'replace', path: '/name', value: 'mine' }], patchHeaders)).status, 403);
+  });
+
+  test('community images and shared images with members', async () => {
+    const u = tok.user!;
+    const o = tok.other!;
+    const data = randomBytes(1000);
+    const C = await createImage(u.token, { name: 'community-one', visibility: 'community' });
+    assert.equal((await upload(C, u.token, data, true)).status, 204);
+    let list = await img('GET', '/v2/images', o.token);
+    assert.ok(!(list.json['images'] as { id: string }[]).some((i) => i.id === C), 'community images are not listed by default');
+    list = await img('GET', '/v2/images?visibility=community', o.token);
+    assert.ok((list.json['images'] as { id: string }[]).some((i) => i.id === C));
+    assert.ok((await img('GET', `/v2/images/${C}/file`, o.token)).bytes.equals(data));
+
+    const S = await createImage(u.token, { name: 'shared-one' });
+    assert.equal((await upload(S, u.token, data, false)).status, 204);
+    assert.equal((await img('GET', `/v2/images/${S}`, o.token)).status, 404);
+    const add = await img('POST', `/v2/images/${S}/members`, u.token, { member: o.projectId });
+    assert.equal(add.status, 200, add.text);
+    assert.equal(add.json['status'], 'pending');
+    assert.equal((await img('POST', `/v2/images/${S}/members`, u.token, { member: o.projectId })).status, 409);
+    assert.equal((await img('POST', `/v2/images/${S}/members`, o.token, { member: 'x' })).status, 403);
+    list = await img('GET', '/v2/images', o.token);
+    assert.ok(!(list.json['images'] as { id: string }[]).some((i) => i.id === S), 'pending members do not list the image');
+    list = await img('GET', '/v2/images?member_status=pending', o.token);
+    assert.ok((list.json['images'] as { id: string }[]).some((i) => i.id === S));
+    assert.equal((await img('PUT', `/v2/images/${S}/members/${o.projectId}`, u.token, { status: 'accepted' })).status, 403);
+    const acc = await img('PUT', `/v2/images/${S}/members/${o.projectId}`, o.token, { status: 'accepted' });
+    assert.equal(acc.status, 200);
+    assert.equal(acc.json['status'], 'accepted');
+    list = await img('GET', '/v2/images', o.token);
+    assert.ok((list.json['images'] as { id: string }[]).some((i) => i.id === S));
+    assert.ok((await img('GET', `/v2/images/${S}/file`, o.token)).bytes.equals(data));
+    const members = await img('GET', `/v2/images/${S}/members`, u.token);
+    assert.deepEqual((members.json['members'] as { member_id: string }[]).map((m) => m.member_id), [o.projectId]);
+    assert.equal((await img('DELETE', `/v2/images/${S}/members/${o.projectId}`, u.token)).status, 204);
+    assert.equal((await img('GET', `/v2/images/${S}`, o.token)).status, 404);
+    // Members only on shared images.
+    assert.equal((await img('POST', `/v2/images/${C}/members`, u.token, { member: o.projectId })).status, 403);
+  });
+
+  test('listing: filters, sorting, limit and marker', async () => {
+    const u = tok.user!;
+    const names = ['list-b', 'list-a', 'list-c'];
+    for (const name of names) await createImage(u.token, { name, tags: ['listing'] });
+    const q = '/v2/images?tag=listing&sort_key=name&sort_dir=asc';
+    const first = await img('GET', `${q}&limit=2`, u.token);
+    assert.equal(first.status, 200);
+    assert.deepEqual((first.json['images'] as { name: string }[]).map((i) => i.name), ['list-a', 'list-b']);
+    const next = first.json['next'] as string;
+    assert.match(next, /marker=/);
+    const second = await img('GET', next, u.token);
+    assert.deepEqual((second.json['images'] as { name: string }[]).map((i) => i.name), ['list-c']);
+    assert.equal(second.json['next'], undefined);
+    const desc = await img('GET', '/v2/images?tag=listing&sort_key=name&sort_dir=desc', u.token);
+    assert.deepEqual((desc.json['images'] as { name: string }[]).map((i) => i.name), ['list-c', 'list-b', 'list-a']);
+    const byName = await img('GET', '/v2/images?name=list-b', u.token);
+    assert.deepEqual((byName.json['images'] as { name: string }[]).map((i) => i.name), ['list-b']);
+    const queued = await img('GET', '/v2/images?status=queued&tag=listing', u.token);
+    assert.equal((queued.json['images'] as unknown[]).length, 3);
+    const active = await img('GET', '/v2/images?status=active&tag=listing', u.token);
+    assert.equal((active.json['images'] as unknown[]).length, 0);
+    const mine = await img('GET', `/v2/images?owner=${u.projectId}&visibility=public`, u.token);
+    assert.deepEqual((mine.json['images'] as { id: string }[]).map((i) => i.id), [A]);
+    assert.equal((await img('GET', '/v2/images?sort_key=bogus', u.token)).status, 400);
+    assert.equal((await img('GET', '/v2/images?visibility=bogus', u.token)).status, 400);
+    assert.equal((await img('GET', `/v2/images?marker=${randomUUID()}`, u.token)).status, 400);
+    // Another project sees none of these private-by-default (shared, no members) images.
+    const other = await img('GET', '/v2/images?tag=listing', tok.other!.token);
+    assert.deepEqual(other.json['images'], []);
+  });
+
+  test('PATCH (JSON patch), read-only attributes, protected images, delete removes the object', async () => {
+    const u = tok.user!;
+    const h = { 'content-type': 'application/openstack-images-v2.1-json-patch' };
+    const id = await createImage(u.token, { name: 'patch-me' });
+    assert.equal((await upload(id, u.token, Buffer.from('patched bytes'), true)).status, 204);
+    assert.equal((await img('PATCH', `/v2/images/${id}`, u.token, [{ op: 'replace', path: '/name', value: 'n' }])).status, 415);
+    assert.equal((await img('PATCH', `/v2/images/${id}`, u.token, [{ op: 'replace', path: '/status', value: 'active' }], h)).status, 403);
+    assert.equal((await img('PATCH', `/v2/images/${id}`, u.token, [{ op: 'replace', path: '/checksum', value: 'x' }], h)).status, 403);
+    assert.equal((await img('PATCH', `/v2/images/${id}`, u.token, [{ op: 'remove', path: '/nothere' }], h)).status, 409);
+    const p = await img('PATCH', `/v2/images/${id}`, u.token, [
+      { op: 'replace', path: '/name', value: 'patched' },
+      { op: 'add', path: '/hw_disk_bus', value: 'scsi' },
+      { op: 'replace', path: '/protected', value: true },
+      { op: 'add', path: '/tags', value: ['t1'] },
+    ], h);
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.json['name'], 'patched');
+    assert.equal(p.json['hw_disk_bus'], 'scsi');
+    assert.equal(p.json['protected'], true);
+    assert.deepEqual(p.json['tags'], ['t1']);
+    const del = await img('DELETE', `/v2/images/${id}`, u.token);
+    assert.equal(del.status, 403);
+    assert.match(String(del.json['message']), /protected/);
+    const un = await img('PATCH', `/v2/images/${id}`, u.token, [{ op: 'replace', path: '/protected', value: false }, { op: 'remove', path: '/hw_disk_bus' }], h);
+    assert.equal(un.status, 200);
+    assert.equal(un.json['hw_disk_bus'], undefined);
+    assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 200);
+    assert.equal((await img('DELETE', `/v2/images/${id}`, u.token)).status, 204);
+    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).status, 404);
+    assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 404);
+  });
+
+  test('uploads: formats required, 413 above the max object size (image stays queued), no write without an operator role', async () => {
+    const u = tok.user!;
+    const bare = await img('POST', '/v2/images', u.token, { name: 'no-formats' });
+    assert.equal(bare.status, 201);
+    assert.equal((await upload(bare.json['id'] as string, u.token, Buffer.from('x'), true)).status, 400);
+    const big = randomBytes(MAX + 1);
+    const id = await createImage(u.token, { name: 'too-big' });
+    const sized = await upload(id, u.token, big, true);
+    assert.equal(sized.status, 413);
+    assert.match(JSON.parse(sized.text).message as string, /maximum object size/);
+    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).json['status'], 'queued');
+    const chunked = await upload(id, u.token, big, false);
+    assert.equal(chunked.status, 413);
+    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).json['status'], 'queued');
+    assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 404);
+    // Exactly the maximum is fine.
+    assert.equal((await upload(id, u.token, big.subarray(0, MAX), false)).status, 204);
+    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).json['size'], MAX);
+    // tester3 is a member of project test without an operator role: Swift refuses its write, the image stays queued.
+    const m = tok.member!;
+    const mid = await createImage(m.token, { name: 'member-upload' });
+    const refused = await upload(mid, m.token, Buffer.from('bytes'), true);
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal((await img('GET', `/v2/images/${mid}`, m.token)).json['status'], 'queued');
+    assert.equal((await img('DELETE', `/v2/images/${mid}`, u.token)).status, 204);
+  });
+});
+
+describe('images audit', () => {
+  test('clean store: exit 0, table and JSON', async () => {
+    const table = await runAudit();
+    assert.equal(table.code, 0, table.stdout + table.stderr);
+    assert.match(table.stdout, /clean/);
+    const json = await runAudit('--json');
+    assert.equal(json.code, 0, json.stdout + json.stderr);
+    const report = JSON.parse(json.stdout) as { clean: boolean; findings: unknown[]; objects: number };
+    assert.equal(report.clean, true);
+    assert.deepEqual(report.findings, []);
+    assert.ok(report.objects >= 3);
+  });
+
+  test('finds a deleted object, a planted orphan, a size mismatch and an upload stuck in saving; --repair kills what is safe', async () => {
+    const u = tok.user!;
+    const R = tok.admin!.token; // the reseller admin tampers with the store behind the image service's back
+    const gone = await createImage(u.token, { name: 'will-lose-bytes' });
+    assert.equal((await upload(gone, u.token, randomBytes(2000), true)).status, 204);
+    const changed = await createImage(u.token, { name: 'will-change-size' });
+    assert.equal((await upload(changed, u.token, randomBytes(2000), true)).status, 204);
+    assert.equal((await call(svc(u.projectId, `/images/${gone}`), { method: 'DELETE', token: R })).status, 204);
+    assert.equal((await call(svc(u.projectId, `/images/${changed}`), { method: 'PUT', body: 'short', token: R })).status, 201);
+    const orphan = randomUUID();
+    assert.equal((await call(svc(u.projectId, `/images/${orphan}`), { method: 'PUT', body: 'nobody knows me', token: R })).status, 201);
+
+    // An upload that is still open: the image is in saving.
+    const slow = await createImage(u.token, { name: 'slow' });
+    const req = request(`${imagesUrl}/v2/images/${slow}/file`, { method: 'PUT', headers: { 'x-auth-token': u.token, 'content-type': 'application/octet-stream' } });
+    req.on('error', () => undefined);
+    req.write(randomBytes(1000));
+    for (let i = 0; i < 50 && (await img('GET', `/v2/images/${slow}`, u.token)).json['status'] !== 'saving'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await img('GET', `/v2/images/${slow}`, u.token)).json['status'], 'saving');
+
+    const res = await runAudit('--json', '--stale-after', '0');
+    assert.equal(res.code, 1, res.stdout + res.stderr);
+    const report = JSON.parse(res.stdout) as { clean: boolean; findings: { kind: string; image_id: string | null; object: string; account: string }[] };
+    assert.equal(report.clean, false);
+    const kinds = (id: string | null, object?: string) => report.findings.filter((f) => (object ? f.object === object : f.image_id === id)).map((f) => f.kind).sort();
+    assert.deepEqual(kinds(gone), ['missing']);
+    assert.deepEqual(kinds(changed), ['checksum_mismatch', 'size_mismatch']);
+    assert.deepEqual(kinds(null, `images/${orphan}`), ['orphan']);
+    assert.deepEqual(kinds(slow), ['stuck_saving']);
+    assert.ok(report.findings.every((f) => f.account === `SERVICE_${u.projectId}`));
+    assert.equal(report.findings.length, 5, JSON.stringify(report.findings));
+    // Without --stale-after 0 the open upload is not (yet) stuck.
+    const table = await runAudit();
+    assert.equal(table.code, 1);
+    for (const kind of ['missing', 'size_mismatch', 'checksum_mismatch', 'orphan']) assert.match(table.stdout, new RegExp(kind));
+    assert.doesNotMatch(table.stdout, /stuck_saving/);
+
+    const repaired = await runAudit('--json', '--repair');
+    assert.equal(repaired.code, 1, 'mismatch and orphan are not repaired automatically');
+    const after1 = JSON.parse(repaired.stdout) as { findings: { kind: string; repaired: boolean; image_id: string | null }[] };
+    assert.deepEqual(after1.findings.filter((f) => f.repaired).map((f) => f.image_id), [gone]);
+    assert.equal((await img('GET', `/v2/images/${gone}`, u.token)).json['status'], 'killed');
+    assert.equal((await img('GET', `/v2/images/${changed}`, u.token)).json['status'], 'active');
+
+    // The client gives up on the open upload: the image is killed and no bytes are kept.
+    req.destroy();
+    for (let i = 0; i < 50 && (await img('GET', `/v2/images/${slow}`, u.token)).json['status'] === 'saving'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await img('GET', `/v2/images/${slow}`, u.token)).json['status'], 'killed');
+    assert.equal((await call(svc(u.projectId, `/images/${slow}`), { method: 'HEAD', token: R })).status, 404);
+
+    // Put things right by hand (a write credential): the audit is clean again.
+    assert.equal((await call(svc(u.projectId, `/images/${orphan}`), { method: 'DELETE', token: R })).status, 204);
+    assert.equal((await img('DELETE', `/v2/images/${changed}`, u.token)).status, 204);
+    const clean = await runAudit();
+    assert.equal(clean.code, 0, clean.stdout);
+  });
+});
