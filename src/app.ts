@@ -14,6 +14,7 @@ import { v1Auth } from './identity/v1-auth.js';
 import { identityRoot, identityV3 } from './identity/v3/index.js';
 import type { V3Deps } from './identity/v3/tokens.js';
 import { copyMiddleware } from './middleware/copy/copy.js';
+import { etagQuoter } from './middleware/etag-quoter/etag-quoter.js';
 import { catchErrors, validatePath } from './middleware/errors/catch-errors.js';
 import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
 import { healthcheck } from './middleware/healthcheck/healthcheck.js';
@@ -31,7 +32,7 @@ export function buildApp(deps: AppDeps): Handler {
   const { services, policy } = deps;
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
-  const features: Middleware[] = [copyMiddleware(() => belowAuth)];
+  const features: Middleware[] = [etagQuoter(services.meta), copyMiddleware(() => belowAuth)];
   const router = v1Router(services, policy, () => belowAuth);
   belowAuth = compose([catchErrors, ...features], router);
 

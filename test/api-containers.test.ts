@@ -73,3 +73,49 @@ test('CORS: allow-origin * answers * to any origin, also on a 401', async () => 
   assert.equal(anon.status, 401);
   assert.equal(anon.headers.get('access-control-allow-origin'), '*');
 });
+
+test('container quotas: bytes and count quotas refuse the PUT that would exceed them with 413', async () => {
+  const bad = await call(`${s.storageUrl}/quota`, { method: 'PUT', token: s.token, headers: { 'X-Container-Meta-Quota-Bytes': 'ten' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.text, 'Invalid bytes quota.');
+  assert.equal((await call(`${s.storageUrl}/quota`, { method: 'PUT', token: s.token, headers: { 'X-Container-Meta-Quota-Bytes': '10' } })).status, 201);
+  const over = await call(`${s.storageUrl}/quota/o`, { method: 'PUT', token: s.token, body: '01234567890' });
+  assert.equal(over.status, 413);
+  assert.equal(over.text, 'Upload exceeds quota.');
+  assert.equal((await call(`${s.storageUrl}/quota/o`, { method: 'PUT', token: s.token, body: '0123456789' })).status, 201);
+  assert.equal((await call(`${s.storageUrl}/quota/p`, { method: 'PUT', token: s.token, body: 'x' })).status, 413);
+
+  const badCount = await call(`${s.storageUrl}/quota`, { method: 'POST', token: s.token, headers: { 'X-Container-Meta-Quota-Count': '-1' } });
+  assert.equal(badCount.status, 400);
+  assert.equal(badCount.text, 'Invalid count quota.');
+  await call(`${s.storageUrl}/counted`, { method: 'PUT', token: s.token, headers: { 'X-Container-Meta-Quota-Count': '1' } });
+  assert.equal((await call(`${s.storageUrl}/counted/a`, { method: 'PUT', token: s.token, body: 'a' })).status, 201);
+  assert.equal((await call(`${s.storageUrl}/counted/b`, { method: 'PUT', token: s.token, body: 'b' })).status, 413);
+});
+
+test('/info publishes account ACLs, container quotas and the etag quoter', async () => {
+  const res = await call(`${server.url}/info`);
+  const info = JSON.parse(res.text) as Record<string, unknown>;
+  assert.deepEqual(info['tempauth'], { account_acls: true });
+  assert.deepEqual(info['container_quotas'], {});
+  assert.deepEqual(info['etag_quoter'], { enable_by_default: false });
+});
+
+test('etag quoter: a container flag quotes its objects\' ETags; empty falls back to the account flag', async () => {
+  await call(`${s.storageUrl}/quoted`, { method: 'PUT', token: s.token });
+  await call(`${s.storageUrl}/quoted/o`, { method: 'PUT', token: s.token, body: 'test' });
+  const etag = '098f6bcd4621d373cade4e832627b4f6';
+  const head = async () => (await call(`${s.storageUrl}/quoted/o`, { method: 'HEAD', token: s.token })).headers.get('etag');
+  assert.equal(await head(), etag);
+  assert.equal((await call(`${s.storageUrl}/quoted`, { method: 'POST', token: s.token, headers: { 'X-Container-Rfc-Compliant-Etags': 't' } })).status, 204);
+  assert.equal(await head(), `"${etag}"`);
+  const c = await call(`${s.storageUrl}/quoted`, { method: 'HEAD', token: s.token });
+  assert.equal(c.headers.get('x-container-rfc-compliant-etags'), 'True');
+  assert.equal(c.headers.get('x-container-sysmeta-rfc-compliant-etags'), null);
+  await call(s.storageUrl, { method: 'POST', token: s.token, headers: { 'X-Account-Rfc-Compliant-Etags': 't' } });
+  await call(`${s.storageUrl}/quoted`, { method: 'POST', token: s.token, headers: { 'X-Container-Rfc-Compliant-Etags': '' } });
+  assert.equal(await head(), `"${etag}"`);
+  await call(`${s.storageUrl}/quoted`, { method: 'POST', token: s.token, headers: { 'X-Container-Rfc-Compliant-Etags': 'f' } });
+  assert.equal(await head(), etag);
+  await call(s.storageUrl, { method: 'POST', token: s.token, headers: { 'X-Account-Rfc-Compliant-Etags': '' } });
+});

@@ -3,6 +3,7 @@ import { SwiftError } from '../http/errors.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import type { ContainerInfo } from '../storage/contracts.js';
+import { checkQuotaSettings } from '../middleware/quotas/container-quotas.js';
 import { pyRepr } from '../swift/pyjson.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { listOptions, negotiateFormat, objectListing } from '../swift/listing-format.js';
@@ -44,6 +45,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
     case 'PUT': {
       checkContainerName(container, cfg.max_container_name_length);
       checkStoragePolicy(ctx.headers);
+      checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
       const current = (await s.meta.getContainer(account, container))?.metadata ?? {};
@@ -66,6 +68,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
       return res;
     }
     case 'POST': {
+      checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const info = await s.meta.getContainer(account, container);
       if (!info) throw new SwiftError('NotFound');

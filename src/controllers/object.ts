@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SwiftError } from '../http/errors.js';
+import { checkContainerQuota } from '../middleware/quotas/container-quotas.js';
 import { defaultErrorBody } from '../http/status.js';
 import type { HeaderMap, SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
@@ -107,7 +108,9 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
     throw new SwiftError('BadRequestMessage', { message: 'If-None-Match only supports *' });
   }
-  if (!(await s.meta.getContainer(account, container))) throw new SwiftError('NotFound');
+  const containerInfo = await s.meta.getContainer(account, container);
+  if (!containerInfo) throw new SwiftError('NotFound');
+  checkContainerQuota(containerInfo, length ?? 0);
   if (ifNoneMatch !== undefined && isLive(await s.meta.getObject(account, container, name), now)) {
     throw new SwiftError('PreconditionFailed');
   }

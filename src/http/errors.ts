@@ -35,6 +35,8 @@ export const ERROR_TABLE = {
   BadContentLength: { status: 400, message: 'Invalid Content-Length' },
   LengthRequired: { status: 411, message: 'Missing Content-Length header.' },
   ObjectTooLarge: { status: 413, message: 'Your request is too large.' },
+  QuotaExceeded: { status: 413, html: true, message: 'Upload exceeds quota.' },
+  BadQuota: { status: 400, html: true, message: (p) => `Invalid ${p.kind} quota.` },
   BodyTooShort: { status: 499 },
   ChecksumMismatch: { status: 422 },
   Unauthorized: { status: 401 },

@@ -105,7 +105,8 @@ export function metadataChanges(headers: Record<string, string>, target: 'accoun
   const removePrefix = `x-remove-${target}-meta-`;
   const changes: Metadata = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(prefix) || PERSISTED[target].includes(name)) changes[name] = value;
+    // Sysmeta only ever comes from features: the gatekeeper strips it from clients' requests.
+    if (name.startsWith(prefix) || name.startsWith(`x-${target}-sysmeta-`) || PERSISTED[target].includes(name)) changes[name] = value;
   }
   for (const name of Object.keys(headers)) {
     if (name.startsWith(removePrefix)) changes[prefix + name.slice(removePrefix.length)] = '';

@@ -4,6 +4,8 @@ import { SwiftError } from '../../http/errors.js';
 import type { Middleware } from '../../http/pipeline.js';
 import { DEFAULT_CONSTRAINTS, type Constraints } from '../../swift/constraints.js';
 import { pyJson } from '../../swift/pyjson.js';
+import { ETAG_QUOTER_INFO } from '../etag-quoter/etag-quoter.js';
+import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 
 export const SWIFT_VERSION = '2.30.1';
 
@@ -20,6 +22,10 @@ export function clusterInfo(config: Config): Record<string, unknown> {
       account_autocreate: config.swift.account_autocreate,
       valid_api_versions: ['v1', 'v1.0'],
     },
+    // Account ACLs (X-Account-Access-Control, tempauth's v2 JSON format) are enforced by the policy.
+    tempauth: { account_acls: true },
+    container_quotas: CONTAINER_QUOTAS_INFO,
+    etag_quoter: ETAG_QUOTER_INFO,
   };
 }
 
