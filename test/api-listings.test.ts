@@ -27,3 +27,17 @@ test('limit=1 limits; limit above the maximum → 412', async () => {
   assert.equal(res.status, 412);
   assert.equal(res.text, 'Maximum limit is 10000');
 });
+
+test('listings say Vary: Accept, with or without entries', async () => {
+  const full = await call(s.storageUrl, { token: s.token });
+  assert.equal(full.status, 200);
+  assert.equal(full.headers.get('vary'), 'Accept');
+  await call(`${s.storageUrl}/empty`, { method: 'PUT', token: s.token });
+  const empty = await call(`${s.storageUrl}/empty`, { token: s.token });
+  assert.equal(empty.status, 204);
+  assert.equal(empty.headers.get('vary'), 'Accept');
+  await call(`${s.storageUrl}/a/o`, { method: 'PUT', token: s.token, body: 'x' });
+  const objects = await call(`${s.storageUrl}/a?format=json`, { token: s.token });
+  assert.equal(objects.status, 200);
+  assert.equal(objects.headers.get('vary'), 'Accept');
+});

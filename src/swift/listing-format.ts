@@ -84,7 +84,8 @@ function xmlEscape(s: string): string {
 type Headers = Record<string, string>;
 
 function finish(n: Negotiated, body: string, empty: boolean, headers: Headers): SwiftResponse {
-  const h = { ...headers, 'content-type': `${n.contentType}; charset=utf-8` };
+  // The format follows Accept, so every listing answer varies with it (200 and 204 alike).
+  const h = { ...headers, 'content-type': `${n.contentType}; charset=utf-8`, vary: 'Accept' };
   if (n.format === 'plain' && empty) return { status: 204, headers: h, body: '' };
   return { status: 200, headers: h, body };
 }
