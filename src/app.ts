@@ -1,6 +1,7 @@
 /**
  * Builds the request pipeline, in Swift's order:
  *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → authenticate
+ *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (copy) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
  */
@@ -25,6 +26,8 @@ export interface AppDeps {
   policy: PolicyConfig;
   identity: IdentityService;
   resolveToken: TokenResolver;
+  /** Keystone mode: the `Keystone uri="…"` challenge added to 401 answers. */
+  wwwAuthenticate?: string;
   v3: V3Deps;
 }
 
@@ -42,10 +45,11 @@ export function buildApp(deps: AppDeps): Handler {
     gatekeeper,
     healthcheck,
     info(services.config),
-    v1Auth(deps.identity, policy.prefixes[0] ?? ''),
-    identityRoot(),
-    identityV3(deps.v3),
-    authenticate(deps.resolveToken, policy),
+    // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
+    ...(services.config.identity.mode === 'keystone'
+      ? []
+      : [v1Auth(deps.identity, policy.prefixes[0] ?? ''), identityRoot(), identityV3(deps.v3)]),
+    authenticate(deps.resolveToken, policy, deps.wwwAuthenticate),
     ...features,
   ];
   return compose(edge, router);

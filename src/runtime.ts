@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { keyRingResolver } from './auth/authenticate.js';
 import { compilePolicy } from './auth/policy-config.js';
 import type { Config } from './config/schema.js';
+import { openKeystone } from './identity/keystone/index.js';
 import { IdentityService } from './identity/service.js';
 import { RevocationList, TokenKeyRing } from './identity/tokens.js';
 import { FsBlobStore } from './storage/fs/blob-store.js';
@@ -31,6 +32,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const policy = compilePolicy(config.auth);
   const revocations = new RevocationList(identityStore);
   const identity = new IdentityService(identityStore, keyRing, config.auth.token_life);
+  // Identity mode: built-in sealed tokens, or validation against an external Keystone.
+  const keystone = config.identity.mode === 'keystone' ? openKeystone(config.keystone) : undefined;
   return {
     services: { meta, blobs, config },
     v3: {
@@ -40,7 +43,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     },
     policy,
     identity,
-    resolveToken: keyRingResolver(keyRing, revocations),
+    resolveToken: keystone ? keystone.resolver : keyRingResolver(keyRing, revocations),
+    ...(keystone ? { wwwAuthenticate: keystone.client.wwwAuthenticate } : {}),
     revocations,
     keyRing,
     identityStore,

@@ -14,12 +14,22 @@ import { createSwiftServer } from '../http/server.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
 import { parseRoleList } from '../auth/prefixes.js';
+import { KeystoneClient } from '../identity/keystone/client.js';
 
 const KEY_ROTATION_SECONDS = 86400;
 
 async function prepare(config: Config, rt: Runtime): Promise<void> {
   const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
   await rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep);
+  if (config.identity.mode === 'keystone') {
+    // Users live in Keystone: no bootstrap admin, no config users. Check the service credentials
+    // once so a misconfiguration shows at start-up (requests would get 503 until it is fixed).
+    console.log(`Identity: external Keystone at ${config.keystone.auth_url} (service user "${config.keystone.username}")`);
+    await new KeystoneClient(config.keystone).serviceToken()
+      .catch(() => console.error('warning: cannot log in to Keystone yet; requests needing a token answer 503 until it can'));
+    await rt.services.blobs.cleanTemporary();
+    return;
+  }
   const operator = parseRoleList(config.auth.operator_roles)[0] ?? 'admin';
   const boot = await rt.identity.bootstrap(config.identity.admin_password, operator);
   const readers = parseRoleList(config.auth.system_reader_roles);

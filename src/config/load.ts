@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { DEFAULT_CONFIG, PER_PREFIX_OPTIONS, type Config, type ConfigUser } from './schema.js';
+import { DEFAULT_CONFIG, IDENTITY_MODES, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode } from './schema.js';
 import { parsePrefixes } from '../auth/prefixes.js';
 
 export class ConfigError extends Error {}
@@ -137,6 +137,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535, got ${config.server.port}`);
   if (config.images.port > 65535) throw new ConfigError(`"images.port" must be at most 65535, got ${config.images.port}`);
   validateAuth(config);
+  validateIdentity(config);
   // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
   // configured; keys from the file are added on top, they never wipe the other defaults.
   const prefixes = parsePrefixes(config.auth.reseller_prefix);
@@ -169,6 +170,16 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
         return true;
       });
       perPrefix = perPrefixKeys(config, extra);
+    } else if (section === 'keystone') {
+      // token_cache_time may be -1 ("no cache", as keystonemiddleware), the only negative number allowed.
+      const { token_cache_time: cacheTime, ...rest } = value;
+      mergeSection('keystone.', config.keystone as unknown as Table, rest);
+      if (cacheTime !== undefined) {
+        if (typeof cacheTime !== 'number' || !Number.isInteger(cacheTime) || cacheTime < -1) {
+          throw new ConfigError(`"keystone.token_cache_time" must be an integer, -1 (no cache) or more, got ${JSON.stringify(cacheTime)}`);
+        }
+        config.keystone.token_cache_time = cacheTime;
+      }
     } else {
       mergeSection(`${section}.`, (config as unknown as Record<string, Table>)[section] ?? {}, value);
     }
@@ -195,6 +206,36 @@ function perPrefixKeys(config: Config, extra: Table): Record<string, string> {
     out[key] = String(value);
   }
   return out;
+}
+
+/**
+ * `identity.mode`: "builtin" or "keystone". Keystone mode needs `[keystone]` auth_url and service
+ * credentials; its users live in Keystone, so `[[identity.users]]` would silently do nothing there
+ * and is refused.
+ */
+function validateIdentity(config: Config): void {
+  const mode: string = config.identity.mode;
+  if (!IDENTITY_MODES.includes(mode as IdentityMode)) {
+    throw new ConfigError(`"identity.mode" must be one of ${IDENTITY_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  if (mode !== 'keystone') return;
+  const ks = config.keystone;
+  for (const key of ['auth_url', 'username', 'password', 'project_name'] as const) {
+    if (ks[key] === '') throw new ConfigError(`"keystone.${key}" is required when identity.mode = "keystone"`);
+  }
+  let url: URL;
+  try {
+    url = new URL(ks.auth_url);
+  } catch {
+    throw new ConfigError(`"keystone.auth_url" must be an http(s) URL, got ${JSON.stringify(ks.auth_url)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`"keystone.auth_url" must be an http(s) URL, got ${JSON.stringify(ks.auth_url)}`);
+  }
+  if (ks.timeout < 1) throw new ConfigError(`"keystone.timeout" must be at least 1 (seconds), got ${ks.timeout}`);
+  if (config.identity.users.length > 0) {
+    throw new ConfigError('"identity.users" are built-in identity users; with identity.mode = "keystone" users live in Keystone');
+  }
 }
 
 /** Spec D2: overlapping prefixes (one a prefix of another) are a start-up error. */

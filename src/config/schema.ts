@@ -42,9 +42,33 @@ export interface ConfigUser {
   roles: string[];
 }
 
+/** `builtin`: Swiftlet's own identity (v1.0 logins, Keystone v3 subset); `keystone`: an external Keystone. */
+export type IdentityMode = 'builtin' | 'keystone';
+export const IDENTITY_MODES: readonly IdentityMode[] = ['builtin', 'keystone'];
+
 export interface IdentityConfig {
+  mode: IdentityMode;
   admin_password: string;
   users: ConfigUser[];
+}
+
+/**
+ * `[keystone]`: the external Keystone used when `identity.mode = "keystone"` (as keystonemiddleware's
+ * `[keystone_authtoken]`). Swiftlet authenticates as this service user and validates every user and
+ * service token against `auth_url`.
+ */
+export interface KeystoneConfig {
+  /** Keystone's v3 endpoint, e.g. `http://keystone:5000/v3`. */
+  auth_url: string;
+  username: string;
+  password: string;
+  project_name: string;
+  user_domain_name: string;
+  project_domain_name: string;
+  /** Seconds validated token data is reused (R2.8); -1 disables the cache. */
+  token_cache_time: number;
+  /** Seconds to wait for Keystone before the request fails with 503. */
+  timeout: number;
 }
 
 export interface Config {
@@ -52,6 +76,7 @@ export interface Config {
   swift: SwiftConfig;
   auth: AuthConfig;
   identity: IdentityConfig;
+  keystone: KeystoneConfig;
   images: ImagesConfig;
 }
 
@@ -103,7 +128,17 @@ export const DEFAULT_CONFIG: Config = {
     allow_expired_window: 172800,
     per_prefix: { SERVICE_service_roles: 'service' },
   },
-  identity: { admin_password: '', users: [] },
+  identity: { mode: 'builtin', admin_password: '', users: [] },
+  keystone: {
+    auth_url: '',
+    username: '',
+    password: '',
+    project_name: '',
+    user_domain_name: 'Default',
+    project_domain_name: 'Default',
+    token_cache_time: 300,
+    timeout: 10,
+  },
   images: {
     host: '127.0.0.1',
     port: 9292,

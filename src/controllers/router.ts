@@ -141,6 +141,11 @@ export function v1Router(services: Services, policy: PolicyConfig, subrequest: (
   };
 
   async function route(ctx: RequestContext, target: Target, level: 'account' | 'container' | 'object'): Promise<SwiftResponse> {
+    // Swift checks the controller's allowed methods before authorisation: without account management,
+    // account PUT/DELETE is 405 for everyone (proxy/server.py handle_request), not 401/403.
+    if (level === 'account' && (ctx.method === 'PUT' || ctx.method === 'DELETE') && !services.config.swift.allow_account_management) {
+      throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });
+    }
     const { owner } = await authorizeRequest(ctx, target, services, policy);
     if (ctx.method === 'OPTIONS') {
       return { status: 200, headers: { allow: ALLOW[level], 'content-type': 'text/html; charset=UTF-8', 'content-length': '0' }, body: '' };
