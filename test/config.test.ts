@@ -225,6 +225,7 @@ describe('wrong types are rejected, naming the key', () => {
     ['[server]\nworkers = -1\n', /"server\.workers" must be a non-negative integer/],
     ['[server]\nport = 70000\n', /"server\.port" must be at most 65535/],
     ['[server]\nhost = 127\n', /"server\.host" must be a string/],
+    ['[swift]\nexpirer_interval = 0\n', /"swift\.expirer_interval" must be at least 1/],
     ['[swift]\naccount_autocreate = "yes"\n', /"swift\.account_autocreate" must be true or false/],
     ['[swift]\nmax_file_size = inf\n', /"swift\.max_file_size" must be a non-negative integer/],
     ['[auth]\noperator_roles = ["admin"]\n', /"auth\.operator_roles" must be a string/],

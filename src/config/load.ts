@@ -136,6 +136,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   config.identity.admin_password = overrides.admin_password ?? envText('SWIFTLET_ADMIN_PASSWORD') ?? config.identity.admin_password;
   if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535, got ${config.server.port}`);
   if (config.images.port > 65535) throw new ConfigError(`"images.port" must be at most 65535, got ${config.images.port}`);
+  // 0 would make the expirer a busy loop (setInterval with 0 ms).
+  if (config.swift.expirer_interval < 1) throw new ConfigError(`"swift.expirer_interval" must be at least 1 (seconds), got ${config.swift.expirer_interval}`);
   validateAuth(config);
   validateIdentity(config);
   // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
