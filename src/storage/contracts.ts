@@ -1,7 +1,9 @@
 /**
  * Storage contracts. Controllers talk only to these two interfaces; every backend (SQLite + filesystem
- * today, PostgreSQL + S3 later) implements them and must pass the shared conformance suite in
- * `test/storage-conformance.test.ts`.
+ * today, PostgreSQL + S3 later) implements them and must pass the shared conformance suite:
+ * `runMetadataStoreConformance` / `runBlobStoreConformance` / `runJanitorConformance` in
+ * `test/helpers/storage-conformance.ts`, called with the backend's factory (see
+ * `test/storage-conformance.test.ts` for SQLite + filesystem).
  *
  * Names are compared bytewise in UTF-8 (Swift's listing order). Timestamps are Swift timestamps in
  * seconds (see swift/timestamp.ts). Metadata maps are lower-case header name → value.
@@ -117,7 +119,7 @@ export interface StoredBlob {
 
 export interface BlobReader {
   size: number;
-  /** Bytes [start, end] inclusive; the reader stays usable for several ranges. */
+  /** Bytes [start, end] inclusive (end = start - 1 is an empty stream); the reader stays usable for several ranges. */
   stream(start: number, end: number): Readable;
   close(): Promise<void>;
 }
