@@ -164,6 +164,14 @@ describe('image service API', () => {
     assert.equal(anon.json['code'], '401 Unauthorized');
     assert.match(anon.headers.get('www-authenticate') ?? '', /^Keystone uri=/);
     assert.equal((await img('GET', '/v2/images', 'not-a-token')).status, 401);
+    // glanceclient builds its models from the schemas.
+    const schema = await img('GET', '/v2/schemas/image', tok.user!.token);
+    assert.equal(schema.status, 200);
+    const props = schema.json['properties'] as Record<string, { readOnly?: boolean }>;
+    assert.equal(props['checksum']?.readOnly, true);
+    assert.equal(props['os_hash_value']?.readOnly, true);
+    assert.equal((await img('GET', '/v2/schemas/members', tok.user!.token)).status, 200);
+    assert.equal((await img('GET', '/v2/schemas/image')).status, 401);
     const image = tok.user?.catalog.find((e) => e.type === 'image');
     assert.equal(image?.endpoints.find((e) => e.interface === 'public')?.url, imagesUrl);
   });

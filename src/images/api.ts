@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { SwiftClientError } from '../client/swift-client.js';
 import { isoNow, type ImageDb, type ImageRow, type MemberRow, type MemberStatus, type Visibility } from './db.js';
 import { IdentityUnavailable, type TokenInfo, type TokenValidator } from './identity.js';
+import { SCHEMAS } from './schemas.js';
 import type { ImageStore } from './store.js';
 
 const REASONS: Record<number, string> = {
@@ -240,6 +241,11 @@ export class ImageApi {
     if (parts[0] !== 'v2') throw new GlanceError(404, 'The resource could not be found.');
     const c = await this.caller(req);
     const [, collection, id, sub, subId] = parts;
+    if (collection === 'schemas' && id !== undefined && sub === undefined) {
+      const schema = SCHEMAS[id];
+      if (!schema || (m !== 'GET' && m !== 'HEAD')) throw new GlanceError(404, 'The resource could not be found.');
+      return send(res, 200, schema());
+    }
     if (collection !== 'images') throw new GlanceError(404, 'The resource could not be found.');
     if (id === undefined) {
       if (m === 'GET') return send(res, 200, this.list(url.searchParams, c));

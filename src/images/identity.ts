@@ -16,7 +16,10 @@ export interface TokenInfo {
   expiresAt: number;
 }
 
-export class IdentityUnavailable extends Error {}
+export class IdentityUnavailable extends Error {
+  /** True when the identity service could not be reached at all (worth retrying). */
+  constructor(message: string, readonly unreachable = false) { super(message); }
+}
 
 async function readBody(res: AsyncIterable<unknown>): Promise<string> {
   const chunks: Buffer[] = [];
@@ -76,7 +79,7 @@ export class ServiceCredential {
     try {
       res = await rawRequest('POST', `${this.identityUrl}/v3/auth/tokens?nocatalog`, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body);
     } catch (err) {
-      throw new IdentityUnavailable(`identity service unreachable: ${(err as Error).message}`);
+      throw new IdentityUnavailable(`identity service unreachable: ${(err as Error).message}`, true);
     }
     const text = await readBody(res);
     const value = res.headers['x-subject-token'];

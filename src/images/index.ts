@@ -7,7 +7,7 @@ import type { ImagesConfig } from '../config/schema.js';
 import { ImageApi } from './api.js';
 import { audit, formatReport } from './audit.js';
 import { ImageDb } from './db.js';
-import { ServiceCredential, TokenValidator } from './identity.js';
+import { IdentityUnavailable, ServiceCredential, TokenValidator } from './identity.js';
 import { ImageStore } from './store.js';
 
 export class ImagesUsageError extends Error {}
@@ -26,8 +26,17 @@ export async function serveImages(cfg: ImagesConfig): Promise<void> {
   if (!cfg.reader_user || !cfg.reader_password) throw new ImagesUsageError('[images] reader_user and reader_password are required (a read-only role, see docs/service-accounts.md)');
   const { identityUrl, service, store } = parts(cfg);
   const db = new ImageDb(resolve(cfg.database));
-  // Fail early when the service credential is wrong.
-  await service.get();
+  // Fail early when the service credential is wrong; wait (up to 30 s) for an identity service that is
+  // still starting.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await service.get();
+      break;
+    } catch (err) {
+      if (!(err instanceof IdentityUnavailable && err.unreachable) || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   const api = new ImageApi({
     db, store, validator: new TokenValidator(identityUrl, service), adminRoles: parseRoleList(cfg.admin_roles), identityUrl,
   });
