@@ -28,7 +28,7 @@ test('limit=1 limits; limit above the maximum → 412', async () => {
   assert.equal(res.text, 'Maximum limit is 10000');
 });
 
-test('listings say Vary: Accept, with or without entries', async () => {
+test('listings negotiated by Accept say Vary: Accept (200 and 204); with format= they do not', async () => {
   const full = await call(s.storageUrl, { token: s.token });
   assert.equal(full.status, 200);
   assert.equal(full.headers.get('vary'), 'Accept');
@@ -36,8 +36,25 @@ test('listings say Vary: Accept, with or without entries', async () => {
   const empty = await call(`${s.storageUrl}/empty`, { token: s.token });
   assert.equal(empty.status, 204);
   assert.equal(empty.headers.get('vary'), 'Accept');
-  await call(`${s.storageUrl}/a/o`, { method: 'PUT', token: s.token, body: 'x' });
-  const objects = await call(`${s.storageUrl}/a?format=json`, { token: s.token });
-  assert.equal(objects.status, 200);
-  assert.equal(objects.headers.get('vary'), 'Accept');
+  const head = await call(`${s.storageUrl}/empty`, { method: 'HEAD', token: s.token });
+  assert.equal(head.headers.get('vary'), 'Accept');
+  const accepted = await call(`${s.storageUrl}/empty`, { token: s.token, headers: { Accept: 'application/json' } });
+  assert.equal(accepted.status, 200);
+  assert.equal(accepted.text, '[]');
+  assert.equal(accepted.headers.get('vary'), 'Accept');
+  for (const q of ['format=json', 'format=xml', 'format=plain']) {
+    const res = await call(`${s.storageUrl}?${q}`, { token: s.token });
+    assert.equal(res.status, 200, q);
+    assert.equal(res.headers.get('vary'), null, q);
+    const h = await call(`${s.storageUrl}/empty?${q}`, { method: 'HEAD', token: s.token });
+    assert.equal(h.headers.get('vary'), null, q);
+  }
+});
+
+test('account and container HEAD show X-Timestamp but not X-Put-Timestamp', async () => {
+  for (const url of [s.storageUrl, `${s.storageUrl}/a`]) {
+    const res = await call(url, { method: 'HEAD', token: s.token });
+    assert.match(res.headers.get('x-timestamp') ?? '', /^\d{10}\.\d{5}$/);
+    assert.equal(res.headers.get('x-put-timestamp'), null);
+  }
 });

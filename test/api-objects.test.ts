@@ -85,3 +85,15 @@ test('metadata limits count UTF-8 bytes: 4096 bytes of UTF-8 metadata fit, one m
   assert.equal(tooMuch.status, 400);
   assert.equal(tooMuch.body.toString(), 'Total metadata too large; max 4096');
 });
+
+test('202 answers (object POST, PUT of an existing container) carry Swift\'s HTML body', async () => {
+  const accepted = '<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>';
+  await call(`${s.storageUrl}/c/posted`, { method: 'PUT', token: s.token, body: 'x' });
+  const post = await call(`${s.storageUrl}/c/posted`, { method: 'POST', token: s.token, headers: { 'X-Object-Meta-A': 'b' } });
+  assert.equal(post.status, 202);
+  assert.equal(post.text, accepted);
+  const again = await call(`${s.storageUrl}/c`, { method: 'PUT', token: s.token });
+  assert.equal(again.status, 202);
+  assert.equal(again.text, accepted);
+  assert.equal(again.headers.get('content-type'), 'text/html; charset=UTF-8');
+});

@@ -1,5 +1,6 @@
 /** `/v1/<account>`: HEAD, GET (container listing), POST (metadata), PUT and DELETE (account management). */
 import { SwiftError } from '../http/errors.js';
+import { defaultErrorBody } from '../http/status.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import type { AccountInfo } from '../storage/contracts.js';
@@ -14,7 +15,7 @@ function accountHeaders(info: AccountInfo, owner: boolean): Record<string, strin
     'x-account-container-count': String(info.containerCount),
     'x-account-object-count': String(info.objectCount),
     'x-account-bytes-used': String(info.bytesUsed),
-    ...timestampHeaders(info.createdAt, info.putTimestamp),
+    ...timestampHeaders(info.createdAt),
     'x-account-storage-policy-policy-0-container-count': String(info.containerCount),
     'x-account-storage-policy-policy-0-object-count': String(info.objectCount),
     'x-account-storage-policy-policy-0-bytes-used': String(info.bytesUsed),
@@ -43,11 +44,12 @@ export async function accountController(ctx: RequestContext, target: Target, acc
       const headers = accountHeaders(info, access.owner);
       const format = negotiateFormat(ctx.query, ctx.headers['accept']);
       if (ctx.method === 'HEAD') {
-        return { status: 204, headers: { ...headers, 'content-type': `${format.contentType}; charset=utf-8`, vary: 'Accept' } };
+        const head: Record<string, string> = { ...headers, 'content-type': `${format.contentType}; charset=utf-8` };
+        if (format.vary) head['vary'] = 'Accept';
+        return { status: 204, headers: head };
       }
       const entries = await s.meta.listContainers(account, listOptions(ctx.query, cfg.account_listing_limit));
       const res = containerListing(format, account, entries, headers);
-      if (res.status === 204) res.headers['vary'] = 'Accept';
       return res;
     }
     case 'POST': {
@@ -65,7 +67,9 @@ export async function accountController(ctx: RequestContext, target: Target, acc
       const created = await s.meta.ensureAccount(account, ts);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'account'), access.owner);
       if (Object.keys(changes).length > 0) await s.meta.updateAccountMetadata(account, changes, ts);
-      return { status: created ? 201 : 202, headers: { 'content-type': 'text/html; charset=UTF-8' } };
+      return created
+        ? { status: 201, headers: { 'content-type': 'text/html; charset=UTF-8' } }
+        : { status: 202, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: defaultErrorBody(202) };
     }
     case 'DELETE': {
       if (!cfg.allow_account_management) throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });

@@ -17,8 +17,9 @@ export function withoutOwnerOnly<T extends Record<string, string>>(headers: T, o
   return out;
 }
 
-export function timestampHeaders(createdAt: number, putTimestamp: number): HeaderMap {
-  return { 'x-timestamp': formatTimestamp(createdAt), 'x-put-timestamp': formatTimestamp(putTimestamp) };
+/** Swift's proxy shows only X-Timestamp (creation) for accounts and containers. */
+export function timestampHeaders(createdAt: number): HeaderMap {
+  return { 'x-timestamp': formatTimestamp(createdAt) };
 }
 
 export function metaToHeaders(metadata: Metadata, owner: boolean): HeaderMap {

@@ -1,5 +1,6 @@
 /** `/v1/<account>/<container>`: PUT, HEAD, GET (object listing), POST, DELETE. */
 import { SwiftError } from '../http/errors.js';
+import { defaultErrorBody } from '../http/status.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import type { ContainerInfo } from '../storage/contracts.js';
@@ -17,7 +18,7 @@ function containerHeaders(info: ContainerInfo, owner: boolean): Record<string, s
   return {
     'x-container-object-count': String(info.objectCount),
     'x-container-bytes-used': String(info.bytesUsed),
-    ...timestampHeaders(info.createdAt, info.putTimestamp),
+    ...timestampHeaders(info.createdAt),
     'last-modified': httpDate(info.putTimestamp),
     ...(metaToHeaders(info.metadata, owner) as Record<string, string>),
     'accept-ranges': 'bytes',
@@ -51,7 +52,8 @@ export async function containerController(ctx: RequestContext, target: Target, a
       const current = (await s.meta.getContainer(account, container))?.metadata ?? {};
       checkMetadataTotals({ ...current, ...changes }, 'container', cfg);
       const created = await s.meta.putContainer(account, container, changes, newTimestamp());
-      return { status: created ? 201 : 202, headers: HTML };
+      // Swift answers an update of an existing container with 202 and swob's HTML body for it.
+      return created ? { status: 201, headers: HTML } : { status: 202, headers: HTML, body: defaultErrorBody(202) };
     }
     case 'HEAD':
     case 'GET': {
@@ -60,11 +62,12 @@ export async function containerController(ctx: RequestContext, target: Target, a
       const headers = containerHeaders(info, access.owner);
       const format = negotiateFormat(ctx.query, ctx.headers['accept']);
       if (ctx.method === 'HEAD') {
-        return { status: 204, headers: { ...headers, 'content-type': `${format.contentType}; charset=utf-8`, vary: 'Accept' } };
+        const head: Record<string, string> = { ...headers, 'content-type': `${format.contentType}; charset=utf-8` };
+        if (format.vary) head['vary'] = 'Accept';
+        return { status: 204, headers: head };
       }
       const entries = await s.meta.listObjects(account, container, listOptions(ctx.query, cfg.container_listing_limit));
       const res = objectListing(format, container, entries, headers);
-      if (res.status === 204) res.headers['vary'] = 'Accept';
       return res;
     }
     case 'POST': {

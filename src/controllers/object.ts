@@ -144,7 +144,7 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   if (outcome.result !== 'stored') {
     await s.blobs.delete(stored.blobId);
     if (outcome.result === 'no_container') throw new SwiftError('NotFound');
-    return { status: 202, headers: { 'content-type': HTML } };
+    return { status: 202, headers: { 'content-type': HTML }, body: defaultErrorBody(202) };
   }
   if (outcome.replacedBlobId) await s.blobs.delete(outcome.replacedBlobId);
   return {
@@ -249,7 +249,7 @@ async function postObject(ctx: RequestContext, target: Target, s: Services): Pro
     update.deleteAt = rec.deleteAt;
   }
   if (!(await s.meta.updateObject(account, container, name, update))) throw new SwiftError('NotFound');
-  return { status: 202, headers: { 'content-type': HTML } };
+  return { status: 202, headers: { 'content-type': HTML }, body: defaultErrorBody(202) };
 }
 
 /** X-If-Delete-At (the expirer's conditional delete): a Swift timestamp, or undefined when absent. */

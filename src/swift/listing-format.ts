@@ -14,15 +14,16 @@ const MEDIA: Record<string, ListingFormat> = {
   'text/plain': 'plain', 'application/json': 'json', 'application/xml': 'xml', 'text/xml': 'xml',
 };
 
-interface Negotiated { format: ListingFormat; contentType: string }
+/** `vary`: the format came from the Accept header (no `format=`), so answers say `Vary: Accept`. */
+interface Negotiated { format: ListingFormat; contentType: string; vary: boolean }
 
 /** Swift's get_listing_content_type: `format=` wins, then the best Accept match, else 406. */
 export function negotiateFormat(query: URLSearchParams, accept: string | undefined): Negotiated {
   const param = query.get('format')?.toLowerCase();
-  if (param === 'json') return { format: 'json', contentType: 'application/json' };
-  if (param === 'xml') return { format: 'xml', contentType: 'application/xml' };
-  if (param === 'plain' || param === 'text') return { format: 'plain', contentType: 'text/plain' };
-  if (!accept) return { format: 'plain', contentType: 'text/plain' };
+  if (param === 'json') return { format: 'json', contentType: 'application/json', vary: false };
+  if (param === 'xml') return { format: 'xml', contentType: 'application/xml', vary: false };
+  if (param === 'plain' || param === 'text') return { format: 'plain', contentType: 'text/plain', vary: false };
+  if (!accept) return { format: 'plain', contentType: 'text/plain', vary: true };
   let best: { type: string; q: number; order: number } | undefined;
   const offers = Object.keys(MEDIA);
   for (const part of accept.split(',')) {
@@ -45,7 +46,7 @@ export function negotiateFormat(query: URLSearchParams, accept: string | undefin
     }
   }
   if (!best) throw new SwiftError('NotAcceptable');
-  return { format: MEDIA[best.type] ?? 'plain', contentType: best.type };
+  return { format: MEDIA[best.type] ?? 'plain', contentType: best.type, vary: true };
 }
 
 /** Reads limit/marker/end_marker/prefix/delimiter/reverse/path; limit above the maximum → 412. */
@@ -84,8 +85,9 @@ function xmlEscape(s: string): string {
 type Headers = Record<string, string>;
 
 function finish(n: Negotiated, body: string, empty: boolean, headers: Headers): SwiftResponse {
-  // The format follows Accept, so every listing answer varies with it (200 and 204 alike).
-  const h = { ...headers, 'content-type': `${n.contentType}; charset=utf-8`, vary: 'Accept' };
+  // A format chosen by Accept makes every listing answer vary with it (200 and 204 alike).
+  const h: Headers = { ...headers, 'content-type': `${n.contentType}; charset=utf-8` };
+  if (n.vary) h['vary'] = 'Accept';
   if (n.format === 'plain' && empty) return { status: 204, headers: h, body: '' };
   return { status: 200, headers: h, body };
 }
