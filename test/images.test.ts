@@ -210,6 +210,16 @@ describe('image service API', () => {
     assert.equal(part.headers.get('content-range'), `bytes 1000-1999/${dataA.length}`);
     assert.ok(part.bytes.equals(dataA.subarray(1000, 2000)));
 
+    // A member of the project without an operator role cannot open the service account with its own
+    // token, but may download the project's image (read-only credential, after the visibility check).
+    const m = tok.member!;
+    assert.equal((await call(svc(u.projectId, `/images/${A}`), { token: m.token, serviceToken: tok.glance!.token })).status, 403);
+    const byMember = await img('GET', `/v2/images/${A}/file`, m.token);
+    assert.equal(byMember.status, 200);
+    assert.ok(byMember.bytes.equals(dataA));
+    assert.equal((await img('DELETE', `/v2/images/${A}`, m.token)).status, 403, 'the store refuses the delete without an operator role');
+    assert.equal((await img('GET', `/v2/images/${A}`, m.token)).json['status'], 'active');
+
     // A second upload to an active image is a status conflict.
     assert.equal((await upload(A, u.token, Buffer.from('again'), true)).status, 409);
   });

@@ -488,7 +488,18 @@ export class ImageApi {
     try {
       // The owner's own token opens its service account (with the service token); any other project,
       // admin included, reads through the read-only credential after the visibility check above.
-      r = await this.deps.store.open(img.owner, id, img.owner === c.projectId ? { userToken: c.token } : undefined, range);
+      if (img.owner === c.projectId) {
+        try {
+          r = await this.deps.store.open(img.owner, id, { userToken: c.token }, range);
+        } catch (err) {
+          // A member of the owning project without an operator role cannot open the service account
+          // with its own token; the visibility check above already allowed it, so read-only it is.
+          if (!(err instanceof SwiftClientError && err.status === 403)) throw err;
+          r = await this.deps.store.open(img.owner, id, undefined, range);
+        }
+      } else {
+        r = await this.deps.store.open(img.owner, id, undefined, range);
+      }
     } catch (err) {
       if (err instanceof SwiftClientError && err.status === 404) throw new GlanceError(404, `Image ${id} has no data in the store.`);
       throw this.swiftFailure(err, 'read the image data');
