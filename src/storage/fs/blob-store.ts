@@ -86,6 +86,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async open(blobId: string): Promise<BlobReader | undefined> {
+    if (!BLOB_ID.test(blobId)) return undefined;
     let fd: number;
     try {
       fd = await openFdAsync(this.pathOf(blobId), 'r');
@@ -93,7 +94,13 @@ export class FsBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const { size } = await fstatAsync(fd);
+    let size: number;
+    try {
+      ({ size } = await fstatAsync(fd));
+    } catch (err) {
+      await closeAsync(fd).catch(() => undefined);
+      throw err;
+    }
     let closed = false;
     return {
       size,
