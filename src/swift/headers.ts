@@ -59,11 +59,11 @@ export function checkRequestMetadata(headers: Record<string, string>, target: Ta
     count += 1;
     size += byteLength(key) + byteLength(value);
     if (byteLength(key) > c.max_meta_name_length) {
-      throw new SwiftError('MetadataInvalid', { message: `Metadata name too long: ${titleCase(prefix)}${titleCase(key)}` });
+      throw new SwiftError('MetadataInvalid', { message: `Metadata name too long: ${prefix}${titleCase(key)}` });
     }
     if (byteLength(value) > c.max_meta_value_length) {
       throw new SwiftError('MetadataInvalid', {
-        message: `Metadata value longer than ${c.max_meta_value_length}: ${titleCase(prefix)}${titleCase(key)}`,
+        message: `Metadata value longer than ${c.max_meta_value_length}: ${prefix}${titleCase(key)}`,
       });
     }
     if (count > c.max_meta_count) throw new SwiftError('MetadataInvalid', { message: `Too many metadata items; max ${c.max_meta_count}` });
