@@ -66,8 +66,10 @@ function respondAndClose(socket: Duplex, status: string, headers: Record<string,
 export function handleClientError(server: Server, err: ParseError, socket: ServerSocket): void {
   const pending = socket._httpMessage;
   if (pending && !pending.writableFinished) {
-    pending.once('finish', () => socket.destroy());
-    pending.once('close', () => socket.destroy());
+    // end(), not destroy(): the answer may still sit in the socket's write queue.
+    const close = () => { socket.end(); setTimeout(() => socket.destroy(), 5000).unref(); };
+    pending.once('finish', close);
+    pending.once('close', close);
     return;
   }
   const packet = err.rawPacket;
