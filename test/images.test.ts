@@ -435,6 +435,43 @@ describe('image service API', () => {
   });
 });
 
+describe('image service lifecycle edges', () => {
+  test('an image deleted while its data is uploading keeps no bytes', async () => {
+    const u = tok.user!;
+    const id = await createImage(u.token, { name: 'deleted-mid-upload' });
+    const done = new Promise<number>((resolve, reject) => {
+      const req = request(`${imagesUrl}/v2/images/${id}/file`, { method: 'PUT', headers: { 'x-auth-token': u.token, 'content-type': 'application/octet-stream' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(randomBytes(5000));
+      const finish = async () => {
+        for (let i = 0; i < 50 && (await img('GET', `/v2/images/${id}`, u.token)).json['status'] !== 'saving'; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal((await img('DELETE', `/v2/images/${id}`, u.token)).status, 204);
+        req.end(randomBytes(5000));
+      };
+      finish().catch(reject);
+    });
+    assert.equal(await done, 409);
+    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).status, 404);
+    assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 404);
+  });
+
+  test('a misspelled [images] key is a start-up error naming the right one', async () => {
+    const bad = join(workDir, 'bad.toml');
+    writeFileSync(bad, '[images]\nprot = 9393\n');
+    const r = await new Promise<{ code: number; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', bad], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      child.on('exit', (code) => resolve({ code: code ?? -1, err }));
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown key "images\.prot"; did you mean "images\.port"/);
+  });
+});
+
 describe('images audit', () => {
   test('clean store: exit 0, table and JSON', async () => {
     const table = await runAudit();
