@@ -274,6 +274,8 @@ describe('revocation: DELETE /v3/auth/tokens', () => {
     assert.equal((await call(account, { method: 'HEAD', token: user.token })).status, 204);
     const del = await v3('/auth/tokens', user.token, { method: 'DELETE', headers: { 'X-Subject-Token': user.token } });
     assert.equal(del.status, 204);
+    // Two workers here: the one that did not take the DELETE learns of it within a second.
+    await sleep(1200);
     assert.equal((await call(account, { method: 'HEAD', token: user.token })).status, 401);
     assertKeystoneError(await v3('/auth/tokens', admin.token, { headers: { 'X-Subject-Token': user.token } }), 404, 'Not Found');
     // Revoking it again: it is no longer a token.
@@ -403,11 +405,23 @@ describe('admin API', () => {
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw'))).status, 401);
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw-2'))).status, 201);
 
-    // Unassign, then delete.
+    // Unassign, then delete. As in Keystone, tokens carrying the removed role stop validating.
+    const validate = (t: string) => v3('/auth/tokens', admin, { headers: { 'X-Subject-Token': t } });
+    const after = await post(passwordAuth({ id: user.id }, 'crud-pw-2', { project: { id: project.id } }));
+    const unscoped = await post(passwordAuth({ id: user.id }, 'crud-pw-2', 'unscoped'));
+    assert.equal((await validate(operator.token)).status, 200);
     assert.equal((await v3(grant, admin, { method: 'DELETE' })).status, 204);
     assertKeystoneError(await v3(grant, admin, { method: 'GET' }), 404, 'Not Found');
+    assertKeystoneError(await validate(operator.token), 404, 'Not Found');
+    assertKeystoneError(await validate(after.token), 404, 'Not Found');
+    assert.equal((await validate(unscoped.token)).status, 200);
+    const onlyAdmin = await post(passwordAuth({ id: user.id }, 'crud-pw-2', { project: { id: project.id } }));
+    assert.deepEqual(onlyAdmin.body.token.roles?.map((x) => x.name), ['admin']);
     assert.equal((await v3(`/users/${user.id}`, admin, { method: 'DELETE' })).status, 204);
     assertKeystoneError(await v3(`/users/${user.id}`, admin), 404, 'Not Found');
+    assertKeystoneError(await validate(unscoped.token), 404, 'Not Found');
+    assertKeystoneError(await validate(onlyAdmin.token), 404, 'Not Found');
+    assertKeystoneError(await v3(`/users/${user.id}/projects`, onlyAdmin.token), 401, 'Unauthorized');
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw-2'))).status, 401);
     assert.equal((await v3(`/roles/${role.id}`, admin, { method: 'DELETE' })).status, 204);
     assert.equal((await v3(`/projects/${project.id}`, admin, { method: 'DELETE' })).status, 204);
@@ -446,6 +460,58 @@ describe('admin API', () => {
     // No token, or a bad one.
     assertKeystoneError(await v3('/projects', undefined), 401, 'Unauthorized');
     assertKeystoneError(await v3('/projects', 'gSbogus'), 401, 'Unauthorized');
+  });
+
+  test('a disabled project takes its tokens with it', async () => {
+    const p = await postJson('/projects', admin, { project: { name: 'to-disable' } });
+    const project = (JSON.parse(p.text) as { project: { id: string } }).project;
+    const u = await postJson('/users', admin, { user: { name: 'to-disable-user', password: 'pw' } });
+    const user = (JSON.parse(u.text) as { user: { id: string } }).user;
+    const adminRole = (JSON.parse((await v3('/roles?name=admin', admin)).text) as { roles: { id: string }[] }).roles[0]?.id ?? '';
+    assert.equal((await v3(`/projects/${project.id}/users/${user.id}/roles/${adminRole}`, admin, { method: 'PUT' })).status, 204);
+    const t = await post(passwordAuth({ id: user.id }, 'pw', { project: { id: project.id } }));
+    assert.equal(t.status, 201);
+    const validate = () => v3('/auth/tokens', admin, { headers: { 'X-Subject-Token': t.token } });
+    assert.equal((await validate()).status, 200);
+    assert.equal((await v3(`/projects/${project.id}`, admin, { method: 'PATCH', body: JSON.stringify({ project: { enabled: false } }) })).status, 200);
+    assertKeystoneError(await validate(), 404, 'Not Found');
+    assertKeystoneError((await post(passwordAuth({ id: user.id }, 'pw', { project: { id: project.id } }))).reply, 401, 'Unauthorized');
+  });
+
+  test('the catalog as read-only services, endpoints and regions', async () => {
+    const s = await v3('/services', admin);
+    assert.equal(s.status, 200, s.text);
+    const services = (JSON.parse(s.text) as { services: { id: string; type: string; name: string; enabled: boolean }[] }).services;
+    const store = services.find((x) => x.type === 'object-store');
+    assert.ok(store);
+    assert.equal(store.name, 'swift');
+    assert.equal(store.enabled, true);
+    assert.ok(services.some((x) => x.type === 'identity'));
+    assert.deepEqual((JSON.parse((await v3('/services?type=object-store', admin)).text) as { services: { id: string }[] }).services.map((x) => x.id), [store.id]);
+    assert.equal((await v3(`/services/${store.id}`, admin)).status, 200);
+    assertKeystoneError(await v3('/services/nope', admin), 404, 'Not Found');
+
+    const e = await v3(`/endpoints?service_id=${store.id}`, admin);
+    assert.equal(e.status, 200);
+    const endpoints = (JSON.parse(e.text) as { endpoints: { id: string; interface: string; url: string; service_id: string; region_id: string }[] }).endpoints;
+    assert.deepEqual(endpoints.map((x) => x.interface).sort(), ['admin', 'internal', 'public']);
+    for (const x of endpoints) {
+      assert.equal(x.url, `${server.url}/v1/AUTH_%(project_id)s`);
+      assert.equal(x.service_id, store.id);
+      assert.equal(x.region_id, 'RegionOne');
+    }
+    const all = (JSON.parse((await v3('/endpoints?interface=public', admin)).text) as { endpoints: { url: string }[] }).endpoints;
+    assert.ok(all.some((x) => x.url === `${server.url}/v3`));
+    const regions = await v3('/regions', admin);
+    assert.deepEqual((JSON.parse(regions.text) as { regions: { id: string }[] }).regions.map((x) => x.id), ['RegionOne']);
+
+    const tester = (await tokenFor('tester', 'testing', 'test')).token;
+    assertKeystoneError(await v3('/endpoints', tester), 403, 'Forbidden');
+    assertKeystoneError(await v3('/services', tester), 403, 'Forbidden');
+    assert.equal((await v3('/regions', tester)).status, 200);
+    assertKeystoneError(await postJson('/services', tester, { service: { type: 'compute' } }), 403, 'Forbidden');
+    assert.equal((await postJson('/services', admin, { service: { type: 'compute' } })).status, 501);
+    assert.equal((await v3(`/endpoints/${endpoints[0]?.id ?? ''}`, admin, { method: 'DELETE' })).status, 501);
   });
 
   test('unknown ids → 404', async () => {

@@ -55,14 +55,32 @@ async function tokenBody(deps: V3Deps, p: TokenPayload, origin: string, withCata
   return { token };
 }
 
-/** Opens a token; undefined when invalid, revoked, or expired (beyond the window when allowed). */
+/**
+ * Opens a token; undefined when invalid, revoked, expired (beyond the window when allowed), or no
+ * longer backed by its user, project and roles.
+ */
 export async function openToken(deps: V3Deps, token: string | undefined, allowExpired = false): Promise<TokenPayload | undefined> {
   if (!token) return undefined;
   const now = Date.now() / 1000;
   const r = await deps.keyRing.check(token.trim(), now);
   if (!r.valid || (await deps.revocations.isRevoked(r.payload.auditId))) return undefined;
   if (r.expired && !(allowExpired && now - r.payload.expiresAt < deps.allowExpiredWindow)) return undefined;
-  return r.payload;
+  return (await stillGranted(deps, r.payload)) ? r.payload : undefined;
+}
+
+/**
+ * As Keystone, a token dies with what it was issued for: its user deleted or disabled, its project
+ * deleted or disabled, or a role it carries unassigned.
+ */
+async function stillGranted(deps: V3Deps, p: TokenPayload): Promise<boolean> {
+  const store = deps.identity.identityStore;
+  const user = await store.getUser(p.userId);
+  if (!user || !user.enabled) return false;
+  if (p.projectId === undefined) return true;
+  const project = await store.getProject(p.projectId);
+  if (!project || !project.enabled) return false;
+  const held = new Set(await store.rolesOn(p.userId, p.projectId));
+  return p.roles.every((r) => held.has(r));
 }
 
 async function authenticate(deps: V3Deps, body: Record<string, unknown>): Promise<{ user: User; methods: string[]; expiresAt?: number; defaultScope: boolean }> {
