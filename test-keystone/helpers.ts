@@ -80,6 +80,8 @@ export async function revokeToken(authUrl: string, token: string): Promise<numbe
  */
 export class KeystoneForwarder {
   calls = { login: 0, validate: 0 };
+  /** Keystone answers 401 (e.g. to an expired service token); Keystone closes every connection after one answer. */
+  unauthorized = 0;
   private server: Server | undefined;
   private mode: 'forward' | 'hang' = 'forward';
   private readonly sockets = new Set<Socket>();
@@ -114,6 +116,11 @@ export class KeystoneForwarder {
           if (m[1] === 'POST') this.calls.login++;
           else this.calls.validate++;
         }
+      });
+      let firstAnswer = true;
+      upstream.on('data', (chunk: Buffer) => {
+        if (firstAnswer && /^HTTP\/1\.[01] 401 /.test(chunk.toString('latin1', 0, 16))) this.unauthorized++;
+        firstAnswer = false;
       });
       client.pipe(upstream);
       upstream.pipe(client);
