@@ -90,7 +90,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 90 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 90 s:\n${out}`)), 90_000);
     const check = () => {
       if (out.includes('Swiftlet listening')) { clearTimeout(timer); resolveReady(); }
     };
