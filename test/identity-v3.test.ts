@@ -405,6 +405,14 @@ describe('admin API', () => {
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw'))).status, 401);
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw-2'))).status, 201);
 
+    // Self-service change: the original password is required.
+    const changePw = (body: unknown) => v3(`/users/${user.id}/password`, operator.token, { method: 'POST', body: JSON.stringify({ user: body }) });
+    assertKeystoneError(await changePw({ original_password: 'wrong', password: 'crud-pw-3' }), 401, 'Unauthorized');
+    assertKeystoneError(await changePw({ password: 'crud-pw-3' }), 400, 'Bad Request');
+    assert.equal((await changePw({ original_password: 'crud-pw-2', password: 'crud-pw-3' })).status, 204);
+    assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw-2'))).status, 401);
+    assert.equal((await changePw({ original_password: 'crud-pw-3', password: 'crud-pw-2' })).status, 204);
+
     // Unassign, then delete. As in Keystone, tokens carrying the removed role stop validating.
     const validate = (t: string) => v3('/auth/tokens', admin, { headers: { 'X-Subject-Token': t } });
     const after = await post(passwordAuth({ id: user.id }, 'crud-pw-2', { project: { id: project.id } }));

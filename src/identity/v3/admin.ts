@@ -168,6 +168,17 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         const projects = (await store.listProjects()).filter((p) => ids.has(p.id));
         return list('projects', projects.map((p) => projectJson(p, ctx.origin)), ctx);
       }
+      if (sub === 'password' && subId === undefined && m === 'POST') {
+        // Self-service password change (`openstack user password set`): the original password is
+        // the authorisation, as in Keystone.
+        const u = obj(await readJson(ctx), 'user');
+        const original = str(u, 'original_password');
+        const password = str(u, 'password');
+        if (original === undefined || password === undefined) throw new KeystoneError(400, "Invalid input for field 'user': 'password' and 'original_password' are required.");
+        if (!(await deps.identity.checkPassword(user, original))) throw new KeystoneError(401, 'The request you have made requires authentication.');
+        await store.setPasswordHash(id, await hashPassword(password));
+        return { status: 204, headers: {} };
+      }
       if (sub === undefined && m === 'GET') {
         if (caller.userId !== id) requireAdmin(caller, deps, 'get_user');
         return json(200, { user: userJson(user, ctx.origin) });
