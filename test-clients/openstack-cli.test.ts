@@ -72,8 +72,16 @@ const ROLE = 'osc-observer';
 const MEMBER: Credentials = { user: USER, password: USER_PW, project: PROJECT };
 let projectId = '';
 
-test('token issue: the bootstrap admin gets a project-scoped token that /v3 validates', async () => {
-  const t = await okJson<Row>(ADMIN, ['token', 'issue']);
+test('token issue: the bootstrap admin gets a project-scoped token that /v3 validates; endpoint list', async () => {
+  const [t, endpoints] = await Promise.all([
+    okJson<Row>(ADMIN, ['token', 'issue']),
+    okJson<Row[]>(ADMIN, ['endpoint', 'list', '--service', 'object-store']),
+  ]);
+  assert.deepEqual(endpoints.map((e) => e.Interface).sort(), ['admin', 'internal', 'public']);
+  for (const e of endpoints) {
+    assert.equal(e.URL, `${server.url}/v1/AUTH_%(project_id)s`);
+    assert.equal(e['Service Type'], 'object-store');
+  }
   assert.equal(typeof t.id, 'string');
   assert.match(String(t.id), /^gS/);
   assert.match(String(t.project_id), /^[0-9a-f]{32}$/);
@@ -204,7 +212,7 @@ test('token revoke: a revoked token no longer validates and is refused by the ob
   assert.equal((await call(account, { method: 'HEAD', token: id })).status, 401);
 });
 
-test('cleanup through the CLI: object delete, container delete, role remove, user delete, project delete', async () => {
+test('cleanup through the CLI: object delete, container delete, role remove, user password set, user/role/project delete', async () => {
   assert.ok(projectId, 'the project was created');
   await Promise.all([
     ok(MEMBER, ['object', 'delete', 'osc-box', 'payload.bin']),
@@ -212,8 +220,15 @@ test('cleanup through the CLI: object delete, container delete, role remove, use
   ]);
   await ok(MEMBER, ['container', 'delete', 'osc-box']);
   assert.deepEqual(await okJson<Row[]>(MEMBER, ['container', 'list']), []);
-  const rows = await okJson<Row[]>(ADMIN, ['role', 'assignment', 'list', '--project', PROJECT, '--names']);
+  const [rows] = await Promise.all([
+    okJson<Row[]>(ADMIN, ['role', 'assignment', 'list', '--project', PROJECT, '--names']),
+    ok(MEMBER, ['user', 'password', 'set', '--original-password', USER_PW, '--password', 'osc-secret-2']),
+  ]);
   assert.deepEqual(rows.map((x) => x.Role), ['admin']);
+  const old = await osc(MEMBER, ['token', 'issue', '-f', 'json']);
+  assert.match(old.stderr, /HTTP 401/, 'the old password no longer works');
+  const renewed = await okJson<Row>({ ...MEMBER, password: 'osc-secret-2' }, ['token', 'issue']);
+  assert.equal(renewed.project_id, projectId);
   await Promise.all([
     ok(ADMIN, ['role', 'delete', ROLE]),
     ok(ADMIN, ['user', 'delete', USER]),
@@ -221,7 +236,7 @@ test('cleanup through the CLI: object delete, container delete, role remove, use
   ]);
   const projects = await okJson<Row[]>(ADMIN, ['project', 'list']);
   assert.ok(!projects.some((x) => x.Name === PROJECT));
-  const denied = await osc(MEMBER, ['token', 'issue', '-f', 'json']);
+  const denied = await osc({ ...MEMBER, password: 'osc-secret-2' }, ['token', 'issue', '-f', 'json']);
   assert.notEqual(denied.code, 0, 'a deleted user cannot log in');
   assert.match(denied.stderr, /HTTP 401/);
 });
