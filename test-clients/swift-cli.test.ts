@@ -176,10 +176,10 @@ describe('swift CLI (python-swiftclient)', () => {
     assert.equal(parseStat(await ok(['stat', 'c'])).get('Meta Owner'), 'alice');
   });
 
-  // Known bug (see /work/notes/bugs-clients.md #1): COPY + Destination stores an empty object. Still runs;
-  // drop the todo once src/middleware/copy is fixed.
-  it('copy --destination to another container keeps bytes and metadata', { todo: 'COPY makes an empty object (bugs-clients.md #1)' }, async () => {
-    assert.equal((await ok(['copy', '--destination', '/c2/o2', 'c', 'big.bin'])).trim(), 'c/big.bin copied to /c2/o2');
+  it('copy --destination to another container keeps bytes and metadata', async () => {
+    // swift copy creates the destination container first, then sends COPY with Destination.
+    assert.deepEqual(lines(await ok(['copy', '--destination', '/c2/o2', 'c', 'big.bin'])),
+      ['created container c2', 'c/big.bin copied to /c2/o2']);
     const stat = parseStat(await ok(['stat', 'c2', 'o2']));
     assert.equal(stat.get('Content Length'), String(30 * MiB));
     assert.equal(stat.get('ETag'), md5(files.get('big.bin') ?? Buffer.alloc(0)));
