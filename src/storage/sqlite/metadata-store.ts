@@ -8,6 +8,7 @@ import type {
 } from '../contracts.js';
 import { listEntries, type PageQuery } from '../listing.js';
 import type { Db } from './database.js';
+import { GroupCommitter } from './group-commit.js';
 
 interface AccountRow {
   name: string; created_at: number; put_timestamp: number;
@@ -92,8 +93,11 @@ function prepareStatements(db: Db) {
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  /** Object writes (the hot path) share commits; see group-commit.ts. */
+  private readonly commits: GroupCommitter;
   constructor(private readonly db: Db) {
     this.stmt = prepareStatements(db);
+    this.commits = new GroupCommitter(db);
   }
 
 
@@ -200,7 +204,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async putObject(rec: ObjectRecord): Promise<PutObjectOutcome> {
-    return this.db.transaction((): PutObjectOutcome => {
+    return this.commits.submit((): PutObjectOutcome => {
       if (!this.stmt.getContainer.get(rec.account, rec.container)) return { result: 'no_container' };
       const old = this.stmt.getObject.get(rec.account, rec.container, rec.name);
       if (old && old.timestamp >= rec.timestamp) return { result: 'stale' };
@@ -214,7 +218,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.bumpContainerObjects.run(countDelta, bytesDelta, rec.account, rec.container);
       this.stmt.bumpAccountObjects.run(countDelta, bytesDelta, rec.account);
       return old ? { result: 'stored', replacedBlobId: old.blob_id } : { result: 'stored' };
-    }).immediate();
+    });
   }
 
   async updateObject(
@@ -228,14 +232,14 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
-    return this.db.transaction(() => {
+    return this.commits.submit(() => {
       const old = this.stmt.getObject.get(account, container, name);
       if (!old || old.timestamp > timestamp) return undefined;
       this.stmt.deleteObject.run(account, container, name);
       this.stmt.bumpContainerObjects.run(-1, -old.size, account, container);
       this.stmt.bumpAccountObjects.run(-1, -old.size, account);
       return toObject(old);
-    }).immediate();
+    });
   }
 
   async expiredObjects(now: number, limit: number): Promise<ObjectRecord[]> {
