@@ -38,3 +38,17 @@ test('mistakes get a clear message and a non-zero exit', () => {
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /no user "nobody"/);
 });
+
+test('a password change or a role removal by the CLI ends the tokens issued before it, on the object API too', async () => {
+  swiftlet('user', 'create', 'bob', '--password', 'bobpw', '--project', 'test', '--role', 'admin');
+  const before = await login(server.url, 'test:bob', 'bobpw');
+  assert.equal((await call(before.storageUrl, { method: 'HEAD', token: before.token })).status, 204);
+  swiftlet('user', 'set-password', 'bob', '--password', 'bobpw2');
+  await new Promise((r) => setTimeout(r, 1200)); // every process polls revocations once a second
+  assert.equal((await call(before.storageUrl, { method: 'HEAD', token: before.token })).status, 401);
+  const after = await login(server.url, 'test:bob', 'bobpw2');
+  assert.equal((await call(after.storageUrl, { method: 'HEAD', token: after.token })).status, 204);
+  swiftlet('role', 'remove', 'admin', '--user', 'bob', '--project', 'test');
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal((await call(after.storageUrl, { method: 'HEAD', token: after.token })).status, 401);
+});

@@ -396,14 +396,17 @@ describe('admin API', () => {
     assert.equal((await call(`${account}/c`, { method: 'PUT', token: login.token })).status, 403);
     const adminRole = (JSON.parse((await v3('/roles?name=admin', admin)).text) as { roles: { id: string }[] }).roles[0]?.id ?? '';
     assert.equal((await v3(`/projects/${project.id}/users/${user.id}/roles/${adminRole}`, admin, { method: 'PUT' })).status, 204);
-    const operator = await post(passwordAuth({ id: user.id }, 'crud-pw', { project: { id: project.id } }));
+    let operator = await post(passwordAuth({ id: user.id }, 'crud-pw', { project: { id: project.id } }));
     assert.equal(operator.status, 201);
     assert.equal((await call(`${account}/c`, { method: 'PUT', token: operator.token })).status, 201);
 
-    // Password change: the old one stops working.
+    // Password change: the old one stops working, and so do the tokens issued before (as Keystone).
     assert.equal((await v3(`/users/${user.id}`, admin, { method: 'PATCH', body: JSON.stringify({ user: { password: 'crud-pw-2' } }) })).status, 200);
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw'))).status, 401);
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw-2'))).status, 201);
+    await sleep(1200); // two workers: the other one learns of the revocation within a second
+    assert.equal((await call(`${account}/c`, { method: 'HEAD', token: operator.token })).status, 401);
+    operator = await post(passwordAuth({ id: user.id }, 'crud-pw-2', { project: { id: project.id } }));
 
     // Self-service change: the original password is required.
     const changePw = (body: unknown) => v3(`/users/${user.id}/password`, operator.token, { method: 'POST', body: JSON.stringify({ user: body }) });
@@ -411,7 +414,9 @@ describe('admin API', () => {
     assertKeystoneError(await changePw({ password: 'crud-pw-3' }), 400, 'Bad Request');
     assert.equal((await changePw({ original_password: 'crud-pw-2', password: 'crud-pw-3' })).status, 204);
     assert.equal((await post(passwordAuth({ id: user.id }, 'crud-pw-2'))).status, 401);
+    operator = await post(passwordAuth({ id: user.id }, 'crud-pw-3', { project: { id: project.id } }));
     assert.equal((await changePw({ original_password: 'crud-pw-3', password: 'crud-pw-2' })).status, 204);
+    operator = await post(passwordAuth({ id: user.id }, 'crud-pw-2', { project: { id: project.id } }));
 
     // Unassign, then delete. As in Keystone, tokens carrying the removed role stop validating.
     const validate = (t: string) => v3('/auth/tokens', admin, { headers: { 'X-Subject-Token': t } });

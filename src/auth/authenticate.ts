@@ -25,7 +25,7 @@ export type TokenResolver = (
 export function keyRingResolver(ring: TokenKeyRing, revocations: RevocationList): TokenResolver {
   return async (token, now) => {
     const r = await ring.check(token, now);
-    if (!r.valid || (await revocations.isRevoked(r.payload.auditId))) return undefined;
+    if (!r.valid || (await revocations.isRevoked(r.payload))) return undefined;
     return { payload: r.payload, expired: r.expired };
   };
 }

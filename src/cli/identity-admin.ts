@@ -6,6 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { IdentityStore, Project, User } from '../identity/contracts.js';
 import { hashPassword } from '../identity/passwords.js';
 import { DEFAULT_DOMAIN } from '../identity/service.js';
+import { RevocationList } from '../identity/tokens.js';
+
+/** Tokens issued before a password change or a role removal stop working on every node (kept 30 days). */
+const REVOCATION_KEEP = 30 * 86400;
 
 export class UsageError extends Error {}
 
@@ -110,6 +114,7 @@ export async function runIdentityAdmin(store: IdentityStore, args: AdminArgs, io
     case 'user set-password': {
       const user = await userByRef(store, need(name, 'NAME'));
       await store.setPasswordHash(user.id, await hashPassword(need(o.password, '--password')));
+      await new RevocationList(store).revokeAllOf('user', user.id, REVOCATION_KEEP);
       io.out(io.json ? JSON.stringify({ id: user.id, updated: true }) : `password of ${user.name} changed`);
       return;
     }
@@ -124,6 +129,7 @@ export async function runIdentityAdmin(store: IdentityStore, args: AdminArgs, io
       else {
         const existing = await store.findRole(role);
         if (!existing || !(await store.unassignRole(user.id, project.id, existing.id))) throw new UsageError(`${user.name} does not hold ${role} on ${project.name}`);
+        await new RevocationList(store).revokeAllOf('grant', `${user.id}/${project.id}`, REVOCATION_KEEP);
       }
       io.out(io.json ? JSON.stringify({ user: user.name, project: project.name, role, assigned: verb === 'add' }) : `${verb === 'add' ? 'granted' : 'revoked'} ${role} to ${user.name} on ${project.name}`);
       return;

@@ -121,36 +121,68 @@ export class TokenKeyRing {
 }
 
 /**
- * Revoked tokens, by audit id. Every process polls the identity store at most once a second, so a
- * revocation made on one node is effective on all of them within that second, without a database
- * lookup per request.
+ * Revoked tokens: single tokens by audit id, and every token of a user or a project issued before a
+ * moment (Keystone's revocation events: a user deleted, disabled, re-passworded or stripped of a
+ * role; a project deleted or disabled). Every process polls the identity store at most once a second,
+ * so a revocation made on one node is effective on all of them within that second, without a
+ * database lookup per request.
  */
+/** `grant` is `<user id>/<project id>`: the tokens of one user on one project (a role was removed there). */
+export type RevocationSubject = 'user' | 'project' | 'grant';
+
+/** Events share the revocation table with audit ids; audit ids are base64url and never hold ':' or '@'. */
+const EVENT = /^(user|project|grant):(.+)@([0-9.]+)$/;
+
 export class RevocationList {
   private readonly revoked = new Set<string>();
+  /** "user:<id>" / "project:<id>" → tokens issued at or before this time are dead. */
+  private readonly revokedBefore = new Map<string, number>();
   private lastId = 0;
   private lastPoll = 0;
   private polling: Promise<void> | undefined;
 
   constructor(private readonly store: IdentityStore) {}
 
+  private remember(auditId: string): void {
+    const m = EVENT.exec(auditId);
+    if (!m) {
+      this.revoked.add(auditId);
+      return;
+    }
+    const key = `${m[1]}:${m[2]}`;
+    this.revokedBefore.set(key, Math.max(this.revokedBefore.get(key) ?? 0, Number(m[3])));
+  }
+
   private async poll(): Promise<void> {
     for (const r of await this.store.revocationsSince(this.lastId)) {
-      this.revoked.add(r.auditId);
+      this.remember(r.auditId);
       this.lastId = r.id;
     }
     this.lastPoll = Date.now();
   }
 
-  async isRevoked(auditId: string): Promise<boolean> {
+  async isRevoked(p: Pick<TokenPayload, 'auditId' | 'userId' | 'projectId' | 'issuedAt'>): Promise<boolean> {
     if (Date.now() - this.lastPoll >= 1000) {
       this.polling ??= this.poll().finally(() => { this.polling = undefined; });
       await this.polling;
     }
-    return this.revoked.has(auditId);
+    if (this.revoked.has(p.auditId)) return true;
+    if ((this.revokedBefore.get(`user:${p.userId}`) ?? -1) >= p.issuedAt) return true;
+    if (p.projectId === undefined) return false;
+    if ((this.revokedBefore.get(`project:${p.projectId}`) ?? -1) >= p.issuedAt) return true;
+    return (this.revokedBefore.get(`grant:${p.userId}/${p.projectId}`) ?? -1) >= p.issuedAt;
   }
 
   async revoke(auditId: string, expiresAt: number): Promise<void> {
     await this.store.revokeToken(auditId, expiresAt);
     this.revoked.add(auditId);
+  }
+
+  /** Ends every token of this user or project issued until now; kept until such tokens would expire anyway. */
+  async revokeAllOf(subject: RevocationSubject, id: string, keepSeconds: number): Promise<void> {
+    const now = Date.now() / 1000;
+    const event = `${subject}:${id}@${now.toFixed(6)}`;
+    await this.store.revokeToken(event, now + keepSeconds);
+    this.remember(event);
   }
 }

@@ -15,6 +15,9 @@ import { isAdmin, type V3Deps } from './tokens.js';
 
 const newId = () => randomBytes(16).toString('hex');
 
+/** Revocation events outlive every token they could concern (token life 86 400 s + allow_expired window). */
+const REVOCATION_KEEP = 30 * 86400;
+
 function projectJson(p: Project, origin: string): Record<string, unknown> {
   return {
     id: p.id, name: p.name, domain_id: p.domainId, description: p.description, enabled: p.enabled,
@@ -99,10 +102,12 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         const p = obj(await readJson(ctx), 'project');
         const updated: Project = { ...project, name: str(p, 'name') ?? project.name, description: str(p, 'description') ?? project.description, enabled: bool(p?.['enabled'], project.enabled) };
         await store.updateProject(updated);
+        if (!updated.enabled) await deps.revocations.revokeAllOf('project', id, REVOCATION_KEEP);
         return json(200, { project: projectJson(updated, ctx.origin) });
       }
       if (m === 'DELETE') {
         await store.deleteProject(id);
+        await deps.revocations.revokeAllOf('project', id, REVOCATION_KEEP);
         return { status: 204, headers: {} };
       }
     } else if (sub === 'users' && subId !== undefined && sub2 === 'roles') {
@@ -132,6 +137,7 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         if (m === 'DELETE') {
           requireAdmin(caller, deps, 'revoke_grant');
           if (!(await store.unassignRole(subId, id, sub2Id))) throw new KeystoneError(404, 'Could not find role assignment.');
+          await deps.revocations.revokeAllOf('grant', `${subId}/${id}`, REVOCATION_KEEP);
           return { status: 204, headers: {} };
         }
       }
@@ -177,6 +183,7 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         if (original === undefined || password === undefined) throw new KeystoneError(400, "Invalid input for field 'user': 'password' and 'original_password' are required.");
         if (!(await deps.identity.checkPassword(user, original))) throw new KeystoneError(401, 'The request you have made requires authentication.');
         await store.setPasswordHash(id, await hashPassword(password));
+        await deps.revocations.revokeAllOf('user', id, REVOCATION_KEEP);
         return { status: 204, headers: {} };
       }
       if (sub === undefined && m === 'GET') {
@@ -192,11 +199,13 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         await store.updateUser(updated);
         const password = str(u, 'password');
         if (password !== undefined) await store.setPasswordHash(id, await hashPassword(password));
+        if (password !== undefined || !updated.enabled) await deps.revocations.revokeAllOf('user', id, REVOCATION_KEEP);
         return json(200, { user: userJson(updated, ctx.origin) });
       }
       if (sub === undefined && m === 'DELETE') {
         requireAdmin(caller, deps, 'delete_user');
         await store.deleteUser(id);
+        await deps.revocations.revokeAllOf('user', id, REVOCATION_KEEP);
         return { status: 204, headers: {} };
       }
     }

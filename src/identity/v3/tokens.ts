@@ -63,7 +63,7 @@ export async function openToken(deps: V3Deps, token: string | undefined, allowEx
   if (!token) return undefined;
   const now = Date.now() / 1000;
   const r = await deps.keyRing.check(token.trim(), now);
-  if (!r.valid || (await deps.revocations.isRevoked(r.payload.auditId))) return undefined;
+  if (!r.valid || (await deps.revocations.isRevoked(r.payload))) return undefined;
   if (r.expired && !(allowExpired && now - r.payload.expiresAt < deps.allowExpiredWindow)) return undefined;
   return (await stillGranted(deps, r.payload)) ? r.payload : undefined;
 }
