@@ -1,7 +1,7 @@
 /** Container ACLs (spec section 5), account ACLs (section 6, D8) and owner-only headers (R4.2) through HTTP. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from './helpers/server.js';
+import { AUDITOR_USER_TOML, startServer, type TestServer } from './helpers/server.js';
 import { call, login } from './helpers/swift.js';
 
 let server: TestServer;
@@ -13,13 +13,7 @@ let url: string;
 before(async () => {
   server = await startServer({
     extraToml: '[auth]\nreseller_prefix = "AUTH, SERVICE"\nSERVICE_service_roles = "service"\nSERVICE_reader_roles = "svc_auditor"\n',
-    extraUsersToml: `
-[[identity.users]]
-project = "audit"
-name = "auditor"
-password = "auditpw"
-roles = ["svc_auditor"]
-`,
+    extraUsersToml: AUDITOR_USER_TOML,
   });
   owner = (await login(server.url, 'test:tester', 'testing')).token;
   other = (await login(server.url, 'test2:tester2', 'testing2')).token;

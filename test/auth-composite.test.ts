@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from './helpers/server.js';
+import { AUDITOR_USER_TOML, startServer, type TestServer } from './helpers/server.js';
 import { call, login } from './helpers/swift.js';
 
 let server: TestServer;
@@ -20,13 +20,7 @@ let base: string;
 before(async () => {
   server = await startServer({
     extraToml: '[swift]\nallow_account_management = true\n',
-    extraUsersToml: `
-[[identity.users]]
-project = "audit"
-name = "auditor"
-password = "auditpw"
-roles = ["svc_auditor"]
-`,
+    extraUsersToml: AUDITOR_USER_TOML,
   });
   base = `${server.url}/v1`;
   U = (await login(server.url, 'test:tester', 'testing')).token;

@@ -43,6 +43,15 @@ password = "testing6"
 roles = [".reseller_admin"]
 `;
 
+/** An auditor holding `svc_auditor` on its own project (the tests make it a SERVICE_ reader role, D6). */
+export const AUDITOR_USER_TOML = `
+[[identity.users]]
+project = "audit"
+name = "auditor"
+password = "auditpw"
+roles = ["svc_auditor"]
+`;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
