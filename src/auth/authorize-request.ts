@@ -6,6 +6,7 @@
 import type { Services, Target } from '../controllers/services.js';
 import type { RequestContext } from '../http/context.js';
 import { SwiftError } from '../http/errors.js';
+import { memoAccount, memoContainer } from '../storage/request-memo.js';
 import { AclError, cleanAcl, formatAccountAcl, parseAccountAcl, type AccountAcl } from './acl.js';
 import { authorize, type AuthzRequest } from './policy.js';
 import type { PolicyConfig } from './policy-config.js';
@@ -28,11 +29,11 @@ export async function authorizeRequest(ctx: RequestContext, target: Target, s: S
   if (target.object !== undefined) req.object = target.object;
   if (ctx.headers['referer'] !== undefined) req.referrer = ctx.headers['referer'];
   if (ctx.method !== 'OPTIONS') {
-    const account = await s.meta.getAccount(target.account);
+    const account = await memoAccount(ctx, s.meta, target.account);
     const acl = storedAccountAcl(account?.metadata[ACCOUNT_ACL_HEADER]);
     if (acl) req.accountAcl = acl;
     if (target.container !== undefined) {
-      const container = await s.meta.getContainer(target.account, target.container);
+      const container = await memoContainer(ctx, s.meta, target.account, target.container);
       const read = container?.metadata['x-container-read'];
       const write = container?.metadata['x-container-write'];
       if (read) req.containerRead = read;

@@ -19,6 +19,11 @@ export interface RequestContext {
   identity?: Identity;
   /** True for sub-requests made by features (copy); they skip authentication but not authorization. */
   internal: boolean;
+  /**
+   * Lookups made while serving this request (account and container records), so that authorization,
+   * features and controllers do not read the same record several times. Shared with sub-requests.
+   */
+  memo: Map<string, Promise<unknown>>;
   /** The request body; reading it sends `100 Continue` first when the client asked for it. */
   body(): Readable;
   /** Whether the body stream was ever handed out (an unread body means the connection must close). */
@@ -28,7 +33,20 @@ export interface RequestContext {
 /** `tx<21 hex>-<10 hex of unix time>`, as Swift's transaction ids. */
 export function newTransId(): string {
   const time = Math.floor(Date.now() / 1000).toString(16).padStart(10, '0');
-  return `tx${randomBytes(11).toString('hex').slice(0, 21)}-${time}`;
+  return `tx${randomHex(11).slice(0, 21)}-${time}`;
+}
+
+/** Random hex from a pooled buffer: ids need uniqueness, not secrecy, and randomBytes per request is costly. */
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const out = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return out;
 }
 
 /** Strictly decodes percent-escapes into UTF-8; undefined when the bytes are not valid UTF-8 or hold NUL. */
@@ -76,6 +94,7 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     transId: newTransId(),
     origin: `${tls ? 'https' : 'http'}://${headers['host'] ?? '127.0.0.1'}`,
     internal: false,
+    memo: new Map(),
     body() {
       if (!taken && expectsContinue) res.writeContinue();
       taken = true;

@@ -7,6 +7,7 @@
 import type { Middleware } from '../../http/pipeline.js';
 import { parseTarget } from '../../controllers/router.js';
 import type { MetadataStore } from '../../storage/contracts.js';
+import { memoAccount, memoContainer } from '../../storage/request-memo.js';
 
 export const ETAG_QUOTER_INFO = { enable_by_default: false };
 
@@ -32,14 +33,16 @@ export function etagQuoter(meta: MetadataStore): Middleware {
       }
       return res;
     }
-    const container = await meta.getContainer(target.account, target.container ?? '');
-    if (!container) return next(ctx);
-    let flag = container.metadata['x-container-sysmeta-rfc-compliant-etags'] || undefined;
-    if (flag === undefined) flag = (await meta.getAccount(target.account))?.metadata['x-account-sysmeta-rfc-compliant-etags'] || undefined;
     const res = await next(ctx);
-    if (flag === undefined || !TRUE.test(flag)) return res;
     const etag = res.headers['etag'];
-    if (typeof etag === 'string' && !((etag.startsWith('"') || etag.startsWith('W/"')) && etag.endsWith('"'))) {
+    if (typeof etag !== 'string') return res;
+    // Looked up after the request (the router has usually read these records already: memo).
+    const container = await memoContainer(ctx, meta, target.account, target.container ?? '');
+    if (!container) return res;
+    let flag = container.metadata['x-container-sysmeta-rfc-compliant-etags'] || undefined;
+    if (flag === undefined) flag = (await memoAccount(ctx, meta, target.account))?.metadata['x-account-sysmeta-rfc-compliant-etags'] || undefined;
+    if (flag === undefined || !TRUE.test(flag)) return res;
+    if (!((etag.startsWith('"') || etag.startsWith('W/"')) && etag.endsWith('"'))) {
       res.headers['etag'] = `"${etag}"`;
     }
     return res;
