@@ -18,6 +18,7 @@ import { copyMiddleware } from './middleware/copy/copy.js';
 import { etagQuoter } from './middleware/etag-quoter/etag-quoter.js';
 import { catchErrors, validatePath } from './middleware/errors/catch-errors.js';
 import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
+import { projectDomain } from './middleware/project-domain/project-domain.js';
 import { healthcheck } from './middleware/healthcheck/healthcheck.js';
 import { info } from './middleware/info/info.js';
 
@@ -35,7 +36,7 @@ export function buildApp(deps: AppDeps): Handler {
   const { services, policy } = deps;
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
-  const features: Middleware[] = [etagQuoter(services.meta), copyMiddleware(() => belowAuth)];
+  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), copyMiddleware(() => belowAuth)];
   const router = v1Router(services, policy, () => belowAuth);
   belowAuth = compose([catchErrors, ...features], router);
 
