@@ -30,6 +30,7 @@ export async function authorizeRequest(ctx: RequestContext, target: Target, s: S
   if (ctx.headers['referer'] !== undefined) req.referrer = ctx.headers['referer'];
   if (ctx.method !== 'OPTIONS') {
     const account = await memoAccount(ctx, s.meta, target.account);
+    if (account) req.accountDomain = account.metadata['x-account-sysmeta-project-domain-id'] ?? '';
     const acl = storedAccountAcl(account?.metadata[ACCOUNT_ACL_HEADER]);
     if (acl) req.accountAcl = acl;
     if (target.container !== undefined) {

@@ -22,6 +22,11 @@ export interface AuthzRequest {
   accountAcl?: AccountAcl;
   /** The Referer header, for `.r:` ACLs. */
   referrer?: string;
+  /**
+   * The account's recorded project domain (R4.6): '' when none is recorded, undefined when the
+   * account does not exist. Names in ACLs count on foreign accounts only in the default domain (R4.7).
+   */
+  accountDomain?: string;
 }
 
 export type Decision =
@@ -55,12 +60,13 @@ function referrerGrants(req: AuthzRequest, acl: string | undefined): 'allow' | '
 }
 
 /**
- * R4.7: names may match in ACLs only for identities wholly in the default domain. (Swift also asks
- * that the account's recorded project domain be the default; every built-in project lives there.)
+ * R4.7: names may match in ACLs only for identities wholly in the default domain, and on an account
+ * that is the identity's own or that exists with no recorded domain or the default one.
  */
-function namesAllowed(id: Identity): boolean {
+function namesAllowed(id: Identity, own: boolean, accountDomain: string | undefined): boolean {
   if (id.userDomainId && id.userDomainId !== DEFAULT_DOMAIN) return false;
-  return !id.projectDomainId || id.projectDomainId === DEFAULT_DOMAIN;
+  if (id.projectDomainId && id.projectDomainId !== DEFAULT_DOMAIN) return false;
+  return own || (accountDomain !== undefined && (accountDomain === '' || accountDomain === DEFAULT_DOMAIN));
 }
 
 /** R5.5: `<project>:<user>` with ids, names (when allowed) or `*`. */
@@ -121,7 +127,7 @@ export function authorize(identity: Identity | undefined, req: AuthzRequest, cfg
   const aclOk = aclsUsable(identity, rules);
   const parsed = parseAcl(acl);
   // S7: cross-project ACL entries.
-  if (aclOk && parsed.groups.length > 0 && crossTenantMatch(identity, parsed.groups, namesAllowed(identity))) {
+  if (aclOk && parsed.groups.length > 0 && crossTenantMatch(identity, parsed.groups, namesAllowed(identity, own, req.accountDomain))) {
     return allow(false, 'S7');
   }
   // S8: referrer ACLs.
