@@ -8,6 +8,7 @@ import { parseTarget } from '../../controllers/router.js';
 import type { Middleware } from '../../http/pipeline.js';
 import type { MetadataStore } from '../../storage/contracts.js';
 import { accountBelongsTo } from '../../auth/prefixes.js';
+import { memoAccount } from '../../storage/request-memo.js';
 
 const SYSMETA = 'x-account-sysmeta-project-domain-id';
 const CLIENT = 'x-account-project-domain-id';
@@ -32,7 +33,7 @@ export function projectDomain(meta: MetadataStore, prefixes: readonly string[]):
       (target.container !== undefined && ctx.method === 'PUT'));
     let before: { exists: boolean; stored: string } | undefined;
     if (isWrite && ctx.identity) {
-      const account = await meta.getAccount(target.account);
+      const account = await memoAccount(ctx, meta, target.account);
       before = { exists: account !== undefined, stored: account?.metadata[SYSMETA] ?? '' };
     }
     const res = await next(ctx);
