@@ -4,18 +4,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startServer, type TestServer } from '../test/helpers/server.js';
+import { envWithout, runCommand, type Run } from './run.js';
 import { call, login } from '../test/helpers/swift.js';
 
 const RCLONE = '/usr/bin/rclone';
 const MiB = 1024 * 1024;
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -56,17 +55,7 @@ describe('rclone swift remote', () => {
   ]);
 
   function rclone(args: string[]): Promise<Run> {
-    return new Promise((resolveRun, reject) => {
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('RCLONE_')) env[k] = v;
-      const child = spawn(RCLONE, ['--config', config, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolveRun({ code, stdout, stderr }));
-    });
+    return runCommand(RCLONE, ['--config', config, ...args], { cwd: work, env: envWithout(/^RCLONE_/) });
   }
 
   async function ok(args: string[]): Promise<Run> {

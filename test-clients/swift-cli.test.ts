@@ -4,25 +4,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../test/helpers/server.js';
+import { envWithout, runCommand, type Run } from './run.js';
 
 const SWIFT = '/usr/bin/swift';
 const MiB = 1024 * 1024;
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
 /** The environment without ST_* / OS_* variables, so only the command-line credentials count. */
 function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(ST|OS)_/.test(k)) env[k] = v;
-  }
-  return env;
+  return envWithout(/^(ST|OS)_/);
 }
 
 function sha256(file: string): string {
@@ -53,17 +48,7 @@ describe('swift CLI (python-swiftclient)', () => {
   const files = new Map<string, Buffer>();
 
   function swift(args: string[], cwd = work): Promise<Run> {
-    return new Promise((resolveRun, reject) => {
-      const child = spawn(SWIFT, ['-A', `${server.url}/auth/v1.0`, '-U', 'test:tester', '-K', 'testing', ...args], {
-        cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolveRun({ code, stdout, stderr }));
-    });
+    return runCommand(SWIFT, ['-A', `${server.url}/auth/v1.0`, '-U', 'test:tester', '-K', 'testing', ...args], { cwd, env: cleanEnv() });
   }
 
   async function ok(args: string[], cwd = work): Promise<string> {
