@@ -1,12 +1,15 @@
 /** `/v1/<account>/<container>/<object>`: PUT, GET, HEAD, POST, DELETE. (COPY lives in middleware/copy.) */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SwiftError } from '../http/errors.js';
 import { checkContainerQuota } from '../middleware/quotas/container-quotas.js';
 import { defaultErrorBody } from '../http/status.js';
 import type { HeaderMap, SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
-import { BlobIncompleteError, BlobTooLargeError, type ObjectRecord } from '../storage/contracts.js';
+import {
+  BlobIncompleteError, BlobTooLargeError, blobOf, type BlobReader, type ObjectRecord, type StoredBlob,
+} from '../storage/contracts.js';
+import { inlineReader } from '../storage/inline-reader.js';
 import { evaluateConditions } from '../swift/conditional.js';
 import { guessContentType } from '../swift/content-type.js';
 import { checkRequestMetadata, headerToText, objectMetadata, textToHeader } from '../swift/headers.js';
@@ -86,6 +89,33 @@ function parseContentLength(headers: Record<string, string>): number | undefined
   return Number(raw);
 }
 
+/** A received object body: in a blob (blobId), or inline bytes to commit with the record (blobId ''). */
+type ReceivedBody = StoredBlob & { inline?: Buffer };
+
+/**
+ * Reads a small body whose length was announced into memory, for the metadata store to keep inline;
+ * fails as a blob write does when the body ends early.
+ */
+async function receiveInline(body: Readable, length: number): Promise<ReceivedBody> {
+  const md5 = createHash('md5');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > length) throw new BlobIncompleteError(size, length);
+    md5.update(buf);
+    chunks.push(buf);
+  }
+  if (size !== length) throw new BlobIncompleteError(size, length);
+  return { blobId: '', size, md5: md5.digest('hex'), inline: Buffer.concat(chunks, size) };
+}
+
+/** Forgets a received body that will not be committed. */
+async function discard(s: Services, received: ReceivedBody): Promise<void> {
+  if (received.inline === undefined) await s.blobs.delete(received.blobId);
+}
+
 async function putObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
   const cfg = s.config.swift;
   const { account } = target;
@@ -117,11 +147,14 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   const detect = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-detect-content-type'] ?? '');
   const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : headerToText(ctx.headers['content-type']);
 
-  let stored;
+  const inlineMax = s.config.server.inline_object_max_bytes;
+  let stored: ReceivedBody;
   try {
-    stored = await s.blobs.write(ctx.body(), length !== undefined
-      ? { expectedSize: length, maxSize: cfg.max_file_size }
-      : { maxSize: cfg.max_file_size });
+    stored = length !== undefined && length <= inlineMax
+      ? await receiveInline(ctx.body(), length)
+      : await s.blobs.write(ctx.body(), length !== undefined
+        ? { expectedSize: length, maxSize: cfg.max_file_size }
+        : { maxSize: cfg.max_file_size });
   } catch (err) {
     if (err instanceof BlobTooLargeError) throw new SwiftError('ObjectTooLarge');
     if (err instanceof BlobIncompleteError) throw new SwiftError('BodyTooShort');
@@ -132,21 +165,22 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   }
   const expectedEtag = ctx.headers['etag']?.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
   if (expectedEtag && expectedEtag !== stored.md5) {
-    await s.blobs.delete(stored.blobId);
+    await discard(s, stored);
     throw new SwiftError('ChecksumMismatch');
   }
   const record: ObjectRecord = {
     account, container, name, blobId: stored.blobId, etag: stored.md5, size: stored.size, contentType,
     timestamp: newTimestamp(), metadata: objectMetadata(ctx.headers),
   };
+  if (stored.inline !== undefined) record.inline = stored.inline;
   if (deleteAt !== undefined) record.deleteAt = deleteAt;
   const outcome = await s.meta.putObject(record);
   if (outcome.result !== 'stored') {
-    await s.blobs.delete(stored.blobId);
+    await discard(s, stored);
     if (outcome.result === 'no_container') throw new SwiftError('NotFound');
     return { status: 202, headers: { 'content-type': HTML }, body: defaultErrorBody(202) };
   }
-  if (outcome.replacedBlobId) await s.blobs.delete(outcome.replacedBlobId);
+  if (outcome.replacedBlobId !== undefined) await s.blobs.delete(outcome.replacedBlobId);
   return {
     status: 201,
     headers: { 'content-type': HTML, etag: stored.md5, 'last-modified': httpDate(record.timestamp) },
@@ -196,7 +230,12 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
   if (ctx.method === 'HEAD') {
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) } };
   }
-  const reader = await s.blobs.open(rec.blobId);
+  // The common case of a small object: the bytes came with the record, send them as they are.
+  if (!ranges && rec.inline !== undefined) {
+    return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body: rec.inline };
+  }
+  const blobId = blobOf(rec);
+  const reader: BlobReader | undefined = blobId === undefined ? inlineReader(rec.inline ?? Buffer.alloc(0)) : await s.blobs.open(blobId);
   if (!reader) throw new SwiftError('NotFound');
   const close = () => { void reader.close(); };
   if (!ranges) {
@@ -280,7 +319,8 @@ async function deleteObject(ctx: RequestContext, target: Target, s: Services): P
   }
   const removed = await s.meta.deleteObject(account, container, name, newTimestamp());
   if (!removed) throw new SwiftError('NotFound');
-  await s.blobs.delete(removed.blobId);
+  const removedBlob = blobOf(removed);
+  if (removedBlob !== undefined) await s.blobs.delete(removedBlob);
   if (!isLive(removed, now) && expectedDeleteAt === undefined) throw new SwiftError('NotFound');
   return { status: 204, headers: { 'content-type': HTML } };
 }

@@ -37,7 +37,13 @@ export interface ObjectRecord {
   account: string;
   container: string;
   name: string;
+  /** The blob holding the bytes; '' when the bytes are inline (see `inline`). */
   blobId: string;
+  /**
+   * Small objects' bytes, kept in the metadata store itself and made durable by the same commit as
+   * the record. Set on writes and returned by `getObject`; listings and `expiredObjects` omit it.
+   */
+  inline?: Buffer;
   etag: string;
   size: number;
   contentType: string;
@@ -68,6 +74,11 @@ export interface ContainerListEntry {
 
 export type Listed<T> = T | { subdir: string };
 
+/** The blob a record's bytes live in, or undefined when they are inline in the metadata store. */
+export function blobOf(rec: ObjectRecord): string | undefined {
+  return rec.blobId === '' ? undefined : rec.blobId;
+}
+
 /** Result of an object write: the blob the write replaced (to delete), or that it lost to a newer one. */
 export type PutObjectOutcome =
   | { result: 'stored'; replacedBlobId?: string }
@@ -80,7 +91,7 @@ export interface MetadataStore {
   ensureAccount(account: string, timestamp: number): Promise<boolean>;
   /** Applies metadata: a value of '' removes the key. Creates the account when missing. */
   updateAccountMetadata(account: string, changes: Metadata, timestamp: number): Promise<void>;
-  /** Deletes an account record with all its containers' records; returns the blob ids to delete. */
+  /** Deletes an account record with all its containers' records; returns the blob ids to delete (inline bytes go with the records). */
   deleteAccount(account: string): Promise<{ found: boolean; blobIds: string[] }>;
   listContainers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]>;
 
@@ -93,14 +104,17 @@ export interface MetadataStore {
   listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ObjectRecord>[]>;
 
   getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined>;
-  /** Stores the record if its timestamp is newer than the current one (last writer wins). */
+  /**
+   * Stores the record if its timestamp is newer than the current one (last writer wins). Inline bytes
+   * (`inline`, with `blobId` '') are committed with the record; `replacedBlobId` is only ever a real blob.
+   */
   putObject(record: ObjectRecord): Promise<PutObjectOutcome>;
   /** Replaces metadata / content-type / delete-at of an existing object; false when missing. */
   updateObject(
     account: string, container: string, name: string,
     update: { metadata: Metadata; contentType: string; deleteAt?: number; timestamp: number },
   ): Promise<boolean>;
-  /** Removes the object if it is not newer than `timestamp`; returns the removed record. */
+  /** Removes the object (and its inline bytes) if it is not newer than `timestamp`; returns the removed record. */
   deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined>;
   /** Objects whose delete-at has passed, oldest first. */
   expiredObjects(now: number, limit: number): Promise<ObjectRecord[]>;

@@ -3,7 +3,7 @@
  * no object record points at (left by a crash between the blob's rename and the metadata commit, or
  * by an overwrite whose old blob was not yet unlinked).
  */
-import type { BlobStore, MetadataStore } from './contracts.js';
+import { blobOf, type BlobStore, type MetadataStore } from './contracts.js';
 
 /** Blobs younger than this are never swept: their upload may still be committing. */
 const ORPHAN_GRACE_SECONDS = 3600;
@@ -16,7 +16,8 @@ export async function reapExpired(meta: MetadataStore, blobs: BlobStore, now: nu
     for (const rec of batch) {
       const removed = await meta.deleteObject(rec.account, rec.container, rec.name, rec.timestamp);
       if (removed) {
-        await blobs.delete(removed.blobId);
+        const blobId = blobOf(removed);
+        if (blobId !== undefined) await blobs.delete(blobId);
         reaped++;
       }
     }

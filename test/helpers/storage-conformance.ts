@@ -495,10 +495,10 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       assert.deepEqual(await store.listContainers(freshAccount('none'), { limit: 10 }), []);
     });
 
-    test('20,000 objects: a limited page, a prefix page and a delimiter page are fast', async () => {
+    // Listing speed at scale is measured by the benchmark (`npm run bench -- --workload list`), not timed here.
+    test('20,000 objects: limited, reversed, prefix, delimiter and path pages are right', async () => {
       const acct = freshAccount('scale');
       await store.putContainer(acct, 'c', {}, T0);
-      const started = Date.now();
       for (let d = 0; d < 200; d++) {
         const batch: Promise<unknown>[] = [];
         for (let i = 0; i < 100; i++) {
@@ -506,11 +506,9 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
         }
         await Promise.all(batch);
       }
-      const loaded = Date.now() - started;
       const c = await store.getContainer(acct, 'c');
       assert.equal(c?.objectCount, 20_000);
       assert.equal(c?.bytesUsed, 20_000);
-      const t = Date.now();
       const page = await store.listObjects(acct, 'c', { limit: 100, marker: 'd150/o050' });
       assert.equal(page.length, 100);
       assert.deepEqual(names(page).slice(0, 2), ['d150/o051', 'd150/o052']);
@@ -528,8 +526,6 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       const allDirsReversed = await store.listObjects(acct, 'c', { limit: 10_000, delimiter: '/', reverse: true });
       assert.deepEqual(names(allDirsReversed)[0], { subdir: 'd199/' });
       assert.equal((await store.listObjects(acct, 'c', { limit: 10_000, path: 'd007' })).length, 100);
-      const elapsed = Date.now() - t;
-      assert.ok(elapsed < 5000, `seven listings over 20k rows took ${elapsed} ms (load: ${loaded} ms)`);
     });
 
     test('expiredObjects: only past delete-at, oldest first, limited', async () => {
@@ -549,6 +545,43 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       const limited = await store.expiredObjects(now, 1);
       assert.equal(limited.length, 1);
       assert.ok(limited[0] && limited[0].deleteAt !== undefined && limited[0].deleteAt <= now);
+    });
+
+    test('inline bytes: committed with the record, returned by getObject only, replaced and deleted with it', async () => {
+      const acct = freshAccount('inline');
+      await store.putContainer(acct, 'c', {}, T0);
+      const bytes = randomBytes(5000);
+      const small = record(acct, 'c', 'small', bytes.length, T0 + 1, { blobId: '', inline: bytes });
+      assert.deepEqual(await store.putObject(small), { result: 'stored' });
+      const got = await store.getObject(acct, 'c', 'small');
+      assert.ok(got?.inline, 'getObject returns the inline bytes');
+      assert.ok(got.inline.equals(bytes));
+      assert.equal(got.blobId, '');
+      assert.equal(got.size, 5000);
+      const [listed] = await store.listObjects(acct, 'c', { limit: 10 });
+      assert.ok(listed && !('subdir' in listed) && listed.inline === undefined, 'listings never carry the bytes');
+      // inline → blob: nothing to unlink; blob → inline: the blob is handed back; inline → inline: newest bytes win.
+      const asBlob = record(acct, 'c', 'small', 70_000, T0 + 2);
+      assert.deepEqual(await store.putObject(asBlob), { result: 'stored' });
+      assert.equal((await store.getObject(acct, 'c', 'small'))?.inline, undefined);
+      const again = record(acct, 'c', 'small', 3, T0 + 3, { blobId: '', inline: Buffer.from('abc') });
+      assert.deepEqual(await store.putObject(again), { result: 'stored', replacedBlobId: asBlob.blobId });
+      const newest = record(acct, 'c', 'small', 2, T0 + 4, { blobId: '', inline: Buffer.from('xy') });
+      assert.deepEqual(await store.putObject(newest), { result: 'stored' });
+      assert.deepEqual(await store.putObject(record(acct, 'c', 'small', 1, T0 + 3.5, { blobId: '', inline: Buffer.from('z') })), { result: 'stale' });
+      assert.equal((await store.getObject(acct, 'c', 'small'))?.inline?.toString(), 'xy');
+      assert.equal((await store.getContainer(acct, 'c'))?.bytesUsed, 2);
+      // A delete returns the record; a later blob object of the same name carries no stale bytes.
+      const removed = await store.deleteObject(acct, 'c', 'small', T0 + 5);
+      assert.equal(removed?.blobId, '');
+      const plain = record(acct, 'c', 'small', 9, T0 + 6);
+      await store.putObject(plain);
+      assert.deepEqual(await store.getObject(acct, 'c', 'small'), plain);
+      // An account delete returns real blob ids only.
+      await store.putObject(record(acct, 'c', 'other', 1, T0 + 7, { blobId: '', inline: Buffer.from('q') }));
+      const res = await store.deleteAccount(acct);
+      assert.deepEqual(res.blobIds, [plain.blobId]);
+      assert.equal(await store.getObject(acct, 'c', 'other'), undefined);
     });
 
     test('blobInUse follows puts, overwrites and deletes', async () => {

@@ -21,7 +21,14 @@ interface ContainerRow {
 interface ObjectRow {
   account: string; container: string; name: string; blob_id: string; etag: string; size: number;
   content_type: string; timestamp: number; delete_at: number | null; metadata: string;
+  inline_id: number | null;
 }
+interface ObjectRowWithData extends ObjectRow {
+  data: Buffer | null;
+}
+
+/** Every object column but the inline bytes (listings and the expirer never need those). */
+const OBJECT_COLUMNS = 'account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_id';
 
 function toObject(r: ObjectRow): ObjectRecord {
   const rec: ObjectRecord = {
@@ -29,6 +36,12 @@ function toObject(r: ObjectRow): ObjectRecord {
     size: r.size, contentType: r.content_type, timestamp: r.timestamp, metadata: JSON.parse(r.metadata) as Metadata,
   };
   if (r.delete_at !== null) rec.deleteAt = r.delete_at;
+  return rec;
+}
+
+function toObjectWithData(r: ObjectRowWithData): ObjectRecord {
+  const rec = toObject(r);
+  if (r.data !== null) rec.inline = r.data;
   return rec;
 }
 
@@ -74,20 +87,28 @@ function prepareStatements(db: Db) {
       'UPDATE containers SET object_count = object_count + ?, bytes_used = bytes_used + ? WHERE account = ? AND name = ?'),
     bumpAccountObjects: db.prepare<[number, number, string]>(
       'UPDATE accounts SET object_count = object_count + ?, bytes_used = bytes_used + ? WHERE name = ?'),
-    getObject: db.prepare<[string, string, string], ObjectRow>(
-      'SELECT * FROM objects WHERE account = ? AND container = ? AND name = ?'),
+    getObjectRow: db.prepare<[string, string, string], ObjectRow>(
+      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ? AND name = ?`),
+    // One statement, so the record and its inline bytes come from the same snapshot.
+    getObjectWithData: db.prepare<[string, string, string], ObjectRowWithData>(
+      `SELECT o.*, d.data AS data FROM objects o LEFT JOIN inline_data d ON d.id = o.inline_id
+       WHERE o.account = ? AND o.container = ? AND o.name = ?`),
     upsertObject: db.prepare(
-      `INSERT OR REPLACE INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata)
-       VALUES (@account, @container, @name, @blob_id, @etag, @size, @content_type, @timestamp, @delete_at, @metadata)`),
+      `INSERT OR REPLACE INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_id)
+       VALUES (@account, @container, @name, @blob_id, @etag, @size, @content_type, @timestamp, @delete_at, @metadata, @inline_id)`),
+    insertInlineData: db.prepare<[Buffer]>('INSERT INTO inline_data (data) VALUES (?)'),
+    deleteInlineData: db.prepare<[number]>('DELETE FROM inline_data WHERE id = ?'),
+    deleteAccountInlineData: db.prepare<[string]>(
+      'DELETE FROM inline_data WHERE id IN (SELECT inline_id FROM objects WHERE account = ? AND inline_id IS NOT NULL)'),
     updateObject: db.prepare<[string, string, number | null, number, string, string, string]>(
       `UPDATE objects SET metadata = ?, content_type = ?, delete_at = ?, timestamp = ?
        WHERE account = ? AND container = ? AND name = ?`),
     deleteObject: db.prepare<[string, string, string]>(
       'DELETE FROM objects WHERE account = ? AND container = ? AND name = ?'),
     expired: db.prepare<[number, number], ObjectRow>(
-      'SELECT * FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? ORDER BY delete_at LIMIT ?'),
+      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? ORDER BY delete_at LIMIT ?`),
     blobInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM objects WHERE blob_id = ? LIMIT 1'),
-    accountBlobs: db.prepare<[string], { blob_id: string }>('SELECT blob_id FROM objects WHERE account = ?'),
+    accountBlobs: db.prepare<[string], { blob_id: string }>("SELECT blob_id FROM objects WHERE account = ? AND blob_id <> ''"),
   };
 }
 
@@ -128,6 +149,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.db.transaction(() => {
       if (!this.stmt.getAccount.get(account)) return { found: false, blobIds: [] };
       const blobIds = this.stmt.accountBlobs.all(account).map((r) => r.blob_id);
+      this.stmt.deleteAccountInlineData.run(account);
       this.db.prepare('DELETE FROM objects WHERE account = ?').run(account);
       this.db.prepare('DELETE FROM containers WHERE account = ?').run(account);
       this.db.prepare('DELETE FROM accounts WHERE name = ?').run(account);
@@ -194,30 +216,32 @@ export class SqliteMetadataStore implements MetadataStore {
     return listEntries(options, async (q) => {
       const args: unknown[] = [account, container];
       return this.db.prepare<unknown[], ObjectRow>(
-        `SELECT * FROM objects WHERE account = ? AND container = ?${rangeSql(q, args)}`).all(...args).map(toObject);
+        `SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${rangeSql(q, args)}`).all(...args).map(toObject);
     });
   }
 
   async getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined> {
-    const r = this.stmt.getObject.get(account, container, name);
-    return r ? toObject(r) : undefined;
+    const r = this.stmt.getObjectWithData.get(account, container, name);
+    return r ? toObjectWithData(r) : undefined;
   }
 
   async putObject(rec: ObjectRecord): Promise<PutObjectOutcome> {
     return this.commits.submit((): PutObjectOutcome => {
       if (!this.stmt.getContainer.get(rec.account, rec.container)) return { result: 'no_container' };
-      const old = this.stmt.getObject.get(rec.account, rec.container, rec.name);
+      const old = this.stmt.getObjectRow.get(rec.account, rec.container, rec.name);
       if (old && old.timestamp >= rec.timestamp) return { result: 'stale' };
+      if (old?.inline_id != null) this.stmt.deleteInlineData.run(old.inline_id);
+      const inlineId = rec.inline === undefined ? null : Number(this.stmt.insertInlineData.run(rec.inline).lastInsertRowid);
       this.stmt.upsertObject.run({
         account: rec.account, container: rec.container, name: rec.name, blob_id: rec.blobId, etag: rec.etag,
         size: rec.size, content_type: rec.contentType, timestamp: rec.timestamp, delete_at: rec.deleteAt ?? null,
-        metadata: JSON.stringify(rec.metadata),
+        metadata: JSON.stringify(rec.metadata), inline_id: inlineId,
       });
       const countDelta = old ? 0 : 1;
       const bytesDelta = rec.size - (old?.size ?? 0);
       this.stmt.bumpContainerObjects.run(countDelta, bytesDelta, rec.account, rec.container);
       this.stmt.bumpAccountObjects.run(countDelta, bytesDelta, rec.account);
-      return old ? { result: 'stored', replacedBlobId: old.blob_id } : { result: 'stored' };
+      return old && old.blob_id !== '' ? { result: 'stored', replacedBlobId: old.blob_id } : { result: 'stored' };
     });
   }
 
@@ -233,9 +257,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
     return this.commits.submit(() => {
-      const old = this.stmt.getObject.get(account, container, name);
+      const old = this.stmt.getObjectRow.get(account, container, name);
       if (!old || old.timestamp > timestamp) return undefined;
       this.stmt.deleteObject.run(account, container, name);
+      if (old.inline_id !== null) this.stmt.deleteInlineData.run(old.inline_id);
       this.stmt.bumpContainerObjects.run(-1, -old.size, account, container);
       this.stmt.bumpAccountObjects.run(-1, -old.size, account);
       return toObject(old);
