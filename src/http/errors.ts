@@ -56,6 +56,7 @@ export const ERROR_TABLE = {
   CopyFromNotAllowedWithBody: { status: 400, message: 'Copy requests require a zero byte body' },
   NotAcceptable: { status: 406 },
   InvalidStoragePolicy: { status: 400, message: (p) => `Invalid X-Storage-Policy ${p.name}` },
+  BadManifestHeader: { status: 400, html: true, message: 'X-Object-Manifest must be in the format container/prefix' },
   NotImplemented: { status: 501 },
   Unavailable: { status: 503 },
   Internal: { status: 500 },

@@ -75,8 +75,11 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
     const v = ctx.headers[h];
     if (v !== undefined) srcHeaders[h] = v;
   }
+  // `?multipart-manifest=get` copies a large object's manifest instead of its contents (SLO in its put format).
+  const manifestCopy = ctx.query.get('multipart-manifest') === 'get';
+  const srcQuery = new URLSearchParams(manifestCopy ? { 'multipart-manifest': 'get', format: 'raw' } : {});
   const source = await below({
-    ...ctx, method: 'GET', path: srcPath, rawPath: srcPath, headers: srcHeaders, query: new URLSearchParams(), internal: true,
+    ...ctx, method: 'GET', path: srcPath, rawPath: srcPath, headers: srcHeaders, query: srcQuery, internal: true,
     body: () => Readable.from([]), bodyTaken: () => true,
   });
   if (source.status !== 200 && source.status !== 206) {
@@ -88,7 +91,7 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
   const fresh = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-fresh-metadata'] ?? '');
   const headers: Record<string, string> = {};
   if (!fresh) {
-    for (const [k, v] of Object.entries(sh)) if (USER_META.test(k) && k !== 'x-delete-at') headers[k] = String(v);
+    for (const [k, v] of Object.entries(sh)) if (USER_META.test(k) && k !== 'x-delete-at' && k !== 'x-object-manifest') headers[k] = String(v);
   }
   for (const [k, v] of Object.entries(ctx.headers)) {
     if (k === 'x-copy-from' || k === 'x-copy-from-account' || k === 'x-fresh-metadata') continue;
@@ -98,8 +101,14 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
   delete headers['transfer-encoding'];
   delete headers['etag'];
   if (!ctx.headers['content-type'] || fresh && !ctx.headers['content-type']) headers['content-type'] = String(sh['content-type'] ?? '');
+  const query = new URLSearchParams(ctx.query);
+  if (manifestCopy) {
+    query.delete('multipart-manifest');
+    if (sh['x-static-large-object'] !== undefined) query.set('multipart-manifest', 'put');
+    else if (sh['x-object-manifest'] !== undefined) headers['x-object-manifest'] = String(sh['x-object-manifest']);
+  }
   const result = await next({
-    ...ctx, headers, body: () => sourceBody, bodyTaken: () => true,
+    ...ctx, headers, query, body: () => sourceBody, bodyTaken: () => true,
   });
   if (result.status === 201) {
     result.headers['x-copied-from'] = `${encodeSegment(srcContainer)}/${encodeSegment(srcObject)}`;
