@@ -38,8 +38,18 @@ export interface KeyRingOptions {
   refreshAfterMs?: number;
 }
 
+/** Opened tokens kept per process; beyond this many, the oldest are forgotten first. */
+const OPENED_CACHE_SIZE = 10_000;
+
 export class TokenKeyRing {
   private keys = new Map<number, Buffer>();
+  /**
+   * Tokens this process has already opened (token → key id and frozen payload): opening costs an
+   * AES-GCM decryption and a JSON parse on every request otherwise. A token's content never
+   * changes; expiry is recomputed on each check, revocation is the resolver's separate check, and an
+   * entry counts only while its key is still in the ring. Invalid tokens are never cached.
+   */
+  private readonly opened = new Map<string, { keyId: number; payload: TokenPayload }>();
   private primary: { id: number; key: Buffer } | undefined;
   private lastRefresh = 0;
   private refreshing: Promise<void> | undefined;
@@ -107,12 +117,22 @@ export class TokenKeyRing {
       key = this.keys.get(keyId);
     }
     if (!key) return { valid: false };
+    const known = this.opened.get(token);
+    if (known && known.keyId === keyId) return { valid: true, payload: known.payload, expired: known.payload.expiresAt <= now };
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(5, 17));
       decipher.setAAD(raw.subarray(0, 5));
       decipher.setAuthTag(raw.subarray(raw.length - 16));
       const text = Buffer.concat([decipher.update(raw.subarray(17, raw.length - 16)), decipher.final()]).toString('utf8');
       const payload = JSON.parse(text) as TokenPayload;
+      Object.freeze(payload.roles);
+      Object.freeze(payload.methods);
+      Object.freeze(payload);
+      if (this.opened.size >= OPENED_CACHE_SIZE) {
+        const oldest = this.opened.keys().next();
+        if (!oldest.done) this.opened.delete(oldest.value);
+      }
+      this.opened.set(token, { keyId, payload });
       return { valid: true, payload, expired: payload.expiresAt <= now };
     } catch {
       return { valid: false };

@@ -1,10 +1,13 @@
 /**
  * Group commit: object writes that arrive in the same turn of the event loop are applied in one
- * IMMEDIATE transaction, so one WAL fsync makes all of them durable (synchronous = FULL) instead of
- * one fsync each. Every write runs in its own savepoint, so one failing write does not undo the
- * others; each caller's promise settles only after the shared commit, so a 2xx still means durable.
+ * IMMEDIATE transaction. The transaction commits with `synchronous = NORMAL` (no flush while the
+ * event loop waits), then WalSync flushes the WAL on the thread pool; each caller's promise settles
+ * only after that flush, so a 2xx still means durable. Meanwhile the event loop keeps accepting and
+ * committing the next writes, which share the next flush. Every write runs in its own savepoint, so
+ * one failing write does not undo the others.
  */
 import type { Db } from './database.js';
+import { WalSync } from './wal-sync.js';
 
 interface Pending {
   run: () => unknown;
@@ -12,11 +15,20 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private readonly walSync: WalSync;
+  private readonly syncNormal;
+  private readonly syncFull;
 
-  constructor(private readonly db: Db, private readonly maxBatch = 256) {}
+  constructor(private readonly db: Db, private readonly maxBatch = 256) {
+    this.walSync = new WalSync(`${db.name}-wal`);
+    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+    this.syncFull = db.prepare('PRAGMA synchronous = FULL');
+  }
 
   submit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -35,7 +47,9 @@ export class GroupCommitter {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
+    // Only this transaction skips the commit-time flush; every other write of the connection keeps FULL.
+    this.syncNormal.run();
     try {
       this.db.transaction(() => {
         for (const op of batch) {
@@ -49,11 +63,17 @@ export class GroupCommitter {
     } catch (error) {
       for (const op of batch) op.reject(error);
       return;
+    } finally {
+      this.syncFull.run();
     }
-    batch.forEach((op, i) => {
-      const o = outcomes[i];
-      if (o?.ok) op.resolve(o.value);
-      else op.reject(o?.error);
-    });
+    this.walSync.sync().then(
+      () => batch.forEach((op, i) => {
+        const o = outcomes[i];
+        if (o?.ok) op.resolve(o.value);
+        else op.reject(o?.error);
+      }),
+      // The commit is not known to be durable: nobody may be told it succeeded.
+      (error: unknown) => { for (const op of batch) op.reject(error); },
+    );
   }
 }
