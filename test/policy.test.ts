@@ -4,10 +4,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorize, type AuthzRequest, type Decision } from '../src/auth/policy.js';
+import { authorize, isResellerRequest, type AuthzRequest, type Decision } from '../src/auth/policy.js';
 import { compilePolicy } from '../src/auth/policy-config.js';
 import { accountBelongsTo, parsePrefixes, prefixOf } from '../src/auth/prefixes.js';
-import { cleanAcl, referrerAllowed, parseAccountAcl, formatAccountAcl, AclError } from '../src/auth/acl.js';
+import { cleanAcl, parseAcl, referrerAllowed, parseAccountAcl, formatAccountAcl, AclError } from '../src/auth/acl.js';
 import type { Identity } from '../src/auth/identity.js';
 import { DEFAULT_CONFIG, type AuthConfig } from '../src/config/schema.js';
 
@@ -156,4 +156,115 @@ describe('section 6: account ACLs (D8)', () => {
   for (const [name, id, r, expected] of table) {
     test(name, () => assert.equal(outcome(authorize(id, r, cfg)), expected));
   }
+});
+
+describe('section 11 acceptance items (pure policy)', () => {
+  const objReq = (acl: string, extra: Partial<AuthzRequest> = {}) => req('GET', 'AUTH_p', 'c', 'o', { containerRead: acl, ...extra });
+  const stranger = who('q', ['member']);
+
+  test('R5.5 test_cross_tenant_authorization_success / _failure / _allow_names: the 9 id/name/* combinations', () => {
+    const forms = { idId: 'q:u-q', nameId: 'name-q:u-q', idName: 'q:alice', nameName: 'name-q:alice', starId: '*:u-q', starName: '*:alice', idStar: 'q:*', nameStar: 'name-q:*', starStar: '*:*' };
+    const usesName = (acl: string) => acl.includes('name-q') || acl.endsWith(':alice');
+    for (const [form, acl] of Object.entries(forms)) {
+      // names allowed: the account's domain is the default one
+      assert.equal(outcome(authorize(stranger, objReq(acl, { accountDomain: 'default' }), cfg)), 'allow', `${form} with names`);
+      // names not allowed (the account's project is in another domain): only id and * forms match
+      assert.equal(outcome(authorize(stranger, objReq(acl, { accountDomain: 'dom2' }), cfg)), usesName(acl) ? 403 : 'allow', `${form} without names`);
+    }
+    for (const acl of ['r:u-q', 'q:u-r', 'name-r:alice', 'q:bob', '*:bob', 'r:*']) {
+      assert.equal(outcome(authorize(stranger, objReq(acl, { accountDomain: 'default' }), cfg)), 403, `failure ${acl}`);
+    }
+  });
+
+  test('R4.7 test_names_disallowed_outside_default_domain / _disallowed_inside: a user or project outside the default domain matches by id only', () => {
+    const outside = who('q', ['member'], [], { projectDomainId: 'dom2' });
+    assert.equal(outcome(authorize(outside, objReq('name-q:alice', { accountDomain: 'default' }), cfg)), 403);
+    assert.equal(outcome(authorize(outside, objReq('q:u-q', { accountDomain: 'default' }), cfg)), 'allow');
+    assert.equal(outcome(authorize(stranger, objReq('name-q:alice', { accountDomain: 'default' }), cfg)), 'allow');
+    // an account that does not exist yet (no recorded domain known) matches ids only
+    assert.equal(outcome(authorize(stranger, objReq('name-q:alice'), cfg)), 403);
+  });
+
+  test('S8 test_authorize_succeeds_for_container_sync / tempauth test_sync_request_*: key + X-Timestamp on object PUT/DELETE → allow (never owner); anything missing fails closed', () => {
+    const sync = (method: string, presentedKey: string | undefined, timestamp: boolean, storedKey = 'sekrit', level: 'object' | 'container' = 'object') =>
+      req(method, 'AUTH_p', 'c', level === 'object' ? 'o' : undefined, { containerSync: { storedKey, timestamp, ...(presentedKey !== undefined ? { presentedKey } : {}) } });
+    for (const id of [undefined, stranger]) {
+      assert.equal(outcome(authorize(id, sync('PUT', 'sekrit', true), cfg)), 'allow');
+      assert.equal(outcome(authorize(id, sync('DELETE', 'sekrit', true), cfg)), 'allow');
+      const denied = id ? 403 : 401;
+      assert.equal(outcome(authorize(id, sync('PUT', 'sekrit', false), cfg)), denied, 'no X-Timestamp');
+      assert.equal(outcome(authorize(id, sync('PUT', 'wrong', true), cfg)), denied, 'wrong key');
+      assert.equal(outcome(authorize(id, sync('PUT', 'sekri', true), cfg)), denied, 'prefix of the key');
+      assert.equal(outcome(authorize(id, sync('PUT', undefined, true), cfg)), denied, 'no key presented');
+      assert.equal(outcome(authorize(id, sync('PUT', '', true, ''), cfg)), denied, 'empty stored and presented keys');
+      assert.equal(outcome(authorize(id, sync('GET', 'sekrit', true), cfg)), denied, 'GET is not a sync request');
+      assert.equal(outcome(authorize(id, sync('POST', 'sekrit', true), cfg)), denied, 'POST is not a sync request');
+      assert.equal(outcome(authorize(id, sync('PUT', 'sekrit', true, 'sekrit', 'container'), cfg)), denied, 'container PUT');
+    }
+    assert.equal(outcome(authorize(undefined, { ...sync('PUT', 'sekrit', true), account: 'BLAH_p' }, cfg)), 401, 'unknown prefix first');
+    assert.equal(authorize(stranger, sync('PUT', 'sekrit', true), cfg).rule, 'S8');
+  });
+
+  test('R4.4 test_detect_reseller_request: only the reseller admin role (any case) makes a reseller request', () => {
+    assert.equal(isResellerRequest(who('x', ['ResellerAdmin']), cfg), true);
+    assert.equal(isResellerRequest(who('x', ['reselleradmin']), cfg), true);
+    assert.equal(isResellerRequest(who('p', ['admin']), cfg), false);
+    assert.equal(isResellerRequest(who('p', ['member'], ['ResellerAdmin']), cfg), false);
+    assert.equal(isResellerRequest(undefined, cfg), false);
+  });
+
+  test('R7.1 TestAuthorizeReaderSystem reader_none / reader_get (CSV) / reader_put / reader_put_to_own / reader_put_elsewhere_fails', () => {
+    const none = auth({ system_reader_roles: '' });
+    assert.equal(outcome(authorize(who('x', ['system_reader']), req('GET', 'AUTH_p'), none)), 403);
+    const csv = auth({ system_reader_roles: 'foo, System_Reader ,bar' });
+    assert.equal(outcome(authorize(who('x', ['SYSTEM_READER']), req('GET', 'AUTH_p', 'c', 'o'), csv)), 'allow');
+    assert.equal(outcome(authorize(who('x', ['bar']), req('HEAD', 'SERVICE_p'), csv)), 'allow');
+    for (const m of ['PUT', 'POST', 'DELETE']) assert.equal(outcome(authorize(who('x', ['system_reader']), req(m, 'AUTH_p', 'c', 'o'), csv)), 403, m);
+    assert.equal(outcome(authorize(who('p', ['system_reader', 'admin']), req('PUT', 'AUTH_p', 'c', 'o'), csv)), 'owner');
+    assert.equal(outcome(authorize(who('p', ['system_reader', 'admin']), req('PUT', 'AUTH_q', 'c', 'o'), csv)), 403);
+  });
+
+  test('ResellerInInfo test_defaults / test_multiple (AUTH, \'\', PRE2): every prefix gets the default rules', () => {
+    const multi = auth({ reseller_prefix: "AUTH, '', PRE2", per_prefix: {} });
+    assert.deepEqual(multi.prefixes, ['AUTH_', '', 'PRE2_']);
+    for (const p of multi.prefixes) {
+      assert.deepEqual(multi.rules.get(p)?.operatorRoles, ['admin', 'swiftoperator'], p);
+      assert.deepEqual(multi.rules.get(p)?.serviceRoles, [], p);
+    }
+    assert.deepEqual(auth({ per_prefix: {} }).rules.get('AUTH_')?.operatorRoles, ['admin', 'swiftoperator']);
+  });
+
+  test('PrefixAccount default / same_as_default / blank_reseller / multiple_resellers / blank_plus_other_reseller (R1.3, R1.4)', () => {
+    assert.equal(prefixOf('AUTH_1234', parsePrefixes('AUTH')), 'AUTH_');
+    assert.equal(prefixOf('AUTH_1234', parsePrefixes('AUTH_')), 'AUTH_');
+    assert.equal(prefixOf('1234', parsePrefixes("''")), '');
+    assert.equal(prefixOf('PRE2_1234', parsePrefixes('AUTH, PRE2')), 'PRE2_');
+    assert.equal(prefixOf('JUNK_1234', parsePrefixes('AUTH, PRE2')), undefined);
+    assert.equal(prefixOf('JUNK_1234', parsePrefixes("'', PRE2")), '');
+    assert.ok(accountBelongsTo('PRE2_1234', '1234', parsePrefixes('AUTH, PRE2')));
+    assert.ok(accountBelongsTo('1234', '1234', parsePrefixes("'', PRE2")));
+    assert.ok(!accountBelongsTo('JUNK_1234', '1234', parsePrefixes("'', PRE2")));
+  });
+
+  test('R1.5 keystoneauth: ACLs are checked before the prefix (S7 before S9), so a cross-project ACL on an unknown prefix still grants', () => {
+    assert.equal(outcome(authorize(stranger, req('GET', 'BLAH_p', 'c', 'o', { containerRead: 'q:*' }), cfg)), 'allow');
+    assert.equal(outcome(authorize(stranger, req('GET', 'BLAH_p', 'c', 'o'), cfg)), 403);
+  });
+
+  test('test_acl.py test_parse_acl / test_parse_v2_acl: referrers and groups; "" and "{}" are empty, arrays, null, strings and numbers are not ACLs', () => {
+    assert.deepEqual(parseAcl('.r:*,.r:-bad.com,proj:user,.rlistings,role%20x'), { referrers: ['*', '-bad.com'], groups: ['proj:user', '.rlistings', 'role x'] });
+    assert.deepEqual(parseAcl(''), { referrers: [], groups: [] });
+    assert.equal(formatAccountAcl(parseAccountAcl('{}')), '');
+    assert.equal(formatAccountAcl(parseAccountAcl('{ }')), '');
+    assert.equal(parseAccountAcl(''), undefined);
+    for (const bad of ['[]', 'null', '"admin"', '1', '{"admin":']) assert.throws(() => parseAccountAcl(bad), /Syntax error in input/, bad);
+  });
+
+  test('R4.1 test_existing_swift_owner_ignored: a decision depends only on its inputs (no prior owner flag exists to reuse)', () => {
+    // A non-operator of P and an admin of P on SERVICE_P without a service token: denied however often asked.
+    for (let i = 0; i < 2; i++) {
+      assert.equal(outcome(authorize(who('p', ['member']), req('GET', 'AUTH_p'), cfg)), 403);
+      assert.equal(outcome(authorize(who('p', ['admin']), req('GET', 'SERVICE_p'), cfg)), 403);
+    }
+  });
 });

@@ -8,7 +8,7 @@ import type { RequestContext } from '../http/context.js';
 import { SwiftError } from '../http/errors.js';
 import { memoAccount, memoContainer } from '../storage/request-memo.js';
 import { AclError, cleanAcl, formatAccountAcl, parseAccountAcl, type AccountAcl } from './acl.js';
-import { authorize, type AuthzRequest } from './policy.js';
+import { authorize, isResellerRequest, type AuthzRequest } from './policy.js';
 import type { PolicyConfig } from './policy-config.js';
 
 export const ACCOUNT_ACL_HEADER = 'x-account-access-control';
@@ -22,8 +22,13 @@ function storedAccountAcl(raw: string | undefined): AccountAcl | undefined {
   }
 }
 
-/** Authorises the request or throws 401/403; returns whether the caller is the owner (swift_owner). */
-export async function authorizeRequest(ctx: RequestContext, target: Target, s: Services, policy: PolicyConfig): Promise<{ owner: boolean }> {
+/**
+ * Authorises the request or throws 401/403; returns whether the caller is the owner (swift_owner)
+ * and whether this is a reseller request (R4.4).
+ */
+export async function authorizeRequest(
+  ctx: RequestContext, target: Target, s: Services, policy: PolicyConfig,
+): Promise<{ owner: boolean; reseller: boolean }> {
   const req: AuthzRequest = { method: ctx.method, account: target.account };
   if (target.container !== undefined) req.container = target.container;
   if (target.object !== undefined) req.object = target.object;
@@ -39,6 +44,13 @@ export async function authorizeRequest(ctx: RequestContext, target: Target, s: S
       const write = container?.metadata['x-container-write'];
       if (read) req.containerRead = read;
       if (write) req.containerWrite = write;
+      // S8: Swift's proxy hands the container's sync key to authorisation on object PUT and DELETE only.
+      const storedKey = container?.metadata['x-container-sync-key'];
+      if (storedKey && target.object !== undefined && (ctx.method === 'PUT' || ctx.method === 'DELETE')) {
+        req.containerSync = { storedKey, timestamp: ctx.headers['x-timestamp'] !== undefined };
+        const presented = ctx.headers['x-container-sync-key'];
+        if (presented !== undefined) req.containerSync.presentedKey = presented;
+      }
     }
   }
   const decision = authorize(ctx.identity, req, policy);
@@ -49,7 +61,7 @@ export async function authorizeRequest(ctx: RequestContext, target: Target, s: S
     throw new SwiftError('Forbidden');
   }
   if (decision.owner) cleanAclHeaders(ctx, target);
-  return { owner: decision.owner };
+  return { owner: decision.owner, reseller: isResellerRequest(ctx.identity, policy) };
 }
 
 /** Normalises ACL headers of an owner's container or account write, or refuses them with 400. */

@@ -5,6 +5,7 @@
  * `<PREFIX>_acl_requires_service_token` (D5). The `rule` of a decision names the step that decided,
  * for logs and tests.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseAcl, referrerAllowed, type AccountAcl } from './acl.js';
 import type { Identity } from './identity.js';
 import type { PolicyConfig, PrefixRules } from './policy-config.js';
@@ -27,6 +28,12 @@ export interface AuthzRequest {
    * account does not exist. Names in ACLs count on foreign accounts only in the default domain (R4.7).
    */
   accountDomain?: string;
+  /**
+   * S8 container sync: the container's stored `X-Container-Sync-Key` (given only for object PUT and
+   * DELETE, the requests Swift's proxy checks it on), the key the request presented, and whether the
+   * request carries an `X-Timestamp` (after the gatekeeper, which moves a client's aside).
+   */
+  containerSync?: { storedKey: string; presentedKey?: string; timestamp: boolean };
 }
 
 export type Decision =
@@ -76,6 +83,26 @@ function crossTenantMatch(id: Identity, groups: readonly string[], names: boolea
   return projects.some((p) => users.some((u) => groups.includes(`${p}:${u}`)));
 }
 
+/**
+ * S8: a container-sync request: the container has a (non-empty) sync key, the request presents the
+ * same key, and carries an X-Timestamp. Compared in constant time; anything missing fails closed.
+ */
+export function containerSyncAllowed(req: AuthzRequest): boolean {
+  const sync = req.containerSync;
+  if (!sync || !sync.timestamp || !sync.storedKey || sync.presentedKey === undefined || sync.presentedKey === '') return false;
+  if (req.object === undefined || (req.method !== 'PUT' && req.method !== 'DELETE')) return false;
+  const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
+  return timingSafeEqual(digest(sync.storedKey), digest(sync.presentedKey));
+}
+
+/**
+ * R4.4 / R2.10: a request by a token holding the reseller admin role is a "reseller request",
+ * whatever its path: it may see and set `X-Container-Sharding`.
+ */
+export function isResellerRequest(identity: Identity | undefined, cfg: PolicyConfig): boolean {
+  return identity !== undefined && identity.roles.some((r) => r.toLowerCase() === cfg.resellerAdminRole);
+}
+
 /** D8: the best grant an account ACL gives this identity (section 6). */
 function accountAclGrant(id: Identity, acl: AccountAcl | undefined): 'admin' | 'read-write' | 'read-only' | undefined {
   if (!acl) return undefined;
@@ -108,6 +135,7 @@ export function authorize(identity: Identity | undefined, req: AuthzRequest, cfg
 
   if (!identity) {
     if (prefix === undefined) return deny(401, 'R1.5');
+    if (containerSyncAllowed(req)) return allow(false, 'S8');
     if (aclsUsable(undefined, rules) && referrerGrants(req, acl) === 'allow') return allow(false, 'S8');
     return deny(401, 'S14');
   }
@@ -130,7 +158,8 @@ export function authorize(identity: Identity | undefined, req: AuthzRequest, cfg
   if (aclOk && parsed.groups.length > 0 && crossTenantMatch(identity, parsed.groups, namesAllowed(identity, own, req.accountDomain))) {
     return allow(false, 'S7');
   }
-  // S8: referrer ACLs.
+  // S8: container sync (key and X-Timestamp), then referrer ACLs.
+  if (containerSyncAllowed(req)) return allow(false, 'S8');
   const referrer = aclOk ? referrerGrants(req, acl) : 'none';
   if (referrer === 'allow') return allow(false, 'S8');
   // D8: account ACLs.

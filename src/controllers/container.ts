@@ -9,6 +9,7 @@ import { pyRepr } from '../swift/pyjson.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { listOptions, negotiateFormat, objectListing } from '../swift/listing-format.js';
 import { httpDate, newTimestamp } from '../swift/timestamp.js';
+import { checkSyncTo } from '../middleware/container-sync/sync-to.js';
 import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
 import type { Access, Services, Target } from './services.js';
 
@@ -49,6 +50,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
       checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
+      checkSyncTo(changes);
       const current = (await s.meta.getContainer(account, container))?.metadata ?? {};
       checkMetadataTotals({ ...current, ...changes }, 'container', cfg);
       const created = await s.meta.putContainer(account, container, changes, newTimestamp());
@@ -73,9 +75,10 @@ export async function containerController(ctx: RequestContext, target: Target, a
     case 'POST': {
       checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
+      const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
+      checkSyncTo(changes);
       const info = await s.meta.getContainer(account, container);
       if (!info) throw new SwiftError('NotFound');
-      const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
       checkMetadataTotals({ ...info.metadata, ...changes }, 'container', cfg);
       if (!(await s.meta.updateContainerMetadata(account, container, changes, newTimestamp()))) throw new SwiftError('NotFound');
       return { status: 204, headers: HTML };

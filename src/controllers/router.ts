@@ -9,11 +9,13 @@ import type { RequestContext } from '../http/context.js';
 import { isSwiftError, SwiftError } from '../http/errors.js';
 import type { Handler } from '../http/pipeline.js';
 import { errorResponse, type SwiftResponse } from '../http/response.js';
+import { shardingOnRead, shardingOnWrite } from '../middleware/reseller-request/sharding.js';
 import type { Metadata } from '../storage/contracts.js';
 import { accountController } from './account.js';
 import { containerController } from './container.js';
 import { objectController } from './object.js';
 import type { Access, Services, Target } from './services.js';
+import { prefetchPath } from '../storage/request-memo.js';
 
 /** `/v1/<account>[/<container>[/<object>]]`, or undefined when the path is not an API path (404). */
 export function parseTarget(path: string): Target | undefined {
@@ -146,13 +148,28 @@ export function v1Router(services: Services, policy: PolicyConfig, subrequest: (
     if (level === 'account' && (ctx.method === 'PUT' || ctx.method === 'DELETE') && !services.config.swift.allow_account_management) {
       throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });
     }
-    const { owner } = await authorizeRequest(ctx, target, services, policy);
+    if (ctx.method !== 'OPTIONS') {
+      // One read for every record the request will look at before acting (object only for reads).
+      const readsObject = level === 'object' && (ctx.method === 'GET' || ctx.method === 'HEAD');
+      await prefetchPath(ctx, services.meta, target.account, target.container, readsObject ? target.object : undefined);
+    }
+    const { owner, reseller } = await authorizeRequest(ctx, target, services, policy);
     if (ctx.method === 'OPTIONS') {
       return { status: 200, headers: { allow: ALLOW[level], 'content-type': 'text/html; charset=UTF-8', 'content-length': '0' }, body: '' };
     }
     const access: Access = { owner, subrequest: subrequest() };
     if (level === 'object') return objectController(ctx, target, access, services);
-    if (level === 'container') return containerController(ctx, target, access, services);
+    if (level === 'container') {
+      // R4.4: X-Container-Sharding is the reseller's alone, to set and to see (404 answers included).
+      if (ctx.method === 'PUT' || ctx.method === 'POST') shardingOnWrite(ctx.headers, reseller);
+      if (!reseller || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return containerController(ctx, target, access, services);
+      try {
+        return shardingOnRead(await containerController(ctx, target, access, services));
+      } catch (err) {
+        if (!isSwiftError(err)) throw err;
+        return shardingOnRead(errorResponse(err));
+      }
+    }
     return accountController(ctx, target, access, services);
   }
 }

@@ -16,6 +16,7 @@ export const ERROR_TABLE = {
   BadRequest: { status: 400 },
   BadRequestMessage: { status: 400, message: (p) => String(p.message) },
   BadAcl: { status: 400, html: true, message: (p) => String(p.message) },
+  InvalidSyncTo: { status: 400, html: true, message: (p) => String(p.message) },
   InvalidUtf8: { status: 412, html: true, message: 'Invalid UTF8 or contains NULL' },
   BadUrl: { status: 412, html: true, message: 'Bad URL' },
   BadPath: { status: 412, message: (p) => `Invalid path: ${p.path}` },
