@@ -78,6 +78,14 @@ async function createImage(token: string, extra: Record<string, unknown> = {}): 
   return r.json['id'] as string;
 }
 
+/** Names under `<id>/` in the owner's segment container, read by the reseller admin. */
+async function segmentNames(project: string, id: string): Promise<string[]> {
+  const r = await call(svc(project, `/images_segments?format=json&prefix=${id}/`), { token: tok.admin!.token });
+  if (r.status === 404) return [];
+  assert.equal(r.status, 200, r.text);
+  return (JSON.parse(r.text) as { name: string }[]).map((o) => o.name);
+}
+
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 const svc = (project: string, path = '') => `${swift.url}/v1/SERVICE_${project}${path}`;
@@ -407,24 +415,21 @@ describe('image service API', () => {
     assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 404);
   });
 
-  test('uploads: formats required, 413 above the max object size (image stays queued), no write without an operator role', async () => {
+  test('uploads: formats required, exactly the max object size is one object, no write without an operator role', async () => {
     const u = tok.user!;
     const bare = await img('POST', '/v2/images', u.token, { name: 'no-formats' });
     assert.equal(bare.status, 201);
     assert.equal((await upload(bare.json['id'] as string, u.token, Buffer.from('x'), true)).status, 400);
-    const big = randomBytes(MAX + 1);
-    const id = await createImage(u.token, { name: 'too-big' });
-    const sized = await upload(id, u.token, big, true);
-    assert.equal(sized.status, 413);
-    assert.match(JSON.parse(sized.text).message as string, /maximum object size/);
-    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).json['status'], 'queued');
-    const chunked = await upload(id, u.token, big, false);
-    assert.equal(chunked.status, 413);
-    assert.equal((await img('GET', `/v2/images/${id}`, u.token)).json['status'], 'queued');
-    assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 404);
-    // Exactly the maximum is fine.
-    assert.equal((await upload(id, u.token, big.subarray(0, MAX), false)).status, 204);
+    const id = await createImage(u.token, { name: 'max-size' });
+    const exact = randomBytes(MAX);
+    assert.equal((await upload(id, u.token, exact, false)).status, 204);
     assert.equal((await img('GET', `/v2/images/${id}`, u.token)).json['size'], MAX);
+    // One plain object, no segments, no manifest.
+    const head = await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(MAX));
+    assert.equal(head.headers.get('x-object-manifest'), null);
+    assert.deepEqual(await segmentNames(u.projectId, id), []);
     // tester3 is a member of project test without an operator role: Swift refuses its write, the image stays queued.
     const m = tok.member!;
     const mid = await createImage(m.token, { name: 'member-upload' });
@@ -432,6 +437,197 @@ describe('image service API', () => {
     assert.equal(refused.status, 403, refused.text);
     assert.equal((await img('GET', `/v2/images/${mid}`, m.token)).json['status'], 'queued');
     assert.equal((await img('DELETE', `/v2/images/${mid}`, u.token)).status, 204);
+  });
+
+  test('large images: segments of the max object size in SERVICE_<project>/images_segments behind a manifest; Range across segments; delete removes the segments', async () => {
+    const u = tok.user!;
+    const R = tok.admin!.token;
+    const data = randomBytes(2 * MAX + 12345);
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    for (const sized of [true, false]) {
+      const id = await createImage(u.token, { name: `large-${sized ? 'sized' : 'chunked'}` });
+      const put = await upload(id, u.token, data, sized);
+      assert.equal(put.status, 204, put.text);
+      const shown = await img('GET', `/v2/images/${id}`, u.token);
+      assert.equal(shown.json['status'], 'active');
+      assert.equal(shown.json['size'], data.length);
+      assert.equal(shown.json['checksum'], md5(data));
+      assert.equal(shown.json['os_hash_value'], sha512(data));
+      // Three segments in the segment container, the image object is the manifest.
+      assert.deepEqual(await segmentNames(u.projectId, id), [`${id}/00000001`, `${id}/00000002`, `${id}/00000003`]);
+      const seg1 = await call(svc(u.projectId, `/images_segments/${id}/00000001`), { token: R });
+      assert.ok(seg1.bytes.equals(data.subarray(0, MAX)));
+      const manifest = await call(svc(u.projectId, `/images/${id}?multipart-manifest=get`), { method: 'HEAD', token: R });
+      assert.equal(manifest.headers.get('x-object-manifest'), `images_segments/${id}/`);
+      // The segments are as closed to the user's token alone as the image object.
+      assert.equal((await call(svc(u.projectId, `/images_segments/${id}/00000001`), { token: u.token })).status, 403);
+      assert.equal((await call(svc(u.projectId, `/images_segments/${id}/00000001`), { method: 'DELETE', token: u.token })).status, 403);
+
+      const got = await img('GET', `/v2/images/${id}/file`, u.token);
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get('content-length'), String(data.length));
+      assert.equal(sha256(got.bytes), sha256(data));
+      // A range across the first segment boundary, and one inside the last segment.
+      const across = await img('GET', `/v2/images/${id}/file`, u.token, undefined, { range: `bytes=${MAX - 10}-${MAX + 9}` });
+      assert.equal(across.status, 206);
+      assert.equal(across.headers.get('content-range'), `bytes ${MAX - 10}-${MAX + 9}/${data.length}`);
+      assert.ok(across.bytes.equals(data.subarray(MAX - 10, MAX + 10)));
+      const tail = await img('GET', `/v2/images/${id}/file`, u.token, undefined, { range: 'bytes=-100' });
+      assert.equal(tail.status, 206);
+      assert.ok(tail.bytes.equals(data.subarray(data.length - 100)));
+      // A project member without an operator role reads through the read-only credential (segments too).
+      const byMember = await img('GET', `/v2/images/${id}/file`, tok.member!.token);
+      assert.equal(byMember.status, 200);
+      assert.equal(sha256(byMember.bytes), sha256(data));
+
+      if (sized) {
+        assert.equal((await img('DELETE', `/v2/images/${id}`, u.token)).status, 204);
+        assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: R })).status, 404);
+        assert.deepEqual(await segmentNames(u.projectId, id), []);
+      }
+    }
+  });
+});
+
+describe('image service: hidden images, deactivation, listing in SQL, token cache', () => {
+  const patchHeaders = { 'content-type': 'application/openstack-images-v2.1-json-patch' };
+  const ids = (r: { json: Record<string, unknown> }) => (r.json['images'] as { id: string }[]).map((i) => i.id);
+
+  test('os_hidden: hidden from the default listing, listed with os_hidden=true, still shown and downloadable', async () => {
+    const u = tok.user!;
+    const H = await createImage(u.token, { name: 'hidden-one', os_hidden: true, tags: ['hiding'] });
+    const V = await createImage(u.token, { name: 'visible-one', tags: ['hiding'] });
+    assert.equal((await img('GET', `/v2/images/${H}`, u.token)).json['os_hidden'], true);
+    assert.equal((await img('GET', `/v2/images/${V}`, u.token)).json['os_hidden'], false);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=hiding', u.token)), [V]);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=hiding&os_hidden=true', u.token)), [H]);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=hiding&os_hidden=false', u.token)), [V]);
+    assert.equal((await img('GET', '/v2/images?os_hidden=maybe', u.token)).status, 400);
+    const un = await img('PATCH', `/v2/images/${H}`, u.token, [{ op: 'replace', path: '/os_hidden', value: false }], patchHeaders);
+    assert.equal(un.status, 200, un.text);
+    assert.equal(un.json['os_hidden'], false);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=hiding&sort_key=name&sort_dir=asc', u.token)), [H, V]);
+    assert.equal((await img('PATCH', `/v2/images/${H}`, u.token, [{ op: 'replace', path: '/os_hidden', value: 'yes' }], patchHeaders)).status, 400);
+    const data = randomBytes(500);
+    assert.equal((await img('PATCH', `/v2/images/${H}`, u.token, [{ op: 'replace', path: '/os_hidden', value: true }], patchHeaders)).status, 200);
+    assert.equal((await upload(H, u.token, data, true)).status, 204);
+    assert.ok((await img('GET', `/v2/images/${H}/file`, u.token)).bytes.equals(data));
+  });
+
+  test('deactivate / reactivate: admin only; deactivated data is 403 except for an admin; listed and shown', async () => {
+    const u = tok.user!;
+    const a = tok.admin!.token;
+    const data = randomBytes(3000);
+    const D = await createImage(u.token, { name: 'deactivate-me' });
+    // Only active images can be deactivated.
+    assert.equal((await img('POST', `/v2/images/${D}/actions/deactivate`, a)).status, 403);
+    assert.equal((await upload(D, u.token, data, true)).status, 204);
+    const byOwner = await img('POST', `/v2/images/${D}/actions/deactivate`, u.token);
+    assert.equal(byOwner.status, 403);
+    assert.equal(byOwner.json['code'], '403 Forbidden');
+    assert.equal((await img('POST', `/v2/images/${D}/actions/deactivate`, tok.other!.token)).status, 404);
+    assert.equal((await img('GET', `/v2/images/${D}/actions/deactivate`, a)).status, 405);
+    assert.equal((await img('POST', `/v2/images/${D}/actions/explode`, a)).status, 404);
+    const de = await img('POST', `/v2/images/${D}/actions/deactivate`, a);
+    assert.equal(de.status, 204, de.text);
+    assert.equal(de.text, '');
+    assert.equal((await img('POST', `/v2/images/${D}/actions/deactivate`, a)).status, 204, 'deactivating twice is a no-op');
+    const shown = await img('GET', `/v2/images/${D}`, u.token);
+    assert.equal(shown.json['status'], 'deactivated');
+    assert.deepEqual(ids(await img('GET', '/v2/images?status=deactivated', u.token)), [D]);
+    const refused = await img('GET', `/v2/images/${D}/file`, u.token);
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.json['message']), /deactivated/);
+    assert.equal((await img('GET', `/v2/images/${D}/file`, tok.member!.token)).status, 403);
+    const byAdmin = await img('GET', `/v2/images/${D}/file`, a);
+    assert.equal(byAdmin.status, 200);
+    assert.ok(byAdmin.bytes.equals(data));
+    // Still protected by the status machine: no second upload.
+    assert.equal((await upload(D, u.token, data, true)).status, 409);
+    assert.equal((await img('POST', `/v2/images/${D}/actions/reactivate`, u.token)).status, 403);
+    assert.equal((await img('POST', `/v2/images/${D}/actions/reactivate`, a)).status, 204);
+    assert.equal((await img('GET', `/v2/images/${D}`, u.token)).json['status'], 'active');
+    assert.ok((await img('GET', `/v2/images/${D}/file`, u.token)).bytes.equals(data));
+    assert.equal((await img('POST', `/v2/images/${D}/actions/reactivate`, a)).status, 204, 'reactivating an active image is a no-op');
+    // A deactivated image can be deleted; its bytes go.
+    assert.equal((await img('POST', `/v2/images/${D}/actions/deactivate`, a)).status, 204);
+    assert.equal((await img('DELETE', `/v2/images/${D}`, u.token)).status, 204);
+    assert.equal((await call(svc(u.projectId, `/images/${D}`), { method: 'HEAD', token: a })).status, 404);
+  });
+
+  test('listing: multiple sort keys, property and size filters, first/next links as Glance, paging through everything', async () => {
+    const u = tok.user!;
+    const made: { id: string; name: string; arch: string }[] = [];
+    for (const [name, arch] of [['p-b', 'x86_64'], ['p-a', 'aarch64'], ['p-b', 'aarch64'], ['p-c', 'x86_64'], ['p-a', 'x86_64']] as const) {
+      made.push({ id: await createImage(u.token, { name, architecture: arch, tags: ['paging', arch] }), name, arch });
+    }
+    // name asc, then architecture is not a sort key: ties break on id (same direction as the last key).
+    const expected = [...made].sort((x, y) => (x.name === y.name ? (x.id < y.id ? 1 : -1) : x.name < y.name ? -1 : 1)).map((x) => x.id);
+    const all = await img('GET', '/v2/images?tag=paging&sort=name:asc,id:desc', u.token);
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(ids(all), expected);
+    const classic = await img('GET', '/v2/images?tag=paging&sort_key=name&sort_key=id&sort_dir=asc&sort_dir=desc', u.token);
+    assert.deepEqual(ids(classic), expected);
+    assert.equal((await img('GET', '/v2/images?sort=name:asc&sort_key=name', u.token)).status, 400);
+    assert.equal((await img('GET', '/v2/images?sort=bogus:asc', u.token)).status, 400);
+    assert.equal((await img('GET', '/v2/images?sort_key=name&sort_key=id&sort_dir=asc&sort_dir=desc&sort_dir=asc', u.token)).status, 400);
+    assert.equal((await img('GET', '/v2/images?limit=-1', u.token)).status, 400);
+    assert.equal((await img('GET', '/v2/images?limit=x', u.token)).status, 400);
+    // Page by 2 following `next`: every image once, in order; the last full page has a `next` to an empty one (Glance).
+    const seen: string[] = [];
+    let url: string | undefined = '/v2/images?tag=paging&sort=name:asc,id:desc&limit=2';
+    const firsts: unknown[] = [];
+    for (let pages = 0; url && pages < 10; pages++) {
+      const page = await img('GET', url, u.token);
+      assert.equal(page.status, 200, page.text);
+      firsts.push(page.json['first']);
+      seen.push(...ids(page));
+      url = page.json['next'] as string | undefined;
+      if (url) assert.match(url, /^\/v2\/images\?.*marker=/);
+    }
+    assert.deepEqual(seen, expected);
+    assert.deepEqual(new Set(firsts), new Set(['/v2/images?tag=paging&sort=name%3Aasc%2Cid%3Adesc&limit=2']));
+    const full = await img('GET', '/v2/images?tag=paging&limit=5', u.token);
+    assert.equal(ids(full).length, 5);
+    const empty = await img('GET', full.json['next'] as string, u.token);
+    assert.deepEqual(ids(empty), []);
+    assert.equal(empty.json['next'], undefined);
+    // Custom-property filter, several tags (all must match), size range.
+    const arm = await img('GET', '/v2/images?tag=paging&architecture=aarch64&sort_key=name&sort_dir=asc', u.token);
+    assert.deepEqual((arm.json['images'] as { name: string }[]).map((i) => i.name), ['p-a', 'p-b']);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=paging&tag=aarch64&name=p-a', u.token)), made.filter((x) => x.name === 'p-a' && x.arch === 'aarch64').map((x) => x.id));
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=paging&architecture=sparc', u.token)), []);
+    const sized = made[0]!.id;
+    assert.equal((await upload(sized, u.token, randomBytes(777), true)).status, 204);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=paging&size_min=700&size_max=800', u.token)), [sized]);
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=paging&size_min=778', u.token)), []);
+    assert.equal((await img('GET', '/v2/images?changes-since=2020-01-01', u.token)).status, 400);
+    // Another project sees none of them, whatever it asks for.
+    assert.deepEqual(ids(await img('GET', '/v2/images?tag=paging&visibility=all&member_status=all', tok.other!.token)), []);
+    // The create answer carries the image's Location.
+    const created = await img('POST', '/v2/images', u.token, { name: 'located' });
+    assert.equal(created.headers.get('location'), `/v2/images/${created.json['id'] as string}`);
+  });
+
+  test('token cache: a revoked token never writes or downloads; metadata reads may pass within 30 s', async () => {
+    const fresh = await v3Login('tester', 'testing', 'test');
+    const data = randomBytes(100);
+    const id = await createImage(fresh.token, { name: 'revocation' });
+    assert.equal((await upload(id, fresh.token, data, true)).status, 204);
+    assert.equal((await img('GET', `/v2/images/${id}`, fresh.token)).status, 200);
+    const revoke = await fetch(`${swift.url}/v3/auth/tokens`, { method: 'DELETE', headers: { 'x-auth-token': fresh.token, 'x-subject-token': fresh.token } });
+    assert.equal(revoke.status, 204);
+    // The documented window: a metadata read validated less than 30 s ago is served from the cache.
+    assert.equal((await img('GET', `/v2/images/${id}`, fresh.token)).status, 200);
+    // Writes and downloads validate afresh.
+    assert.equal((await img('GET', `/v2/images/${id}/file`, fresh.token)).status, 401);
+    assert.equal((await img('PATCH', `/v2/images/${id}`, fresh.token, [{ op: 'replace', path: '/name', value: 'x' }], patchHeaders)).status, 401);
+    assert.equal((await img('DELETE', `/v2/images/${id}`, fresh.token)).status, 401);
+    assert.equal((await img('POST', '/v2/images', fresh.token, { name: 'after-revoke' })).status, 401);
+    // Validated afresh above, the revoked token is out of the cache: metadata reads are refused too.
+    assert.equal((await img('GET', `/v2/images/${id}`, fresh.token)).status, 401);
+    assert.equal((await img('GET', '/v2/images', fresh.token)).status, 401);
+    assert.equal((await img('GET', `/v2/images/${id}`, tok.user!.token)).json['name'], 'revocation');
   });
 });
 
@@ -494,6 +690,10 @@ describe('images audit', () => {
     assert.equal((await upload(changed, u.token, randomBytes(2000), true)).status, 204);
     assert.equal((await call(svc(u.projectId, `/images/${gone}`), { method: 'DELETE', token: R })).status, 204);
     assert.equal((await call(svc(u.projectId, `/images/${changed}`), { method: 'PUT', body: 'short', token: R })).status, 201);
+    // A segmented image loses its second segment.
+    const segLost = await createImage(u.token, { name: 'will-lose-a-segment' });
+    assert.equal((await upload(segLost, u.token, randomBytes(2 * MAX + 1), true)).status, 204);
+    assert.equal((await call(svc(u.projectId, `/images_segments/${segLost}/00000002`), { method: 'DELETE', token: R })).status, 204);
     const orphan = randomUUID();
     assert.equal((await call(svc(u.projectId, `/images/${orphan}`), { method: 'PUT', body: 'nobody knows me', token: R })).status, 201);
 
@@ -514,18 +714,21 @@ describe('images audit', () => {
     assert.deepEqual(kinds(changed), ['checksum_mismatch', 'size_mismatch']);
     assert.deepEqual(kinds(null, `images/${orphan}`), ['orphan']);
     assert.deepEqual(kinds(slow), ['stuck_saving']);
+    assert.deepEqual(kinds(segLost), ['checksum_mismatch', 'missing_segments', 'size_mismatch']);
+    assert.ok(report.findings.filter((f) => f.image_id === segLost).every((f) => f.object === `images_segments/${segLost}/`));
     assert.ok(report.findings.every((f) => f.account === `SERVICE_${u.projectId}`));
-    assert.equal(report.findings.length, 5, JSON.stringify(report.findings));
+    assert.equal(report.findings.length, 8, JSON.stringify(report.findings));
     // Without --stale-after 0 the open upload is not (yet) stuck.
     const table = await runAudit();
     assert.equal(table.code, 1);
-    for (const kind of ['missing', 'size_mismatch', 'checksum_mismatch', 'orphan']) assert.match(table.stdout, new RegExp(kind));
+    for (const kind of ['missing', 'missing_segments', 'size_mismatch', 'checksum_mismatch', 'orphan']) assert.match(table.stdout, new RegExp(kind));
     assert.doesNotMatch(table.stdout, /stuck_saving/);
 
     const repaired = await runAudit('--json', '--repair');
     assert.equal(repaired.code, 1, 'mismatch and orphan are not repaired automatically');
     const after1 = JSON.parse(repaired.stdout) as { findings: { kind: string; repaired: boolean; image_id: string | null }[] };
-    assert.deepEqual(after1.findings.filter((f) => f.repaired).map((f) => f.image_id), [gone]);
+    assert.deepEqual(after1.findings.filter((f) => f.repaired).map((f) => f.image_id).sort(), [gone, segLost].sort());
+    assert.equal((await img('GET', `/v2/images/${segLost}`, u.token)).json['status'], 'killed');
     assert.equal((await img('GET', `/v2/images/${gone}`, u.token)).json['status'], 'killed');
     assert.equal((await img('GET', `/v2/images/${changed}`, u.token)).json['status'], 'active');
 
@@ -538,6 +741,9 @@ describe('images audit', () => {
     // Put things right by hand (a write credential): the audit is clean again.
     assert.equal((await call(svc(u.projectId, `/images/${orphan}`), { method: 'DELETE', token: R })).status, 204);
     assert.equal((await img('DELETE', `/v2/images/${changed}`, u.token)).status, 204);
+    // Deleting the killed segmented image removes its manifest and remaining segments.
+    assert.equal((await img('DELETE', `/v2/images/${segLost}`, u.token)).status, 204);
+    assert.deepEqual(await segmentNames(u.projectId, segLost), []);
     const clean = await runAudit();
     assert.equal(clean.code, 0, clean.stdout);
   });

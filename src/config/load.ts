@@ -136,6 +136,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   config.identity.admin_password = overrides.admin_password ?? envText('SWIFTLET_ADMIN_PASSWORD') ?? config.identity.admin_password;
   if (config.server.port > 65535) throw new ConfigError(`"server.port" must be at most 65535, got ${config.server.port}`);
   if (config.images.port > 65535) throw new ConfigError(`"images.port" must be at most 65535, got ${config.images.port}`);
+  if (config.images.token_cache_time > 30) throw new ConfigError(`"images.token_cache_time" must be at most 30 (seconds), got ${config.images.token_cache_time}`);
+  if (config.images.segment_size < 1) throw new ConfigError(`"images.segment_size" must be at least 1 (bytes), got ${config.images.segment_size}`);
   // 0 would make the expirer a busy loop (setInterval with 0 ms).
   if (config.swift.expirer_interval < 1) throw new ConfigError(`"swift.expirer_interval" must be at least 1 (seconds), got ${config.swift.expirer_interval}`);
   validateAuth(config);

@@ -110,6 +110,12 @@ export interface ImagesConfig {
   admin_roles: string;
   /** When non-empty, Swiftlet's v3 catalog lists this URL as the `image` endpoint. */
   public_url: string;
+  /** Images larger than this (or than the object size cap) are stored as static large objects in segments of this size. */
+  segment_size: number;
+  /** Container of the segments in the same SERVICE_ account; empty means `<container>_segments`. */
+  segment_container: string;
+  /** Seconds a validated user token, and the service's own token, are reused (at most 30; 0: validate every request). */
+  token_cache_time: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -160,6 +166,9 @@ export const DEFAULT_CONFIG: Config = {
     reader_project: 'service',
     admin_roles: 'ResellerAdmin',
     public_url: '',
+    segment_size: 200 * 1024 * 1024,
+    segment_container: '',
+    token_cache_time: 30,
   },
 };
 

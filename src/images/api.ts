@@ -8,10 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SwiftClientError } from '../client/swift-client.js';
-import { isoNow, type ImageDb, type ImageRow, type MemberRow, type MemberStatus, type Visibility } from './db.js';
+import { isoNow, SORT_KEYS, type ImageDb, type ImageRow, type ListQuery, type MemberRow, type MemberStatus, type SortKey, type Visibility } from './db.js';
 import { IdentityUnavailable, type TokenInfo, type TokenValidator } from './identity.js';
 import { SCHEMAS } from './schemas.js';
-import type { ImageStore } from './store.js';
+import { StoreMismatch, type ImageStore, type Stored } from './store.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
@@ -30,7 +30,9 @@ const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 
 const READ_ONLY = ['status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size', 'created_at', 'updated_at',
   'file', 'self', 'schema', 'direct_url', 'locations', 'id'];
 const CORE = ['name', 'visibility', 'protected', 'tags', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'owner', 'os_hidden'];
-const SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at', 'visibility', 'owner'];
+/** Query parameters of GET /v2/images that are not custom-property filters. */
+const LIST_PARAMS = new Set(['limit', 'marker', 'member_status', 'tag', 'sort', 'sort_key', 'sort_dir', 'visibility', 'os_hidden',
+  'name', 'status', 'owner', 'disk_format', 'container_format', 'protected', 'id', 'size_min', 'size_max', 'changes-since']);
 const PATCH_TYPES = ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'];
 
 export interface ApiDeps {
@@ -88,7 +90,7 @@ export function imageView(img: ImageRow): Record<string, unknown> {
     status: img.status,
     visibility: img.visibility,
     protected: img.protected,
-    os_hidden: false,
+    os_hidden: img.os_hidden,
     checksum: img.checksum,
     os_hash_algo: img.os_hash_algo,
     os_hash_value: img.os_hash_value,
@@ -153,7 +155,8 @@ function setAttribute(img: ImageRow, key: string, value: unknown, caller: Caller
       img.owner = value as string;
       return;
     case 'os_hidden':
-      if (value !== false) throw new GlanceError(400, 'os_hidden is not supported by this image service.');
+      if (typeof value !== 'boolean') bad();
+      img.os_hidden = value as boolean;
       return;
     default:
       if (key === '' || key.length > 255 || key.startsWith('os_glance')) throw new GlanceError(403, `Attribute '${key}' is reserved.`);
@@ -163,6 +166,9 @@ function setAttribute(img: ImageRow, key: string, value: unknown, caller: Caller
 }
 
 /** Counts, hashes (MD5 and SHA-512) and caps the bytes flowing through it. */
+/** Glance's default image_size_cap (1 TiB): larger uploads are refused with 413. */
+export const IMAGE_SIZE_CAP = 1024 ** 4;
+
 class Hasher extends Transform {
   readonly md5 = createHash('md5');
   readonly sha512 = createHash('sha512');
@@ -173,7 +179,7 @@ class Hasher extends Transform {
     this.size += chunk.length;
     if (this.size > this.max) {
       this.tooLarge = true;
-      cb(new GlanceError(413, `Image exceeds the maximum object size of ${this.max} bytes (no large-object support yet).`));
+      cb(new GlanceError(413, `Image exceeds the image size cap of ${this.max} bytes.`));
       return;
     }
     this.md5.update(chunk);
@@ -199,11 +205,12 @@ export class ImageApi {
     });
   }
 
-  private async caller(req: IncomingMessage): Promise<Caller> {
+  /** The caller's identity; `fresh` (state changes, image bytes) skips the validation cache. */
+  private async caller(req: IncomingMessage, fresh: boolean): Promise<Caller> {
     const raw = req.headers['x-auth-token'];
     const token = typeof raw === 'string' ? raw.trim() : '';
     if (!token) throw new GlanceError(401, 'This server could not verify that you are authorized to access the document you requested.');
-    const info = await this.deps.validator.validate(token);
+    const info = await this.deps.validator.validate(token, { fresh });
     if (!info) throw new GlanceError(401, 'This server could not verify that you are authorized to access the document you requested.');
     return { ...info, token, admin: info.roles.some((r) => this.deps.adminRoles.includes(r.toLowerCase())) };
   }
@@ -239,8 +246,10 @@ export class ImageApi {
       return send(res, parts.length === 0 ? 300 : 200, { versions });
     }
     if (parts[0] !== 'v2') throw new GlanceError(404, 'The resource could not be found.');
-    const c = await this.caller(req);
     const [, collection, id, sub, subId] = parts;
+    // Metadata reads may use a validation cached for up to 30 s; anything that changes state or returns
+    // image bytes is validated afresh, so a revoked token never writes nor downloads.
+    const c = await this.caller(req, !(m === 'GET' || m === 'HEAD') || sub === 'file');
     if (collection === 'schemas' && id !== undefined && sub === undefined) {
       const schema = SCHEMAS[id];
       if (!schema || (m !== 'GET' && m !== 'HEAD')) throw new GlanceError(404, 'The resource could not be found.');
@@ -249,7 +258,10 @@ export class ImageApi {
     if (collection !== 'images') throw new GlanceError(404, 'The resource could not be found.');
     if (id === undefined) {
       if (m === 'GET') return send(res, 200, this.list(url.searchParams, c));
-      if (m === 'POST') return send(res, 201, imageView(this.create(await readJson(req), c)));
+      if (m === 'POST') {
+        const created = this.create(await readJson(req), c);
+        return send(res, 201, imageView(created), { location: `/v2/images/${created.id}` });
+      }
       throw new GlanceError(405, 'Method not allowed.');
     }
     if (sub === undefined) {
@@ -264,6 +276,13 @@ export class ImageApi {
       throw new GlanceError(405, 'Method not allowed.');
     }
     if (sub === 'members') return this.members(id, subId, m, req, res, c);
+    if (sub === 'actions' && subId !== undefined && parts.length === 5) {
+      if (subId !== 'deactivate' && subId !== 'reactivate') throw new GlanceError(404, 'The resource could not be found.');
+      if (m !== 'POST') throw new GlanceError(405, 'Method not allowed.');
+      req.resume();
+      this.action(id, subId, c);
+      return send(res, 204, undefined);
+    }
     if (sub === 'tags' && subId !== undefined) {
       const img = this.findEditable(id, c);
       if (m === 'PUT') { if (!img.tags.includes(subId)) img.tags.push(subId); }
@@ -277,71 +296,92 @@ export class ImageApi {
     throw new GlanceError(404, 'The resource could not be found.');
   }
 
+  /** GET /v2/images: parameters as Glance parses them; visibility, filters, sorting and paging in SQL. */
   private list(q: URLSearchParams, c: Caller): Record<string, unknown> {
-    const visibility = q.get('visibility');
+    const one = (k: string): string | null => q.get(k);
+    const bool = (k: string): boolean | undefined => {
+      const v = one(k);
+      if (v === null) return undefined;
+      if (/^(true|1|yes|on)$/i.test(v)) return true;
+      if (/^(false|0|no|off)$/i.test(v)) return false;
+      throw new GlanceError(400, `Invalid value for ${k}: ${v}`);
+    };
+    if (q.has('changes-since')) throw new GlanceError(400, 'The "changes-since" filter is no longer available on v2.');
+    const visibility = one('visibility');
     if (visibility !== null && visibility !== 'all' && !VISIBILITIES.includes(visibility as Visibility)) {
       throw new GlanceError(400, `Invalid visibility value: ${visibility}`);
     }
-    const memberStatus = q.get('member_status') ?? 'accepted';
+    const memberStatus = one('member_status') ?? 'accepted';
     if (memberStatus !== 'all' && !MEMBER_STATUSES.includes(memberStatus as MemberStatus)) {
-      throw new GlanceError(400, `Invalid status value: ${memberStatus}`);
+      throw new GlanceError(400, `Invalid status: ${memberStatus}`);
     }
-    const sortKey = q.get('sort_key') ?? 'created_at';
-    if (!SORT_KEYS.includes(sortKey)) throw new GlanceError(400, `Invalid sort key: ${sortKey}.`);
-    const sortDir = q.get('sort_dir') ?? 'desc';
-    if (sortDir !== 'asc' && sortDir !== 'desc') throw new GlanceError(400, `Invalid sort direction: ${sortDir}`);
-    const limitText = q.get('limit');
+    // Sorting: the new syntax (sort=name:asc,size:desc) or the classic one (sort_key=…&sort_dir=…, repeatable).
+    const sortKey = (k: string): SortKey => {
+      if (!SORT_KEYS.includes(k as SortKey)) throw new GlanceError(400, `Invalid sort key: ${k}. It must be one of the following: ${SORT_KEYS.join(', ')}.`);
+      return k as SortKey;
+    };
+    const sortDir = (d: string): 'asc' | 'desc' => {
+      if (d !== 'asc' && d !== 'desc') throw new GlanceError(400, `Invalid sort direction: ${d}`);
+      return d;
+    };
+    let sort: ListQuery['sort'];
+    const newSort = one('sort');
+    if (newSort !== null) {
+      if (q.has('sort_key') || q.has('sort_dir')) throw new GlanceError(400, 'Old and new sorting syntax cannot be combined');
+      sort = newSort.trim().split(',').map((part) => {
+        const [k = '', d = ''] = part.split(':');
+        return { key: sortKey(k.trim()), dir: sortDir(d.trim() || 'desc') };
+      });
+    } else {
+      const keys = q.getAll('sort_key').map((k) => sortKey(k.trim()));
+      const dirs = q.getAll('sort_dir').map((d) => sortDir(d.trim()));
+      if (dirs.length > 1 && dirs.length !== keys.length) throw new GlanceError(400, 'Number of sort dirs does not match the number of sort keys');
+      if (keys.length === 0) keys.push('created_at');
+      sort = keys.map((key, i) => ({ key, dir: dirs.length > 1 ? (dirs[i] ?? 'desc') : (dirs[0] ?? 'desc') }));
+    }
+    const limitText = one('limit');
     let limit = 25;
     if (limitText !== null) {
-      if (!/^\d+$/.test(limitText)) throw new GlanceError(400, 'limit param must be an integer');
+      if (!/^-?\d+$/.test(limitText)) throw new GlanceError(400, 'limit param must be an integer');
+      if (Number(limitText) < 0) throw new GlanceError(400, 'limit param must be positive');
       limit = Math.min(Number(limitText), 1000);
     }
-    const memberships = this.deps.db.membershipsOf(c.projectId);
-    const sharedOk = (img: ImageRow) => {
-      if (img.owner === c.projectId) return true;
-      const s = memberships.get(img.id);
-      return s !== undefined && (memberStatus === 'all' || s === memberStatus);
-    };
-    const listed = (img: ImageRow): boolean => {
-      if (visibility !== null && visibility !== 'all' && img.visibility !== visibility) return false;
-      switch (img.visibility) {
-        case 'public': return true;
-        case 'community': return visibility === 'community' || visibility === 'all' || img.owner === c.projectId || (c.admin && visibility === null);
-        case 'shared': return c.admin || sharedOk(img);
-        case 'private': return c.admin || img.owner === c.projectId;
-      }
-    };
-    const filters: [string, (img: ImageRow, v: string) => boolean][] = [
-      ['name', (img, v) => img.name === v], ['status', (img, v) => img.status === v], ['owner', (img, v) => img.owner === v],
-      ['tag', (img, v) => img.tags.includes(v)], ['disk_format', (img, v) => img.disk_format === v],
-      ['container_format', (img, v) => img.container_format === v], ['protected', (img, v) => String(img.protected) === v],
-    ];
-    let images = this.deps.db.all().filter((img) => listed(img) && filters.every(([k, f]) => {
-      const v = q.get(k);
-      return v === null || f(img, v);
-    }));
-    const key = sortKey as keyof ImageRow;
-    const cmp = (a: ImageRow, b: ImageRow): number => {
-      const x = a[key] as string | number | null;
-      const y = b[key] as string | number | null;
-      let r = x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
-      if (r === 0) r = a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-      return sortDir === 'asc' ? r : -r;
-    };
-    images.sort(cmp);
-    const marker = q.get('marker');
-    if (marker !== null) {
-      const at = images.findIndex((img) => img.id === marker);
-      if (at < 0) throw new GlanceError(400, `Invalid marker. Image ${marker} could not be found.`);
-      images = images.slice(at + 1);
+    const markerId = one('marker');
+    let marker: ImageRow | undefined;
+    if (markerId !== null) {
+      marker = this.deps.db.get(markerId);
+      if (!marker || !this.visible(marker, c)) throw new GlanceError(400, `Invalid marker. Image ${markerId} could not be found.`);
     }
-    const page = images.slice(0, limit);
-    const out: Record<string, unknown> = { images: page.map(imageView), first: '/v2/images', schema: '/v2/schemas/images' };
-    if (images.length > limit && page.length > 0) {
-      const next = new URLSearchParams(q);
-      next.set('marker', page[page.length - 1]?.id ?? '');
-      next.set('limit', String(limit));
-      out.next = `/v2/images?${next.toString()}`;
+    const equals: ListQuery['equals'] = [];
+    for (const column of ['name', 'status', 'owner', 'disk_format', 'container_format', 'id'] as const) {
+      const v = one(column);
+      if (v !== null) equals.push({ column, value: v });
+    }
+    const prot = bool('protected');
+    if (prot !== undefined) equals.push({ column: 'protected', value: prot ? 1 : 0 });
+    const size = (k: string): number | undefined => {
+      const v = one(k);
+      if (v === null) return undefined;
+      if (!/^\d+$/.test(v)) throw new GlanceError(400, `Invalid value for ${k}: ${v}`);
+      return Number(v);
+    };
+    const properties: [string, string][] = [];
+    for (const [k, v] of q) if (!LIST_PARAMS.has(k)) properties.push([k, v]);
+    const page = this.deps.db.list({
+      projectId: c.projectId, admin: c.admin, visibility: visibility as ListQuery['visibility'], memberStatus: memberStatus as ListQuery['memberStatus'],
+      hidden: bool('os_hidden') ?? false, equals, tags: q.getAll('tag').map((t) => t.trim()), properties,
+      sizeMin: size('size_min'), sizeMax: size('size_max'), sort, marker, limit,
+    });
+    // Glance's links: `first` repeats the query without the marker; `next` (when the page is full)
+    // repeats it with the last image as the marker.
+    const params = new URLSearchParams(q);
+    params.delete('marker');
+    const query = params.toString();
+    const out: Record<string, unknown> = { images: page.map(imageView), first: query ? `/v2/images?${query}` : '/v2/images', schema: '/v2/schemas/images' };
+    const last = page[page.length - 1];
+    if (last && page.length === limit) {
+      params.set('marker', last.id);
+      out.next = `/v2/images?${params.toString()}`;
     }
     return out;
   }
@@ -360,7 +400,7 @@ export class ImageApi {
     const img: ImageRow = {
       id, name: null, owner: c.projectId, status: 'queued', visibility: 'shared', protected: false, checksum: null,
       os_hash_algo: null, os_hash_value: null, size: null, disk_format: null, container_format: null, min_disk: 0, min_ram: 0,
-      tags: [], properties: {}, created_at: now, updated_at: now, status_changed: Date.now() / 1000,
+      tags: [], properties: {}, created_at: now, updated_at: now, status_changed: Date.now() / 1000, os_hidden: false, segments: 0, manifest_etag: null, segment_bytes: 0,
     };
     for (const [k, v] of Object.entries(body)) if (k !== 'id') setAttribute(img, k, v, c);
     this.deps.db.insert(img);
@@ -406,19 +446,40 @@ export class ImageApi {
     return this.deps.db.get(id) ?? draft;
   }
 
+  /**
+   * POST /v2/images/{id}/actions/deactivate|reactivate (admin only, as Glance's default policy): a
+   * deactivated image keeps its bytes but only administrators may download them.
+   */
+  private action(id: string, action: 'deactivate' | 'reactivate', c: Caller): void {
+    const img = this.find(id, c);
+    if (!c.admin) throw new GlanceError(403, `You are not authorized to complete ${action} action.`);
+    const [from, to] = action === 'deactivate' ? ['active', 'deactivated'] as const : ['deactivated', 'active'] as const;
+    if (img.status === to) return; // Glance: a no-op
+    if (img.status !== from || !this.deps.db.transition(id, [from], to)) {
+      throw new GlanceError(403, `Not allowed to ${action} image in status '${img.status}'`);
+    }
+  }
+
   private async remove(id: string, c: Caller): Promise<void> {
     const img = this.findEditable(id, c);
     if (img.protected) throw new GlanceError(403, `Image ${id} is protected and cannot be deleted.`);
     try {
       await this.deps.store.remove(img.owner, c.token, id);
     } catch (err) {
-      throw this.swiftFailure(err, 'delete the image data');
+      throw this.swiftFailure(err, 'delete the image data', c);
     }
-    this.deps.db.transition(id, ['queued', 'saving', 'active', 'killed'], 'deleted');
+    this.deps.db.transition(id, ['queued', 'saving', 'active', 'deactivated', 'killed'], 'deleted');
   }
 
-  private swiftFailure(err: unknown, what: string): GlanceError {
+  private swiftFailure(err: unknown, what: string, c?: Caller): GlanceError {
     if (err instanceof SwiftClientError) {
+      if (err.status === 401 && c) {
+        // Swiftlet no longer accepts the user's token (revoked just now) or the image service's own:
+        // drop both from the caches; the next request validates and logs in again.
+        this.deps.validator.forget(c.token);
+        this.deps.store.serviceRefused();
+        return new GlanceError(401, 'The object store did not accept the credentials; authenticate again.');
+      }
       if (err.status === 401 || err.status === 403) return new GlanceError(403, `The object store refused to ${what} with your token (${err.status}); a role such as admin or swiftoperator on the owning project is needed.`);
       if (err.status === 413) return new GlanceError(413, 'Image exceeds the maximum object size (no large-object support yet).');
       return new GlanceError(500, `The object store failed to ${what} (${err.status}).`);
@@ -435,39 +496,44 @@ export class ImageApi {
     if (!img.disk_format || !img.container_format) {
       throw new GlanceError(400, 'Properties disk_format, container_format must be set prior to saving data.');
     }
-    const max = await this.deps.store.maxObjectSize();
+    const max = IMAGE_SIZE_CAP;
     const lengthHeader = req.headers['content-length'];
     const length = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
     if (length !== undefined && length > max) {
-      throw new GlanceError(413, `Image of ${length} bytes exceeds the maximum object size of ${max} bytes (no large-object support yet).`);
+      throw new GlanceError(413, `Image of ${length} bytes exceeds the image size cap of ${max} bytes.`);
     }
     if (img.status !== 'queued' || !this.deps.db.transition(id, ['queued'], 'saving')) {
       throw new GlanceError(409, `Image status transition from ${img.status} to saving is not allowed`);
     }
     const hasher = new Hasher(max);
-    let etag: string;
+    let stored: Stored;
     try {
       const put = this.deps.store.put(img.owner, c.token, id, hasher, length);
       // A failing PUT (e.g. 403) must not leave the client's upload hanging.
       put.catch(() => { hasher.destroy(); });
-      [, etag] = await Promise.all([pipeline(req, hasher), put]);
+      [, stored] = await Promise.all([pipeline(req, hasher), put]);
     } catch (err) {
-      const e = hasher.tooLarge ? new GlanceError(413, `Image exceeds the maximum object size of ${max} bytes (no large-object support yet).`) : this.swiftFailure(err, 'store the image data');
+      const e = hasher.tooLarge ? new GlanceError(413, `Image exceeds the image size cap of ${max} bytes.`)
+        : err instanceof StoreMismatch ? new GlanceError(500, `The stored data does not match what was sent (${err.message}); the image was killed.`)
+          : this.swiftFailure(err, 'store the image data', c);
       // Too large or refused: nothing was stored, the image may be uploaded again (Glance restores
       // `queued`). Any other failure (broken stream, store error) kills it.
-      const retry = e.status === 413 || e.status === 403;
+      const retry = e.status === 413 || e.status === 403 || e.status === 401;
+      // Whatever part was written (a first object, some segments) goes, best effort.
+      await this.deps.store.remove(img.owner, c.token, id).catch(() => undefined);
       this.deps.db.transition(id, ['saving'], retry ? 'queued' : 'killed');
-      if (!retry) await this.deps.store.remove(img.owner, c.token, id).catch(() => undefined);
       throw e;
     }
     const md5 = hasher.md5.digest('hex');
-    if (etag !== md5 || (length !== undefined && hasher.size !== length)) {
+    // A plain object's ETag is the MD5 of the whole; a large object's segments were checked one by one.
+    if ((stored.segments === 0 && stored.etag !== md5) || stored.bytes !== hasher.size || (length !== undefined && hasher.size !== length)) {
       this.deps.db.transition(id, ['saving'], 'killed');
       await this.deps.store.remove(img.owner, c.token, id).catch(() => undefined);
       throw new GlanceError(500, 'The stored data does not match what was sent (checksum or size); the image was killed.');
     }
     const ok = this.deps.db.transition(id, ['saving'], 'active', {
       checksum: md5, os_hash_algo: 'sha512', os_hash_value: hasher.sha512.digest('hex'), size: hasher.size,
+      segments: stored.segments, ...(stored.segments > 0 ? { manifest_etag: stored.etag, segment_bytes: stored.segmentBytes } : {}),
     });
     if (!ok) {
       // Deleted (or killed) while uploading: the bytes must not outlive the record.
@@ -478,32 +544,38 @@ export class ImageApi {
 
   private async download(id: string, req: IncomingMessage, res: ServerResponse, c: Caller): Promise<void> {
     const img = this.find(id, c);
-    if (img.status !== 'active') {
+    if (img.status === 'deactivated' && !c.admin) {
+      throw new GlanceError(403, 'The requested image has been deactivated. Image data download is forbidden.');
+    }
+    if (img.status !== 'active' && img.status !== 'deactivated') {
       res.writeHead(204);
       res.end();
       return;
     }
     const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
-    let r;
-    try {
-      // The owner's own token opens its service account (with the service token); any other project,
-      // admin included, reads through the read-only credential after the visibility check above.
-      if (img.owner === c.projectId) {
-        try {
-          r = await this.deps.store.open(img.owner, id, { userToken: c.token }, range);
-        } catch (err) {
-          // A member of the owning project without an operator role cannot open the service account
-          // with its own token; the visibility check above already allowed it, so read-only it is.
-          if (!(err instanceof SwiftClientError && err.status === 403)) throw err;
-          r = await this.deps.store.open(img.owner, id, undefined, range);
+    // The owner's own token opens its service account (with the service token); any other project,
+    // admin included, reads through the read-only credential after the visibility check above. A
+    // member of the owning project without an operator role cannot open the service account with its
+    // own token; the visibility check already allowed it, so read-only it is.
+    let asOwner: { userToken: string } | undefined = img.owner === c.projectId ? { userToken: c.token } : undefined;
+    const open = async (r: string | undefined, segment?: number) => {
+      try {
+        if (asOwner) {
+          try {
+            return await this.deps.store.open(img.owner, id, asOwner, r, segment);
+          } catch (err) {
+            if (!(err instanceof SwiftClientError && err.status === 403)) throw err;
+            asOwner = undefined;
+          }
         }
-      } else {
-        r = await this.deps.store.open(img.owner, id, undefined, range);
+        return await this.deps.store.open(img.owner, id, undefined, r, segment);
+      } catch (err) {
+        if (err instanceof SwiftClientError && err.status === 404) throw new GlanceError(404, `Image ${id} has no data in the store.`);
+        throw this.swiftFailure(err, 'read the image data', c);
       }
-    } catch (err) {
-      if (err instanceof SwiftClientError && err.status === 404) throw new GlanceError(404, `Image ${id} has no data in the store.`);
-      throw this.swiftFailure(err, 'read the image data');
-    }
+    };
+    if (img.segments > 0 && img.segment_bytes > 0) return this.downloadSegments(img, range, res, open);
+    const r = await open(range);
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     for (const h of ['content-length', 'content-range', 'accept-ranges']) if (r.headers[h] !== undefined) headers[h] = r.headers[h] ?? '';
     if (r.status === 200 && img.checksum) headers['content-md5'] = img.checksum;
@@ -513,6 +585,60 @@ export class ImageApi {
     }
     res.writeHead(r.status, headers);
     await pipeline(r.body, res);
+  }
+
+  /**
+   * A segmented image is read segment by segment (the record knows their number and size), each
+   * segment with the part of the requested range that falls in it: one byte range across segments
+   * is answered with 206, an unsatisfiable one with 416; other Range headers are ignored (200).
+   */
+  private async downloadSegments(img: ImageRow, rangeHeader: string | undefined, res: ServerResponse,
+    open: (range: string | undefined, segment: number) => Promise<{ status: number; body: IncomingMessage }>): Promise<void> {
+    const size = img.size ?? 0;
+    let first = 0;
+    let last = size - 1;
+    let partial = false;
+    const m = rangeHeader === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(rangeHeader.replace(/\s+/g, ''));
+    if (m && (m[1] !== '' || m[2] !== '')) {
+      if (m[1] === '') {
+        const n = Number(m[2]);
+        if (n === 0) throw new GlanceError(416, 'Requested range not satisfiable.');
+        first = Math.max(0, size - n);
+      } else {
+        first = Number(m[1]);
+        if (m[2] !== '') {
+          if (Number(m[2]) < first) throw new GlanceError(416, 'Requested range not satisfiable.');
+          last = Math.min(last, Number(m[2]));
+        }
+        if (first >= size) throw new GlanceError(416, 'Requested range not satisfiable.');
+      }
+      partial = true;
+    }
+    const S = img.segment_bytes;
+    const from = Math.floor(first / S) + 1;
+    const to = Math.floor(last / S) + 1;
+    const part = (n: number) => {
+      const start = (n - 1) * S;
+      const a = Math.max(first, start) - start;
+      const b = Math.min(last, Math.min(n * S, size) - 1) - start;
+      const whole = a === 0 && b === Math.min(S, size - start) - 1;
+      return whole ? undefined : `bytes=${a}-${b}`;
+    };
+    // The first segment is opened before any header is sent, so that refusals and absences are proper errors.
+    const firstBody = await open(part(from), from);
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'content-length': String(last - first + 1),
+    };
+    if (partial) headers['content-range'] = `bytes ${first}-${last}/${size}`;
+    else if (img.checksum) headers['content-md5'] = img.checksum;
+    res.writeHead(partial ? 206 : 200, headers);
+    let body: IncomingMessage | undefined = firstBody.body;
+    for (let n = from; n <= to; n++) {
+      const current: IncomingMessage = body ?? (await open(part(n), n)).body;
+      body = undefined;
+      await pipeline(current, res, { end: false });
+    }
+    res.end();
   }
 
   private async members(id: string, memberId: string | undefined, m: string, req: IncomingMessage, res: ServerResponse, c: Caller): Promise<void> {

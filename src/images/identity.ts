@@ -43,21 +43,29 @@ function parseToken(text: string): TokenInfo | undefined {
   };
 }
 
-/** A password credential scoped to a project, whose token is fetched lazily and renewed before expiry. */
+/** The longest time a validated token (a user's, or the image service's own) is reused: 30 s. */
+export const MAX_TOKEN_CACHE_SECONDS = 30;
+
+/**
+ * A password credential scoped to a project. Its token is fetched lazily, reused for at most
+ * `maxAgeSeconds` (and never closer than 60 s to its expiry), and forgotten as soon as Swiftlet
+ * refuses it; a disabled or re-keyed service user therefore stops being used within that window.
+ */
 export class ServiceCredential {
-  private token?: { value: string; info: TokenInfo };
+  private token?: { value: string; info: TokenInfo; fetched: number };
   private pending?: Promise<string>;
 
-  constructor(private readonly identityUrl: string, private readonly user: string, private readonly password: string, private readonly project: string) {}
+  constructor(private readonly identityUrl: string, private readonly user: string, private readonly password: string, private readonly project: string,
+    private readonly maxAgeSeconds = MAX_TOKEN_CACHE_SECONDS) {}
 
   get configured(): boolean {
     return this.user !== '' && this.password !== '';
   }
 
-  /** A valid token (renewed when less than 60 s remain). */
+  /** A valid token (renewed when older than maxAgeSeconds or when less than 60 s remain). */
   async get(): Promise<string> {
     const now = Date.now() / 1000;
-    if (this.token && this.token.info.expiresAt - now > 60) return this.token.value;
+    if (this.token && this.token.info.expiresAt - now > 60 && now - this.token.fetched < this.maxAgeSeconds) return this.token.value;
     this.pending ??= this.fetch().finally(() => { this.pending = undefined; });
     return this.pending;
   }
@@ -87,23 +95,40 @@ export class ServiceCredential {
     if (res.statusCode !== 201 || typeof value !== 'string' || !info) {
       throw new IdentityUnavailable(`login of "${this.user}" on project "${this.project}" failed: ${res.statusCode ?? 0} ${text.slice(0, 200)}`);
     }
-    this.token = { value, info };
+    this.token = { value, info, fetched: Date.now() / 1000 };
     return value;
   }
 }
 
-/** Validates user tokens against the identity service; valid results are cached (sha256 of the token) briefly. */
+/**
+ * Validates user tokens against the identity service. What the identity service confirmed is cached
+ * under sha256(token) for at most `cacheSeconds` (≤ 30 s; 0 disables the cache) and never past the
+ * token's expiry; invalid tokens are never cached. Callers that change state or read image bytes ask
+ * for a `fresh` validation, so a revoked token can only ever pass metadata reads, within the window.
+ */
 export class TokenValidator {
   private readonly cache = new Map<string, { info: TokenInfo; until: number }>();
+  private readonly cacheSeconds: number;
 
-  constructor(private readonly identityUrl: string, private readonly service: ServiceCredential, private readonly cacheSeconds = 30) {}
+  constructor(private readonly identityUrl: string, private readonly service: ServiceCredential, cacheSeconds = MAX_TOKEN_CACHE_SECONDS) {
+    this.cacheSeconds = Math.max(0, Math.min(cacheSeconds, MAX_TOKEN_CACHE_SECONDS));
+  }
+
+  private static key(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+
+  /** Drops a token from the cache (Swiftlet refused it). */
+  forget(token: string): void {
+    this.cache.delete(TokenValidator.key(token));
+  }
 
   /** The token's identity, or undefined when it is invalid, expired or revoked. */
-  async validate(token: string): Promise<TokenInfo | undefined> {
-    const key = createHash('sha256').update(token).digest('hex');
+  async validate(token: string, options: { fresh?: boolean } = {}): Promise<TokenInfo | undefined> {
+    const key = TokenValidator.key(token);
     const now = Date.now() / 1000;
     const hit = this.cache.get(key);
-    if (hit && hit.until > now && hit.info.expiresAt > now) return hit.info;
+    if (!options.fresh && hit && hit.until > now && hit.info.expiresAt > now) return hit.info;
     this.cache.delete(key);
     for (let attempt = 0; attempt < 2; attempt++) {
       const serviceToken = await this.service.get();
@@ -117,8 +142,10 @@ export class TokenValidator {
       if (res.statusCode === 200) {
         const info = parseToken(text);
         if (!info) return undefined;
-        if (this.cache.size > 10_000) this.cache.clear();
-        this.cache.set(key, { info, until: now + this.cacheSeconds });
+        if (this.cacheSeconds > 0) {
+          if (this.cache.size > 10_000) this.cache.clear();
+          this.cache.set(key, { info, until: now + this.cacheSeconds });
+        }
         return info;
       }
       if (res.statusCode === 404) return undefined;

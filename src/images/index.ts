@@ -15,9 +15,14 @@ export class ImagesUsageError extends Error {}
 function parts(cfg: ImagesConfig) {
   const swiftUrl = cfg.swift_url.replace(/\/+$/, '');
   const identityUrl = (cfg.identity_url || swiftUrl).replace(/\/+$/, '').replace(/\/v3$/, '');
-  const service = new ServiceCredential(identityUrl, cfg.service_user, cfg.service_password, cfg.service_project);
-  const reader = new ServiceCredential(identityUrl, cfg.reader_user, cfg.reader_password, cfg.reader_project);
-  const store = new ImageStore({ swiftUrl, accountPrefix: cfg.account_prefix, container: cfg.container }, service, reader);
+  // Own tokens are reused for at most token_cache_time seconds too (but at least 1 s: 0 would mean a login per call).
+  const ownTokenAge = Math.max(1, cfg.token_cache_time);
+  const service = new ServiceCredential(identityUrl, cfg.service_user, cfg.service_password, cfg.service_project, ownTokenAge);
+  const reader = new ServiceCredential(identityUrl, cfg.reader_user, cfg.reader_password, cfg.reader_project, ownTokenAge);
+  const store = new ImageStore({
+    swiftUrl, accountPrefix: cfg.account_prefix, container: cfg.container,
+    segmentContainer: cfg.segment_container || `${cfg.container}_segments`, segmentSize: cfg.segment_size,
+  }, service, reader);
   return { swiftUrl, identityUrl, service, reader, store };
 }
 
@@ -38,7 +43,7 @@ export async function serveImages(cfg: ImagesConfig): Promise<void> {
     }
   }
   const api = new ImageApi({
-    db, store, validator: new TokenValidator(identityUrl, service), adminRoles: parseRoleList(cfg.admin_roles), identityUrl,
+    db, store, validator: new TokenValidator(identityUrl, service, cfg.token_cache_time), adminRoles: parseRoleList(cfg.admin_roles), identityUrl,
   });
   const server = api.server();
   await new Promise<void>((ok, fail) => {

@@ -18,7 +18,7 @@ export function imageSchema(): Record<string, unknown> {
     properties: {
       id: { type: 'string', pattern: '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$', description: 'An identifier for the image' },
       name: { ...nullableString(255), description: 'Descriptive name for the image' },
-      status: { type: 'string', readOnly: true, enum: ['queued', 'saving', 'active', 'killed', 'deleted'], description: 'Status of the image' },
+      status: { type: 'string', readOnly: true, enum: ['queued', 'saving', 'active', 'killed', 'deleted', 'uploading', 'importing', 'pending_delete', 'deactivated'], description: 'Status of the image' },
       visibility: { type: 'string', enum: ['community', 'public', 'private', 'shared'], description: 'Scope of image accessibility' },
       protected: { type: 'boolean', description: 'If true, image will not be deletable.' },
       os_hidden: { type: 'boolean', description: 'If true, image will not appear in default image list response.' },
