@@ -338,6 +338,22 @@ describe('section 6 account ACLs (TestAccountAcls)', () => {
   });
 });
 
+describe('section 6 account ACLs on a second prefix (TestAccountAcls via TestAuthMultiplePrefixes, SOMEOTHER_)', () => {
+  test('D8/R5.7 an account ACL on SERVICE_P, set by its owner (user + service token), grants without a service token; a stranger cannot set one', async () => {
+    assert.equal(await st('POST', '/SERVICE_test', U, { 'X-Account-Access-Control': '{"read-only":["test2"]}' }, S), 204);
+    try {
+      assert.equal(await st('HEAD', '/SERVICE_test', U2), 204);
+      assert.equal(await st('PUT', '/SERVICE_test/by-acl', U2), 403);
+      assert.equal(await st('POST', '/SERVICE_test', U2, { 'X-Account-Access-Control': '{"admin":["test2"]}' }), 403);
+      assert.equal(await st('POST', '/SERVICE_test', U, { 'X-Account-Access-Control': '{"admin":["test"]}' }), 403); // the user alone is no owner here
+      assert.equal((await call(`${v1}/SERVICE_test`, { method: 'HEAD', token: U, serviceToken: S })).headers.get('x-account-access-control'), '{"read-only":["test2"]}');
+    } finally {
+      assert.equal(await st('POST', '/SERVICE_test', U, { 'X-Account-Access-Control': '' }, S), 204);
+    }
+    assert.equal(await st('HEAD', '/SERVICE_test', U2), 403);
+  });
+});
+
 describe('section 7 read-only roles', () => {
   test('R7.1 TestAuthorizeReaderSystem reader_get (CSV list, any case) / reader_put → 403 / reader_put_to_own (also operator) / reader_put_elsewhere_fails', async () => {
     const sa = (await login(server.url, 'audit:sa', 'sapw')).token;

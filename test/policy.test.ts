@@ -9,6 +9,7 @@ import { compilePolicy } from '../src/auth/policy-config.js';
 import { accountBelongsTo, parsePrefixes, prefixOf } from '../src/auth/prefixes.js';
 import { cleanAcl, parseAcl, referrerAllowed, parseAccountAcl, formatAccountAcl, AclError } from '../src/auth/acl.js';
 import type { Identity } from '../src/auth/identity.js';
+import { storedAccountAcl } from '../src/auth/authorize-request.js';
 import { DEFAULT_CONFIG, type AuthConfig } from '../src/config/schema.js';
 
 const auth = (over: Partial<AuthConfig> = {}) => compilePolicy({ ...DEFAULT_CONFIG.auth, ...over });
@@ -266,5 +267,14 @@ describe('section 11 acceptance items (pure policy)', () => {
       assert.equal(outcome(authorize(who('p', ['member']), req('GET', 'AUTH_p'), cfg)), 403);
       assert.equal(outcome(authorize(who('p', ['admin']), req('GET', 'SERVICE_p'), cfg)), 403);
     }
+  });
+
+  test('R6 tempauth TestAccountAcls test_bad_acls_get_denied: a stored account ACL that does not parse grants nothing', () => {
+    assert.equal(storedAccountAcl('{"admin": "not a list"}'), undefined);
+    assert.equal(storedAccountAcl('not json'), undefined);
+    assert.equal(storedAccountAcl(undefined), undefined);
+    assert.deepEqual(storedAccountAcl('{"read-only":["q"]}'), { admin: [], 'read-write': [], 'read-only': ['q'] });
+    const damaged = storedAccountAcl('{"admin": ["q"], "bogus": []}');
+    assert.equal(outcome(authorize(stranger, req('POST', 'AUTH_p', undefined, undefined, damaged ? { accountAcl: damaged } : {}), cfg)), 403);
   });
 });

@@ -13,7 +13,8 @@ import type { PolicyConfig } from './policy-config.js';
 
 export const ACCOUNT_ACL_HEADER = 'x-account-access-control';
 
-function storedAccountAcl(raw: string | undefined): AccountAcl | undefined {
+/** The stored account ACL (section 6); a damaged one grants nothing (tempauth test_bad_acls_get_denied). */
+export function storedAccountAcl(raw: string | undefined): AccountAcl | undefined {
   if (!raw) return undefined;
   try {
     return parseAccountAcl(raw);
