@@ -8,7 +8,7 @@ import { openKeystone } from './identity/keystone/index.js';
 import { IdentityService } from './identity/service.js';
 import { RevocationList, TokenKeyRing } from './identity/tokens.js';
 import { FsBlobStore } from './storage/fs/blob-store.js';
-import { openDatabase } from './storage/sqlite/database.js';
+import { checkpointWal, openDatabase } from './storage/sqlite/database.js';
 import { SqliteIdentityStore } from './storage/sqlite/identity-store.js';
 import { SqliteMetadataStore } from './storage/sqlite/metadata-store.js';
 import type { AppDeps } from './app.js';
@@ -17,6 +17,8 @@ export interface Runtime extends AppDeps {
   keyRing: TokenKeyRing;
   revocations: RevocationList;
   identityStore: SqliteIdentityStore;
+  /** Moves the metadata WAL into the database (a background job of the primary process). */
+  checkpoint(): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     revocations,
     keyRing,
     identityStore,
+    checkpoint: () => checkpointWal(db),
     close: () => meta.close(),
   };
 }

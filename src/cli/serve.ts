@@ -2,7 +2,7 @@
  * `swiftlet serve`: the primary process prepares the data directory (schema, bootstrap admin,
  * config users, token keys, leftovers of interrupted uploads), then forks one worker per core. Each
  * worker serves HTTP on the shared port; a worker that dies is replaced. The primary also runs the
- * background jobs (expirer, orphan sweeper, key rotation).
+ * background jobs (WAL checkpoints, expirer, orphan sweeper, key rotation).
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -53,6 +53,7 @@ function startBackgroundJobs(config: Config, rt: Runtime): void {
     const timer = setInterval(() => { job().catch((err: unknown) => console.error('background job failed:', err)); }, seconds * 1000);
     timer.unref();
   };
+  every(1, async () => rt.checkpoint());
   every(config.swift.expirer_interval, () => reapExpired(meta, blobs, Date.now() / 1000));
   every(3600, () => sweepOrphans(meta, blobs));
   every(3600, () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));

@@ -16,6 +16,7 @@ import { checkRequestMetadata, headerToText, objectMetadata, textToHeader } from
 import { rangesFor, type ByteRange } from '../swift/ranges.js';
 import { formatTimestamp, httpDate, newTimestamp } from '../swift/timestamp.js';
 import type { Access, Services, Target } from './services.js';
+import { memoContainer, memoObject } from '../storage/request-memo.js';
 
 const HTML = 'text/html; charset=UTF-8';
 
@@ -138,7 +139,7 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
     throw new SwiftError('BadRequestMessage', { message: 'If-None-Match only supports *' });
   }
-  const containerInfo = await s.meta.getContainer(account, container);
+  const containerInfo = await memoContainer(ctx, s.meta, account, container);
   if (!containerInfo) throw new SwiftError('NotFound');
   checkContainerQuota(containerInfo, length ?? 0);
   if (ifNoneMatch !== undefined && isLive(await s.meta.getObject(account, container, name), now)) {
@@ -209,7 +210,7 @@ function multipartBody(ranges: ByteRange[], size: number, contentType: string, o
 }
 
 async function getObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
-  const rec = await s.meta.getObject(target.account, target.container ?? '', target.object ?? '');
+  const rec = await memoObject(ctx, s.meta, target.account, target.container ?? '', target.object ?? '');
   if (!isLive(rec, Date.now() / 1000)) throw new SwiftError('NotFound');
   const headers: HeaderMap = objectHeaders(rec);
   const condition = evaluateConditions(ctx.headers, rec.etag, rec.timestamp, ctx.method);

@@ -15,6 +15,7 @@ import { accountController } from './account.js';
 import { containerController } from './container.js';
 import { objectController } from './object.js';
 import type { Access, Services, Target } from './services.js';
+import { prefetchPath } from '../storage/request-memo.js';
 
 /** `/v1/<account>[/<container>[/<object>]]`, or undefined when the path is not an API path (404). */
 export function parseTarget(path: string): Target | undefined {
@@ -146,6 +147,11 @@ export function v1Router(services: Services, policy: PolicyConfig, subrequest: (
     // account PUT/DELETE is 405 for everyone (proxy/server.py handle_request), not 401/403.
     if (level === 'account' && (ctx.method === 'PUT' || ctx.method === 'DELETE') && !services.config.swift.allow_account_management) {
       throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });
+    }
+    if (ctx.method !== 'OPTIONS') {
+      // One read for every record the request will look at before acting (object only for reads).
+      const readsObject = level === 'object' && (ctx.method === 'GET' || ctx.method === 'HEAD');
+      await prefetchPath(ctx, services.meta, target.account, target.container, readsObject ? target.object : undefined);
     }
     const { owner, reseller } = await authorizeRequest(ctx, target, services, policy);
     if (ctx.method === 'OPTIONS') {

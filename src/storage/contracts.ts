@@ -85,7 +85,19 @@ export type PutObjectOutcome =
   | { result: 'stale' }
   | { result: 'no_container' };
 
+/** The records along one request path, as `lookupPath` reads them. */
+export interface PathRecords {
+  account?: AccountInfo;
+  container?: ContainerInfo;
+  object?: ObjectRecord;
+}
+
 export interface MetadataStore {
+  /**
+   * The account, container (when given) and object (when given) records of a path, read together in
+   * one snapshot: what a request needs before it acts (ACL facts, then the object), in one round trip.
+   */
+  lookupPath(account: string, container?: string, object?: string): Promise<PathRecords>;
   getAccount(account: string): Promise<AccountInfo | undefined>;
   /** Creates the account when missing (auto-create on first write); returns whether it was created. */
   ensureAccount(account: string, timestamp: number): Promise<boolean>;

@@ -1,27 +1,43 @@
 /**
- * Account and container records read once per request: authorization (ACL facts), features (etag
- * quoting) and controllers ask for the same records. Only for reads that precede the request's own
- * write; a controller that changes a record reads the store directly.
+ * Account, container and object records read once per request: authorization (ACL facts), features
+ * (etag quoting, project domain) and controllers ask for the same records. `prefetchPath` reads all
+ * of a path's records in one round trip up front (one snapshot instead of three); the memo helpers
+ * then answer from it. Only for reads that precede the request's own write; a controller that
+ * changes a record reads the store directly afterwards.
  */
 import type { RequestContext } from '../http/context.js';
-import type { AccountInfo, ContainerInfo, MetadataStore } from './contracts.js';
+import type { AccountInfo, ContainerInfo, MetadataStore, ObjectRecord } from './contracts.js';
 
-export function memoAccount(ctx: RequestContext, meta: MetadataStore, account: string): Promise<AccountInfo | undefined> {
-  const key = `a\u0000${account}`;
-  let hit = ctx.memo.get(key) as Promise<AccountInfo | undefined> | undefined;
+const accountKey = (account: string) => `a\u0000${account}`;
+const containerKey = (account: string, container: string) => `c\u0000${account}\u0000${container}`;
+const objectKey = (account: string, container: string, object: string) => `o\u0000${account}\u0000${container}\u0000${object}`;
+
+function memo<T>(ctx: RequestContext, key: string, read: () => Promise<T>): Promise<T> {
+  let hit = ctx.memo.get(key) as Promise<T> | undefined;
   if (!hit) {
-    hit = meta.getAccount(account);
+    hit = read();
     ctx.memo.set(key, hit);
   }
   return hit;
 }
 
+/** Reads the account, container and (when `object` is given) object of a path together, for the memo. */
+export function prefetchPath(ctx: RequestContext, meta: MetadataStore, account: string, container?: string, object?: string): Promise<void> {
+  const all = meta.lookupPath(account, container, object);
+  ctx.memo.set(accountKey(account), all.then((r) => r.account));
+  if (container !== undefined) ctx.memo.set(containerKey(account, container), all.then((r) => r.container));
+  if (container !== undefined && object !== undefined) ctx.memo.set(objectKey(account, container, object), all.then((r) => r.object));
+  return all.then(() => undefined);
+}
+
+export function memoAccount(ctx: RequestContext, meta: MetadataStore, account: string): Promise<AccountInfo | undefined> {
+  return memo(ctx, accountKey(account), () => meta.getAccount(account));
+}
+
 export function memoContainer(ctx: RequestContext, meta: MetadataStore, account: string, container: string): Promise<ContainerInfo | undefined> {
-  const key = `c\u0000${account}\u0000${container}`;
-  let hit = ctx.memo.get(key) as Promise<ContainerInfo | undefined> | undefined;
-  if (!hit) {
-    hit = meta.getContainer(account, container);
-    ctx.memo.set(key, hit);
-  }
-  return hit;
+  return memo(ctx, containerKey(account, container), () => meta.getContainer(account, container));
+}
+
+export function memoObject(ctx: RequestContext, meta: MetadataStore, account: string, container: string, object: string): Promise<ObjectRecord | undefined> {
+  return memo(ctx, objectKey(account, container, object), () => meta.getObject(account, container, object));
 }

@@ -547,6 +547,25 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       assert.ok(limited[0] && limited[0].deleteAt !== undefined && limited[0].deleteAt <= now);
     });
 
+    test('lookupPath: account, container and object of a path in one read, missing ones absent', async () => {
+      const acct = freshAccount('path');
+      assert.deepEqual(await store.lookupPath(acct, 'c', 'o'), {});
+      await store.putContainer(acct, 'c', { 'x-container-read': '.r:*' }, T0);
+      const rec = record(acct, 'c', 'o', 3, T0 + 1, { blobId: '', inline: Buffer.from('abc'), metadata: { 'x-object-meta-a': 'b' } });
+      await store.putObject(rec);
+      const all = await store.lookupPath(acct, 'c', 'o');
+      assert.deepEqual(all.account, await store.getAccount(acct));
+      assert.deepEqual(all.container, await store.getContainer(acct, 'c'));
+      assert.deepEqual(all.object, await store.getObject(acct, 'c', 'o'));
+      assert.equal(all.object?.inline?.toString(), 'abc');
+      const noObject = await store.lookupPath(acct, 'c', 'missing');
+      assert.ok(noObject.account && noObject.container && noObject.object === undefined);
+      const accountOnly = await store.lookupPath(acct);
+      assert.ok(accountOnly.account && accountOnly.container === undefined && accountOnly.object === undefined);
+      const otherContainer = await store.lookupPath(acct, 'd', 'o');
+      assert.ok(otherContainer.account && otherContainer.container === undefined && otherContainer.object === undefined);
+    });
+
     test('inline bytes: committed with the record, returned by getObject only, replaced and deleted with it', async () => {
       const acct = freshAccount('inline');
       await store.putContainer(acct, 'c', {}, T0);

@@ -4,7 +4,7 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, Metadata, MetadataStore,
-  ObjectRecord, PutObjectOutcome,
+  ObjectRecord, PathRecords, PutObjectOutcome,
 } from '../contracts.js';
 import { listEntries, type PageQuery } from '../listing.js';
 import type { Db } from './database.js';
@@ -45,6 +45,48 @@ function toObjectWithData(r: ObjectRowWithData): ObjectRecord {
   return rec;
 }
 
+function toAccount(r: AccountRow): AccountInfo {
+  return {
+    name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp, containerCount: r.container_count,
+    objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
+  };
+}
+
+function toContainer(r: ContainerRow): ContainerInfo {
+  return {
+    account: r.account, name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp,
+    objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
+  };
+}
+
+/** One row of the path lookup: each table's columns under its own prefix, NULL where the record is missing. */
+type PathRow = { [K in keyof AccountRow as `a_${K}`]: AccountRow[K] | null }
+  & { [K in keyof ContainerRow as `c_${K}`]: ContainerRow[K] | null }
+  & { [K in keyof ObjectRowWithData as `o_${K}`]: ObjectRowWithData[K] | null };
+
+/** The columns of `row` that start with `prefix`, without it; undefined when the record is missing. */
+function unprefix<T>(row: Record<string, unknown>, prefix: string, key: string): T | undefined {
+  if (row[prefix + key] === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out as T;
+}
+
+const PATH_LOOKUP = `
+  SELECT a.name AS a_name, a.created_at AS a_created_at, a.put_timestamp AS a_put_timestamp,
+         a.container_count AS a_container_count, a.object_count AS a_object_count, a.bytes_used AS a_bytes_used,
+         a.metadata AS a_metadata,
+         c.account AS c_account, c.name AS c_name, c.created_at AS c_created_at, c.put_timestamp AS c_put_timestamp,
+         c.object_count AS c_object_count, c.bytes_used AS c_bytes_used, c.metadata AS c_metadata,
+         o.account AS o_account, o.container AS o_container, o.name AS o_name, o.blob_id AS o_blob_id, o.etag AS o_etag,
+         o.size AS o_size, o.content_type AS o_content_type, o.timestamp AS o_timestamp, o.delete_at AS o_delete_at,
+         o.metadata AS o_metadata, o.inline_id AS o_inline_id, d.data AS o_data
+  FROM (SELECT ? AS an, ? AS cn, ? AS obn) k
+  LEFT JOIN accounts a ON a.name = k.an
+  LEFT JOIN containers c ON k.cn IS NOT NULL AND c.account = k.an AND c.name = k.cn
+  LEFT JOIN objects o ON k.obn IS NOT NULL AND o.account = k.an AND o.container = k.cn AND o.name = k.obn
+  LEFT JOIN inline_data d ON d.id = o.inline_id`;
+
 function applyChanges(current: Metadata, changes: Metadata): Metadata {
   const next = { ...current };
   for (const [k, v] of Object.entries(changes)) {
@@ -67,6 +109,7 @@ function rangeSql(q: PageQuery, args: unknown[]): string {
 
 function prepareStatements(db: Db) {
   return {
+    lookupPath: db.prepare<[string, string | null, string | null], PathRow>(PATH_LOOKUP),
     getAccount: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?'),
     insertAccount: db.prepare<[string, number, number]>(
       'INSERT OR IGNORE INTO accounts (name, created_at, put_timestamp) VALUES (?, ?, ?)'),
@@ -123,13 +166,22 @@ export class SqliteMetadataStore implements MetadataStore {
 
 
 
+  async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
+    const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
+    const out: PathRecords = {};
+    if (!row) return out;
+    const a = unprefix<AccountRow>(row, 'a_', 'name');
+    const c = unprefix<ContainerRow>(row, 'c_', 'name');
+    const o = unprefix<ObjectRowWithData>(row, 'o_', 'name');
+    if (a) out.account = toAccount(a);
+    if (c) out.container = toContainer(c);
+    if (o) out.object = toObjectWithData(o);
+    return out;
+  }
+
   async getAccount(account: string): Promise<AccountInfo | undefined> {
     const r = this.stmt.getAccount.get(account);
-    if (!r) return undefined;
-    return {
-      name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp, containerCount: r.container_count,
-      objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
-    };
+    return r ? toAccount(r) : undefined;
   }
 
   async ensureAccount(account: string, timestamp: number): Promise<boolean> {
@@ -170,11 +222,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async getContainer(account: string, container: string): Promise<ContainerInfo | undefined> {
     const r = this.stmt.getContainer.get(account, container);
-    if (!r) return undefined;
-    return {
-      account: r.account, name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp,
-      objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
-    };
+    return r ? toContainer(r) : undefined;
   }
 
   async putContainer(account: string, container: string, metadata: Metadata, timestamp: number): Promise<boolean> {
