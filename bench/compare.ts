@@ -1,26 +1,43 @@
 /**
- * `npm run bench:compare [-- --swift-auth-url URL --swift-user U --swift-key K] [--duration S] [--rounds N] [--workloads a,b]`
+ * `npm run bench:compare [-- --start-swift ../shared/anchors/swift-saio | --swift-auth-url URL --swift-user U --swift-key K]
+ *   [--duration S] [--rounds N] [--workloads a,b] [--large-size BYTES] [--large-concurrency C]`
  *
- * Starts a fresh Swiftlet and the trivial limit server on this machine, and runs every small-object
- * workload against them and (when given, e.g. the one-node Swift of ../shared/anchors/swift-saio)
- * OpenStack Swift, back to back for several rounds. Prints ops/s per target and the ratios
- * Swiftlet / Swift and Swiftlet / limit, with their spread over the rounds. Figures are only
- * meaningful as ratios measured in the same run.
+ * Starts a fresh Swiftlet and the trivial limit server on this machine (and, with --start-swift,
+ * OpenStack Swift as a one-node cluster from the SAIO scripts), and runs every workload against
+ * each back to back for several rounds: small objects in ops/s, large ones in MB/s, the composite
+ * GET (user + service token on SERVICE_) next to the same GET with a user token. Prints the ratios
+ * Swiftlet / Swift and Swiftlet / limit with their spread over the rounds, and Swiftlet's peak RSS.
+ * Figures are only meaningful as ratios measured in the same run.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { startLimitServer } from './limit-server.js';
+import { watchRss } from './rss.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
 
 
-async function startSwiftlet(port: number): Promise<{ stop(): Promise<void> }> {
+const SWIFTLET_USERS = `
+[[identity.users]]
+project = "bench"
+name = "bench"
+password = "bench"
+roles = [".admin"]
+
+[[identity.users]]
+project = "benchsvc"
+name = "svc"
+password = "svc"
+roles = ["service"]
+`;
+
+async function startSwiftlet(port: number): Promise<{ pid: number; stop(): Promise<void> }> {
   const data = mkdtempSync(join(tmpdir(), 'swiftlet-bench-'));
   const config = `${data}.toml`;
-  writeFileSync(config, '[[identity.users]]\nproject = "bench"\nname = "bench"\npassword = "bench"\nroles = [".admin"]\n');
+  writeFileSync(config, SWIFTLET_USERS);
   const cli = resolve(import.meta.dirname, '../src/cli/main.js');
   const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data', data, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((ok, fail) => {
@@ -28,6 +45,7 @@ async function startSwiftlet(port: number): Promise<{ stop(): Promise<void> }> {
     child.once('exit', (code) => fail(new Error(`swiftlet exited ${code}`)));
   });
   return {
+    pid: child.pid ?? 0,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -37,54 +55,113 @@ async function startSwiftlet(port: number): Promise<{ stop(): Promise<void> }> {
   };
 }
 
+/**
+ * `--start-swift DIR`: OpenStack Swift as a one-node cluster from the SAIO scripts in DIR
+ * (../shared/anchors/swift-saio): set up once under SAIO_DIR (default /srv/saio) on ports that stay
+ * clear of Swiftlet's, then (re)started. Returns its v1.0 auth URL.
+ */
+function startSwift(scripts: string): string {
+  const env = {
+    ...process.env, SAIO_DIR: process.env['SAIO_DIR'] ?? '/srv/saio', PROXY_PORT: '28080', OBJ_PORT: '26210',
+    CONT_PORT: '26211', ACCT_PORT: '26212', MEMCACHE_PORT: '21211',
+  };
+  const saioEnv = join(env.SAIO_DIR, 'etc', 'saio.env');
+  if (!existsSync(saioEnv)) execFileSync(join(scripts, 'setup.sh'), { env, stdio: 'inherit' });
+  execFileSync(join(scripts, 'start.sh'), { env, stdio: 'inherit' });
+  const port = /PROXY_PORT=(\d+)/.exec(readFileSync(saioEnv, 'utf8'))?.[1] ?? '28080';
+  return `http://127.0.0.1:${port}/auth/v1.0`;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+/** Large workloads move 256 MiB objects (MB/s is what counts), at a lower concurrency. */
+const LARGE: ReadonlySet<WorkloadName> = new Set(['put-large', 'get-large']);
+const LARGE_SIZE = 256 * 1024 * 1024;
+
+interface Target {
+  name: string;
+  client: SwiftClient;
+  serviceClient?: SwiftClient;
+  pid?: number;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'swift-auth-url': { type: 'string' }, 'swift-user': { type: 'string', default: 'test:tester' }, 'swift-key': { type: 'string', default: 'testing' },
+      'swift-service-user': { type: 'string', default: 'test5:tester5' }, 'swift-service-key': { type: 'string', default: 'testing5' },
+      'start-swift': { type: 'string' },
       duration: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' },
+      'large-concurrency': { type: 'string', default: '2' }, 'large-size': { type: 'string', default: String(LARGE_SIZE) },
       port: { type: 'string', default: '18480' },
       // `list` prefills 10 000 objects per target and round: minutes on OpenStack Swift; ask for it explicitly.
-      workloads: { type: 'string', default: 'put-small,get-small,head,delete' },
+      workloads: { type: 'string', default: 'put-small,get-small,head,delete,composite,composite-baseline,put-large,get-large' },
     },
   });
   const WORKLOADS = (values.workloads ?? '').split(',') as WorkloadName[];
   const port = Number(values.port);
+  const largeSize = Number(values['large-size']);
+  const swiftAuthUrl = values['start-swift'] !== undefined ? startSwift(values['start-swift']) : values['swift-auth-url'];
   const swiftlet = await startSwiftlet(port);
-  const limit = await startLimitServer(port + 1, 4096);
+  const limit = await startLimitServer(port + 1, Math.max(4096, largeSize));
   try {
-    const targets: [string, SwiftClient][] = [
-      ['swiftlet', new SwiftClient(await loginV1(`http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench'))],
-      ['limit', new SwiftClient(await loginV1(`http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x'))],
+    const login = async (name: string, authUrl: string, user: string, key: string, svcUser: string, svcKey: string, pid?: number): Promise<Target> => {
+      const creds = await loginV1(authUrl, user, key);
+      const serviceToken = (await loginV1(authUrl, svcUser, svcKey)).token;
+      const serviceAccount = creds.storageUrl.split('/').pop()?.replace(/^[A-Z]+_/, 'SERVICE_') ?? '';
+      return {
+        name, client: new SwiftClient(creds), serviceClient: new SwiftClient(creds, serviceToken).forAccount(serviceAccount),
+        ...(pid !== undefined ? { pid } : {}),
+      };
+    };
+    const targets: Target[] = [
+      await login('swiftlet', `http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc', swiftlet.pid),
+      await login('limit', `http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x', 'x', 'x'),
     ];
-    if (values['swift-auth-url']) {
-      targets.push(['swift', new SwiftClient(await loginV1(values['swift-auth-url'], values['swift-user'] ?? '', values['swift-key'] ?? ''))]);
+    if (swiftAuthUrl) {
+      targets.push(await login('swift', swiftAuthUrl, values['swift-user'] ?? '', values['swift-key'] ?? '',
+        values['swift-service-user'] ?? '', values['swift-service-key'] ?? ''));
     }
     const results = new Map<string, number[]>();
+    let swiftletPeakRss = 0;
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const w of WORKLOADS) {
-        for (const [name, client] of targets) {
-          const r = await runWorkload(w, { client, concurrency: Number(values.concurrency), durationSeconds: Number(values.duration), size: 4096, log: () => undefined });
-          const key = `${w}/${name}`;
-          results.set(key, [...(results.get(key) ?? []), r.ops / r.seconds]);
-          console.error(`round ${round + 1} ${w.padEnd(10)} ${name.padEnd(8)} ${(r.ops / r.seconds).toFixed(1)} ops/s`);
+        const large = LARGE.has(w);
+        for (const t of targets) {
+          const rss = t.pid !== undefined ? watchRss(t.pid) : undefined;
+          const r = await runWorkload(w, {
+            client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
+            concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
+            durationSeconds: Number(values.duration), size: large ? largeSize : 4096, log: () => undefined,
+          });
+          if (rss) swiftletPeakRss = Math.max(swiftletPeakRss, rss.stop().totalMiB);
+          // Large workloads compare throughput (MB/s), the others operations per second.
+          const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;
+          const key = `${w}/${t.name}`;
+          results.set(key, [...(results.get(key) ?? []), figure]);
+          console.error(`round ${round + 1} ${w.padEnd(18)} ${t.name.padEnd(8)} ${figure.toFixed(1)} ${large ? 'MB/s' : 'ops/s'}`);
         }
       }
     }
-    console.log(`\nmachine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}; concurrency ${values.concurrency}, ${values.duration} s per run, ${values.rounds} rounds (median; min–max)`);
-    console.log('| workload | Swiftlet ops/s | Swift ops/s | limit ops/s | Swiftlet / Swift | Swiftlet / limit |');
-    console.log('|---|---|---|---|---|---|');
+    console.log(`\nmachine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}; concurrency ${values.concurrency} (large: ${values['large-concurrency']} × ${largeSize} bytes), ` +
+      `${values.duration} s per run, ${values.rounds} rounds (median; min–max); Swiftlet peak RSS (all processes) ${swiftletPeakRss} MiB`);
+    console.log('| workload | unit | Swiftlet | Swift | limit | Swiftlet / Swift | Swiftlet / limit |');
+    console.log('|---|---|---|---|---|---|---|');
     for (const w of WORKLOADS) {
       const s = results.get(`${w}/swiftlet`) ?? [];
       const sw = results.get(`${w}/swift`) ?? [];
       const l = results.get(`${w}/limit`) ?? [];
       const range = (xs: number[]) => (xs.length ? `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})` : '–');
       const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}×` : '–');
-      console.log(`| ${w} | ${range(s)} | ${range(sw)} | ${range(l)} | ${ratio(s, sw)} | ${ratio(s, l)} |`);
+      console.log(`| ${w} | ${LARGE.has(w) ? 'MB/s' : 'ops/s'} | ${range(s)} | ${range(sw)} | ${range(l)} | ${ratio(s, sw)} | ${ratio(s, l)} |`);
+    }
+    const composite = results.get('composite/swiftlet');
+    const baseline = results.get('composite-baseline/swiftlet');
+    if (composite?.length && baseline?.length) {
+      console.log(`\ncomposite (user + service token on SERVICE_) costs ${((median(baseline) / median(composite) - 1) * 100).toFixed(1)}% more than the same GET with a user token (Swiftlet)`);
     }
   } finally {
     limit.close();

@@ -1,12 +1,15 @@
 /**
  * The "limit" of the comparison: a trivial node:http server in the same harness that speaks just
- * enough Swift for the workloads (v1.0 auth, PUT drains the body, GET answers from a preallocated
- * buffer, HEAD/DELETE/listings answer at once). Nothing a real store could beat on this machine.
+ * enough Swift for the workloads (v1.0 auth, PUT drains the body and remembers its length, GET
+ * answers that many bytes from one preallocated buffer, HEAD/DELETE/listings answer at once).
+ * Nothing a real store could beat on this machine.
  */
 import { createServer, type Server } from 'node:http';
 
-export function startLimitServer(port: number, objectSize: number): Promise<Server> {
-  const body = Buffer.alloc(objectSize, 0x61);
+/** `maxObjectSize`: the largest object a workload will PUT and GET (the buffer GETs answer from). */
+export function startLimitServer(port: number, maxObjectSize: number): Promise<Server> {
+  const body = Buffer.alloc(maxObjectSize, 0x61);
+  const sizes = new Map<string, number>();
   const listing = Buffer.from(JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ name: `obj-${i}`, bytes: 0 }))));
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -17,6 +20,7 @@ export function startLimitServer(port: number, objectSize: number): Promise<Serv
     }
     const depth = url.split('?')[0]?.split('/').filter(Boolean).length ?? 0;
     if (req.method === 'PUT' || req.method === 'POST' || req.method === 'DELETE') {
+      if (req.method === 'PUT' && depth === 4) sizes.set(url, Math.min(Number(req.headers['content-length'] ?? 0) || 0, body.length));
       req.resume();
       req.on('end', () => {
         res.writeHead(req.method === 'PUT' ? 201 : 204, { 'content-length': '0', etag: 'd41d8cd98f00b204e9800998ecf8427e' });
@@ -29,8 +33,9 @@ export function startLimitServer(port: number, objectSize: number): Promise<Serv
       res.end(req.method === 'HEAD' ? undefined : listing);
       return;
     }
-    res.writeHead(200, { 'content-length': String(body.length), etag: 'x' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const size = sizes.get(url) ?? Math.min(4096, body.length);
+    res.writeHead(200, { 'content-length': String(size), etag: 'x' });
+    res.end(req.method === 'HEAD' ? undefined : body.subarray(0, size));
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
