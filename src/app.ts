@@ -2,7 +2,7 @@
  * Builds the request pipeline, in Swift's order:
  *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → authenticate
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
- *   → feature middlewares (copy, dlo) → router (authorize → account | container | object controllers).
+ *   → feature middlewares (bulk, copy, slo, dlo) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
  */
 import { authenticate, type TokenResolver } from './auth/authenticate.js';
@@ -15,7 +15,9 @@ import { v1Auth } from './identity/v1-auth.js';
 import { identityRoot, identityV3 } from './identity/v3/index.js';
 import type { V3Deps } from './identity/v3/tokens.js';
 import { copyMiddleware } from './middleware/copy/copy.js';
+import { bulkMiddleware } from './middleware/bulk/bulk.js';
 import { dloMiddleware } from './middleware/dlo/dlo.js';
+import { sloMiddleware } from './middleware/slo/slo.js';
 import { etagQuoter } from './middleware/etag-quoter/etag-quoter.js';
 import { catchErrors, validatePath } from './middleware/errors/catch-errors.js';
 import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
@@ -37,8 +39,8 @@ export function buildApp(deps: AppDeps): Handler {
   const { services, policy } = deps;
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
-  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), copyMiddleware(() => belowAuth),
-    dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit)];
+  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth),
+    copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit)];
   const router = v1Router(services, policy, () => belowAuth);
   belowAuth = compose([catchErrors, ...features], router);
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { keyRingResolver } from './auth/authenticate.js';
 import { compilePolicy } from './auth/policy-config.js';
 import type { Config } from './config/schema.js';
+import { AppCredentialStore } from './identity/app-credentials.js';
 import { openKeystone } from './identity/keystone/index.js';
 import { IdentityService } from './identity/service.js';
 import { RevocationList, TokenKeyRing } from './identity/tokens.js';
@@ -41,6 +42,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
       allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
+      appCreds: new AppCredentialStore(db),
       ...(config.images.public_url ? { imageUrl: config.images.public_url } : {}),
     },
     policy,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
+import { buildRequest, rawRequest } from './helpers/raw.js';
 
 let server: TestServer;
 let s: Session;
@@ -16,7 +17,8 @@ let other: Session;
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
 
 async function put(path: string, body: BodyInit = '', headers: Record<string, string> = {}, session = s) {
-  return call(`${s.storageUrl}/${path}`, { method: 'PUT', token: session.token, body, headers });
+  // Strings go as bytes: fetch would label them text/plain, and these tests rely on guessed types.
+  return call(`${s.storageUrl}/${path}`, { method: 'PUT', token: session.token, body: typeof body === 'string' ? Buffer.from(body) : body, headers });
 }
 
 before(async () => {
@@ -144,5 +146,242 @@ describe('DLO', () => {
     assert.equal(denied.status, 403);
     assert.ok(!denied.text.includes('secret1'));
     assert.equal((await call(`${s.storageUrl}/pub/dlo`, { method: 'HEAD', token: other.token })).status, 403);
+  });
+});
+
+describe('SLO', () => {
+  const etagA = md5('aaaaa');
+  const sloEtag = md5(md5('aaaaa') + md5('bbbbb') + md5('cc'));
+  const manifest = [
+    { path: '/segs/d/1', etag: etagA, size_bytes: 5 },
+    { path: 'segs/d/2' },
+    { path: '/segs/d/3', etag: null, size_bytes: null },
+  ];
+
+  before(async () => {
+    const res = await put('lo/slo?multipart-manifest=put', JSON.stringify(manifest));
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.headers.get('etag'), `"${sloEtag}"`);
+  });
+
+  test('GET streams the segments; HEAD gives totals; X-Static-Large-Object and X-Manifest-Etag are set', async () => {
+    const got = await call(`${s.storageUrl}/lo/slo`, { token: s.token });
+    assert.equal(got.status, 200);
+    assert.equal(got.text, 'aaaaabbbbbcc');
+    assert.equal(got.headers.get('etag'), `"${sloEtag}"`);
+    assert.equal(got.headers.get('x-static-large-object'), 'True');
+    assert.equal(got.headers.get('content-type'), 'application/octet-stream');
+    const stored = await call(`${s.storageUrl}/lo/slo?multipart-manifest=get`, { token: s.token });
+    assert.equal(got.headers.get('x-manifest-etag'), md5(stored.bytes));
+    const head = await call(`${s.storageUrl}/lo/slo`, { method: 'HEAD', token: s.token });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '12');
+    assert.equal(head.headers.get('etag'), `"${sloEtag}"`);
+    assert.equal(head.headers.get('x-object-sysmeta-slo-etag'), null);
+  });
+
+  test('multipart-manifest=get returns the stored JSON; format=raw the put format', async () => {
+    const stored = await call(`${s.storageUrl}/lo/slo?multipart-manifest=get`, { token: s.token });
+    assert.equal(stored.status, 200);
+    assert.equal(stored.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(stored.headers.get('x-static-large-object'), 'True');
+    const segments = JSON.parse(stored.text) as Record<string, unknown>[];
+    assert.deepEqual(segments.map((seg) => Object.keys(seg)), Array(3).fill(['name', 'bytes', 'hash', 'content_type', 'last_modified']));
+    assert.deepEqual(segments.map((seg) => [seg['name'], seg['bytes'], seg['hash'], seg['content_type']]), [
+      ['/segs/d/1', 5, etagA, 'application/octet-stream'],
+      ['/segs/d/2', 5, md5('bbbbb'), 'application/octet-stream'],
+      ['/segs/d/3', 2, md5('cc'), 'application/octet-stream'],
+    ]);
+    assert.match(String(segments[0]?.['last_modified']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000$/);
+    const raw = await call(`${s.storageUrl}/lo/slo?multipart-manifest=get&format=raw`, { token: s.token });
+    assert.equal(raw.status, 200);
+    const expected = '[{"etag": "' + etagA + '", "path": "/segs/d/1", "size_bytes": 5}, ' +
+      `{"etag": "${md5('bbbbb')}", "path": "/segs/d/2", "size_bytes": 5}, {"etag": "${md5('cc')}", "path": "/segs/d/3", "size_bytes": 2}]`;
+    assert.equal(raw.text, expected);
+    assert.equal(raw.headers.get('etag'), md5(expected));
+  });
+
+  test('ranges across segments: single, suffix, multiple (multipart/byteranges), unsatisfiable', async () => {
+    const one = await call(`${s.storageUrl}/lo/slo`, { token: s.token, headers: { Range: 'bytes=3-7' } });
+    assert.equal(one.status, 206);
+    assert.equal(one.text, 'aabbb');
+    assert.equal(one.headers.get('content-range'), 'bytes 3-7/12');
+    const suffix = await call(`${s.storageUrl}/lo/slo`, { token: s.token, headers: { Range: 'bytes=-4' } });
+    assert.equal(suffix.text, 'bbcc');
+    const multi = await call(`${s.storageUrl}/lo/slo`, { token: s.token, headers: { Range: 'bytes=0-1,6-8' } });
+    assert.equal(multi.status, 206);
+    const boundary = /^multipart\/byteranges;boundary=(\w+)$/.exec(multi.headers.get('content-type') ?? '')?.[1];
+    assert.ok(boundary);
+    assert.equal(multi.text, `--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 0-1/12\r\n\r\naa\r\n` +
+      `--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 6-8/12\r\n\r\nbbb\r\n--${boundary}--`);
+    assert.equal(Number(multi.headers.get('content-length')), multi.bytes.length);
+    const beyond = await call(`${s.storageUrl}/lo/slo`, { token: s.token, headers: { Range: 'bytes=30-' } });
+    assert.equal(beyond.status, 416);
+    assert.equal(beyond.headers.get('content-range'), 'bytes */12');
+  });
+
+  test('If-Match / If-None-Match apply to the SLO ETag (GET and HEAD)', async () => {
+    const match = await call(`${s.storageUrl}/lo/slo`, { token: s.token, headers: { 'If-Match': `"${sloEtag}"` } });
+    assert.equal(match.status, 200);
+    assert.equal(match.text, 'aaaaabbbbbcc');
+    const mismatch = await call(`${s.storageUrl}/lo/slo`, { token: s.token, headers: { 'If-Match': '"nope"' } });
+    assert.equal(mismatch.status, 412);
+    assert.equal(mismatch.headers.get('etag'), `"${sloEtag}"`);
+    for (const method of ['GET', 'HEAD']) {
+      const none = await call(`${s.storageUrl}/lo/slo`, { method, token: s.token, headers: { 'If-None-Match': `"${sloEtag}"` } });
+      assert.equal(none.status, 304, method);
+    }
+  });
+
+  test('container listings show the total size and slo_etag (JSON), the manifest hash, a clean content type', async () => {
+    const stored = await call(`${s.storageUrl}/lo/slo?multipart-manifest=get`, { token: s.token });
+    const json = await call(`${s.storageUrl}/lo?format=json&prefix=slo`, { token: s.token });
+    const entry = (JSON.parse(json.text) as Record<string, unknown>[]).find((e) => e['name'] === 'slo');
+    assert.ok(entry);
+    assert.equal(entry['bytes'], 12);
+    assert.equal(entry['hash'], md5(stored.bytes));
+    assert.equal(entry['content_type'], 'application/octet-stream');
+    assert.equal(entry['slo_etag'], `"${sloEtag}"`);
+    assert.deepEqual(Object.keys(entry), ['bytes', 'hash', 'name', 'content_type', 'last_modified', 'slo_etag']);
+    const xml = await call(`${s.storageUrl}/lo?format=xml&prefix=slo`, { token: s.token });
+    assert.match(xml.text, new RegExp(`<name>slo</name><hash>${md5(stored.bytes)}</hash><bytes>12</bytes><content_type>application/octet-stream</content_type>`));
+  });
+
+  test('manifest errors: JSON, list, per-index problems (400 text/plain), size limit (413), reserved header', async () => {
+    const notJson = await put('lo/bad?multipart-manifest=put', 'not json');
+    assert.equal(notJson.status, 400);
+    assert.equal(notJson.text, 'Manifest must be valid JSON.\n');
+    const notList = await put('lo/bad?multipart-manifest=put', '{"a": 1}');
+    assert.equal(notList.status, 400);
+    assert.equal(notList.text, 'Manifest must be a list.\n');
+    const indexed = await put('lo/bad?multipart-manifest=put', JSON.stringify([
+      { path: 'x' }, { path: '/segs/d/1', foo: 1 }, 5, { path: '/segs/d/1', range: '1-2,3-4' }, { data: '!!' },
+      { path: '/segs/d/1', size_bytes: 'x' }, { path: '/segs/d/1', size_bytes: 0 }, { path: '/lo/bad' },
+      { path: '/segs/d/1', range: 'bogus' }, { path: '/segs/d/1', range: '7-9', size_bytes: 5 }, { path: '/segs/d/1' },
+    ]));
+    assert.equal(indexed.status, 400);
+    assert.equal(indexed.headers.get('content-type'), 'text/plain');
+    assert.equal(indexed.text, [
+      'Index 0: path does not refer to an object. Path must be of the form /container/object.',
+      'Index 1: extraneous keys "foo"', 'Index 2: not a JSON object', 'Index 3: multiple ranges (only one allowed)',
+      'Index 4: data must be valid base64', 'Index 5: invalid size_bytes', 'Index 6: too small; each segment must be at least 1 byte.',
+      'Index 7: manifest must not include itself as a segment', 'Index 8: invalid range', 'Index 9: unsatisfiable range', '',
+    ].join('\n'));
+    const onlyData = await put('lo/bad?multipart-manifest=put', JSON.stringify([{ data: 'aGVsbG8=' }]));
+    assert.equal(onlyData.status, 400);
+    assert.equal(onlyData.text, 'Inline data segments require at least one object-backed segment.\n');
+    // Refused on Content-Length alone, before any body is read.
+    const tooBig = await rawRequest(server.port, buildRequest('PUT', `${new URL(s.storageUrl).pathname}/lo/bad?multipart-manifest=put`, [
+      ['X-Auth-Token', s.token], ['Content-Length', String(8 * 1024 * 1024 + 1)], ['Connection', 'close'],
+    ]));
+    assert.equal(tooBig.status, 413);
+    assert.equal(tooBig.body.toString(), 'Manifest File > 8388608 bytes');
+    const tooMany = await put('lo/bad?multipart-manifest=put', JSON.stringify(Array(1001).fill({ path: '/segs/d/1' })));
+    assert.equal(tooMany.status, 413);
+    assert.equal(tooMany.text, 'Number of object-backed segments must be <= 1000');
+    const reserved = await put('lo/bad', '[]', { 'X-Static-Large-Object': 'True' });
+    assert.equal(reserved.status, 400);
+    assert.equal(reserved.text, 'X-Static-Large-Object is a reserved header. To create a static large object add query param multipart-manifest=put.');
+    assert.equal((await call(`${s.storageUrl}/lo/bad`, { token: s.token })).status, 404);
+  });
+
+  test('segment checks (HEAD of each segment): missing, etag and size mismatches, ranges; JSON errors with Accept', async () => {
+    const res = await put('lo/bad?multipart-manifest=put', JSON.stringify([
+      { path: '/segs/d/1', etag: 'wrong', size_bytes: 4 }, { path: '/segs/nope' }, { path: '/segs/d/2', range: '7-9' },
+    ]));
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('content-type'), 'text/plain');
+    assert.equal(res.text, 'Errors:\n/segs/d/1, Size Mismatch\n/segs/d/1, Etag Mismatch\n/segs/nope, 404 Not Found\n/segs/d/2, Unsatisfiable Range\n');
+    const json = await put('lo/bad?multipart-manifest=put', JSON.stringify([{ path: '/segs/nope' }]), { Accept: 'application/json' });
+    assert.equal(json.status, 400);
+    assert.equal(json.headers.get('content-type'), 'application/json');
+    assert.equal(json.text, '{"Errors": [["/segs/nope", "404 Not Found"]]}');
+    const etag = await put('lo/bad?multipart-manifest=put', JSON.stringify([{ path: '/segs/d/1' }]), { Etag: 'abc' });
+    assert.equal(etag.status, 422);
+    assert.equal((await call(`${s.storageUrl}/lo/bad`, { token: s.token })).status, 404);
+  });
+
+  test('inline data and segment ranges; nested SLOs (with a range into a sub-manifest)', async () => {
+    const d1 = await put('lo/d1?multipart-manifest=put', JSON.stringify([
+      { data: 'aGVsbG8=' }, { path: '/segs/d/1', range: '1-3' }, { path: '/segs/d/2', range: '-2' }, { path: '/segs/d/3', range: '0-' }, { data: 'IQ==' },
+    ]));
+    assert.equal(d1.status, 201, d1.text);
+    assert.equal((await call(`${s.storageUrl}/lo/d1`, { token: s.token })).text, 'helloaaabbcc!');
+    const raw = JSON.parse((await call(`${s.storageUrl}/lo/d1?multipart-manifest=get&format=raw`, { token: s.token })).text) as Record<string, unknown>[];
+    assert.deepEqual(raw.map((seg) => seg['range'] ?? seg['data']), ['aGVsbG8=', '1-3', '3-4', undefined, 'IQ==']);
+    const nest = await put('lo/nest?multipart-manifest=put', JSON.stringify([{ path: '/lo/slo' }, { path: '/lo/d1', range: '2-8' }, { path: '/segs/d/1' }]));
+    assert.equal(nest.status, 201, nest.text);
+    const stored = JSON.parse((await call(`${s.storageUrl}/lo/nest?multipart-manifest=get`, { token: s.token })).text) as Record<string, unknown>[];
+    assert.deepEqual(stored.map((seg) => [seg['bytes'], seg['sub_slo']]), [[12, true], [13, true], [5, undefined]]);
+    const all = await call(`${s.storageUrl}/lo/nest`, { token: s.token });
+    assert.equal(all.text, 'aaaaabbbbbcc' + 'lloaaab' + 'aaaaa');
+    assert.equal(all.headers.get('content-length'), '24');
+    const part = await call(`${s.storageUrl}/lo/nest`, { token: s.token, headers: { Range: 'bytes=10-20' } });
+    assert.equal(part.status, 206);
+    assert.equal(part.text, 'cclloaaabaa');
+  });
+
+  test('a segment changed after the PUT: 409 when it is the first, a cut connection later (never wrong bytes)', async () => {
+    assert.equal((await put('segs/v/1', 'first')).status, 201);
+    assert.equal((await put('segs/v/2', 'second')).status, 201);
+    assert.equal((await put('lo/volatile?multipart-manifest=put', JSON.stringify([{ path: '/segs/v/1' }, { path: '/segs/v/2' }]))).status, 201);
+    assert.equal((await put('segs/v/2', 'SECOND')).status, 201);
+    await assert.rejects(call(`${s.storageUrl}/lo/volatile`, { token: s.token }));
+    assert.equal((await put('segs/v/1', 'FIRST')).status, 201);
+    const conflict = await call(`${s.storageUrl}/lo/volatile`, { token: s.token });
+    assert.equal(conflict.status, 409);
+  });
+
+  test('copying an SLO copies the bytes; with multipart-manifest=get a new manifest of the same segments', async () => {
+    assert.equal((await put('lo/slo-copy', '', { 'X-Copy-From': 'lo/slo' })).status, 201);
+    const copy = await call(`${s.storageUrl}/lo/slo-copy`, { token: s.token });
+    assert.equal(copy.text, 'aaaaabbbbbcc');
+    assert.equal(copy.headers.get('x-static-large-object'), null);
+    assert.equal(copy.headers.get('etag'), md5('aaaaabbbbbcc'));
+    const manifestCopy = await call(`${s.storageUrl}/lo/slo?multipart-manifest=get`, {
+      method: 'COPY', token: s.token, headers: { Destination: 'lo/slo-manifest-copy' },
+    });
+    assert.equal(manifestCopy.status, 201);
+    const got = await call(`${s.storageUrl}/lo/slo-manifest-copy`, { token: s.token });
+    assert.equal(got.headers.get('x-static-large-object'), 'True');
+    assert.equal(got.headers.get('etag'), `"${sloEtag}"`);
+    assert.equal(got.text, 'aaaaabbbbbcc');
+  });
+
+  test('authorisation: segments the caller may not read → 400 naming 403 on PUT, 409 on GET', async () => {
+    const denied = await put('pub/slo2?multipart-manifest=put', JSON.stringify([{ path: '/priv/seg1' }, { path: '/segs/d/1' }]), {}, other);
+    assert.equal(denied.status, 400);
+    assert.equal(denied.text, 'Errors:\n/priv/seg1, 403 Forbidden\n/segs/d/1, 403 Forbidden\n');
+    assert.equal((await put('pub/slo?multipart-manifest=put', JSON.stringify([{ path: '/priv/seg1' }]))).status, 201);
+    assert.equal((await call(`${s.storageUrl}/pub/slo`, { token: s.token })).text, 'secret1');
+    const get = await call(`${s.storageUrl}/pub/slo`, { token: other.token });
+    assert.equal(get.status, 409);
+    assert.ok(!get.text.includes('secret1'));
+  });
+
+  test('multipart-manifest=delete removes the segments (nested too) and the manifest, with a report', async () => {
+    for (const n of ['1', '2']) assert.equal((await put(`segs/x/${n}`, `seg${n}`)).status, 201);
+    assert.equal((await put('lo/sub?multipart-manifest=put', JSON.stringify([{ path: '/segs/x/2' }]))).status, 201);
+    assert.equal((await put('lo/todelete?multipart-manifest=put', JSON.stringify([{ path: '/segs/x/1' }, { path: '/lo/sub' }]))).status, 201);
+    const res = await call(`${s.storageUrl}/lo/todelete?multipart-manifest=delete`, { method: 'DELETE', token: s.token });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/plain');
+    assert.equal(res.text, 'Number Deleted: 4\nNumber Not Found: 0\nResponse Body: \nResponse Status: 200 OK\nErrors:\n');
+    for (const path of ['segs/x/1', 'segs/x/2', 'lo/sub', 'lo/todelete']) {
+      assert.equal((await call(`${s.storageUrl}/${path}`, { method: 'HEAD', token: s.token })).status, 404, path);
+    }
+    const again = await call(`${s.storageUrl}/lo/todelete?multipart-manifest=delete`, {
+      method: 'DELETE', token: s.token, headers: { Accept: 'application/json' },
+    });
+    assert.equal(again.text, '{"Response Status": "200 OK", "Response Body": "", "Number Deleted": 0, "Number Not Found": 1, "Errors": []}');
+    const notSlo = await call(`${s.storageUrl}/segs/d/1?multipart-manifest=delete`, { method: 'DELETE', token: s.token });
+    assert.equal(notSlo.text, 'Number Deleted: 0\nNumber Not Found: 0\nResponse Body: \nResponse Status: 400 Bad Request\nErrors:\n/segs/d/1, Not an SLO manifest\n');
+  });
+
+  test('/info publishes slo with Swift 2.30\'s keys', async () => {
+    const info = JSON.parse((await call(`${server.url}/info`)).text) as Record<string, unknown>;
+    assert.deepEqual(info['slo'], {
+      max_manifest_segments: 1000, max_manifest_size: 8388608, yield_frequency: 10, min_segment_size: 1, allow_async_delete: false,
+    });
   });
 });

@@ -12,7 +12,7 @@ import {
 import { inlineReader } from '../storage/inline-reader.js';
 import { evaluateConditions } from '../swift/conditional.js';
 import { guessContentType } from '../swift/content-type.js';
-import { checkRequestMetadata, headerToText, objectMetadata, textToHeader } from '../swift/headers.js';
+import { checkRequestMetadata, headerToText, metadataKeptOnPost, objectMetadata, textToHeader } from '../swift/headers.js';
 import { rangesFor, type ByteRange } from '../swift/ranges.js';
 import { formatTimestamp, httpDate, newTimestamp } from '../swift/timestamp.js';
 import type { Access, Services, Target } from './services.js';
@@ -268,6 +268,15 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
   };
 }
 
+/** A POST replaces user metadata and the allowed headers; sysmeta only ever comes from the stored object. */
+function postMetadata(headers: Record<string, string>): Record<string, string> {
+  const meta = objectMetadata(headers);
+  for (const name of Object.keys(meta)) {
+    if (name.startsWith('x-object-sysmeta-') || name === 'x-static-large-object') delete meta[name];
+  }
+  return meta;
+}
+
 async function postObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
   const cfg = s.config.swift;
   checkRequestMetadata(ctx.headers, 'object', cfg);
@@ -279,7 +288,7 @@ async function postObject(ctx: RequestContext, target: Target, s: Services): Pro
   const rec = await s.meta.getObject(account, container, name);
   if (!isLive(rec, now)) throw new SwiftError('NotFound');
   const update: { metadata: Record<string, string>; contentType: string; deleteAt?: number; timestamp: number } = {
-    metadata: objectMetadata(ctx.headers),
+    metadata: { ...metadataKeptOnPost(rec.metadata), ...postMetadata(ctx.headers) },
     contentType: ctx.headers['content-type'] ? headerToText(ctx.headers['content-type']) : rec.contentType,
     timestamp: newTimestamp(),
   };

@@ -20,6 +20,8 @@ export interface TokenPayload {
   expiresAt: number;
   /** Identifies this token for revocation (Keystone's audit id). */
   auditId: string;
+  /** Set when the token came from an application credential (method `application_credential`). */
+  appCred?: { id: string; name: string; unrestricted: boolean };
 }
 
 const VERSION = 1;
@@ -147,11 +149,14 @@ export class TokenKeyRing {
  * so a revocation made on one node is effective on all of them within that second, without a
  * database lookup per request.
  */
-/** `grant` is `<user id>/<project id>`: the tokens of one user on one project (a role was removed there). */
-export type RevocationSubject = 'user' | 'project' | 'grant';
+/**
+ * `grant` is `<user id>/<project id>`: the tokens of one user on one project (a role was removed there);
+ * `appcred` is an application credential's id: the tokens it issued (it was deleted).
+ */
+export type RevocationSubject = 'user' | 'project' | 'grant' | 'appcred';
 
 /** Events share the revocation table with audit ids; audit ids are base64url and never hold ':' or '@'. */
-const EVENT = /^(user|project|grant):(.+)@([0-9.]+)$/;
+const EVENT = /^(user|project|grant|appcred):(.+)@([0-9.]+)$/;
 
 export class RevocationList {
   private readonly revoked = new Set<string>();
@@ -181,13 +186,14 @@ export class RevocationList {
     this.lastPoll = Date.now();
   }
 
-  async isRevoked(p: Pick<TokenPayload, 'auditId' | 'userId' | 'projectId' | 'issuedAt'>): Promise<boolean> {
+  async isRevoked(p: Pick<TokenPayload, 'auditId' | 'userId' | 'projectId' | 'issuedAt' | 'appCred'>): Promise<boolean> {
     if (Date.now() - this.lastPoll >= 1000) {
       this.polling ??= this.poll().finally(() => { this.polling = undefined; });
       await this.polling;
     }
     if (this.revoked.has(p.auditId)) return true;
     if ((this.revokedBefore.get(`user:${p.userId}`) ?? -1) >= p.issuedAt) return true;
+    if (p.appCred && (this.revokedBefore.get(`appcred:${p.appCred.id}`) ?? -1) >= p.issuedAt) return true;
     if (p.projectId === undefined) return false;
     if ((this.revokedBefore.get(`project:${p.projectId}`) ?? -1) >= p.issuedAt) return true;
     return (this.revokedBefore.get(`grant:${p.userId}/${p.projectId}`) ?? -1) >= p.issuedAt;

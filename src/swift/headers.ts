@@ -123,13 +123,27 @@ export const OBJECT_ALLOWED_HEADERS = [
   'expires', 'x-robots-tag',
 ] as const;
 
-/** The user metadata of an object PUT/POST (replaces what was there). */
+/**
+ * The metadata an object PUT stores: user metadata, the allowed headers, and object sysmeta (only
+ * features set sysmeta: the gatekeeper strips it from clients' requests). `X-Static-Large-Object` is
+ * kept as Swift's object server does; only the SLO middleware lets it through (400 otherwise).
+ */
 export function objectMetadata(headers: Record<string, string>): Metadata {
   const meta: Metadata = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-object-meta-') || (OBJECT_ALLOWED_HEADERS as readonly string[]).includes(name)) meta[name] = value;
+    if (name.startsWith('x-object-meta-') || (OBJECT_ALLOWED_HEADERS as readonly string[]).includes(name) ||
+      name.startsWith('x-object-sysmeta-') || name === 'x-static-large-object') meta[name] = value;
   }
   return meta;
+}
+
+/** What an object POST keeps of the stored metadata (Swift keeps sysmeta and the SLO marker across a POST). */
+export function metadataKeptOnPost(stored: Metadata): Metadata {
+  const kept: Metadata = {};
+  for (const [name, value] of Object.entries(stored)) {
+    if (name.startsWith('x-object-sysmeta-') || name === 'x-static-large-object') kept[name] = value;
+  }
+  return kept;
 }
 
 export function metadataHeaders(metadata: Metadata): HeaderMap {

@@ -92,18 +92,60 @@ function finish(n: Negotiated, body: string, empty: boolean, headers: Headers): 
   return { status: 200, headers: h, body };
 }
 
+/** Sysmeta a feature sets so that listings show another ETag than the stored bytes' (Swift's container update override). */
+const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
+
+/**
+ * What a listing shows for an object, as Swift's container server and slo middleware: a
+ * `;swift_bytes=N` content-type parameter gives the size (an SLO's total), an override ETag replaces
+ * the hash, and its `slo_etag` parameter becomes the JSON listing's `slo_etag` (quoted).
+ */
+function listingView(e: ObjectRecord): { bytes: number; hash: string; contentType: string; sloEtag?: string } {
+  let bytes = e.size;
+  let contentType = e.contentType;
+  const semi = contentType.lastIndexOf(';');
+  if (semi !== -1) {
+    const m = /^\s*swift_bytes=(.*)$/.exec(contentType.slice(semi + 1));
+    if (m) {
+      contentType = contentType.slice(0, semi);
+      if (/^\d+$/.test(m[1] ?? '')) bytes = Number(m[1]);
+    }
+  }
+  const override = e.metadata?.[OVERRIDE_ETAG];
+  if (override === undefined) return { bytes, hash: e.etag, contentType };
+  const [value = '', ...params] = override.split(';');
+  let hash = value.trim();
+  let sloEtag: string | undefined;
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    const key = p.slice(0, eq === -1 ? undefined : eq).trim();
+    const val = eq === -1 ? '' : p.slice(eq + 1).trim();
+    if (key === 'slo_etag') sloEtag = `"${val}"`;
+    else hash += `; ${key}=${val}`;
+  }
+  return sloEtag === undefined ? { bytes, hash, contentType } : { bytes, hash, contentType, sloEtag };
+}
+
 export function objectListing(n: Negotiated, container: string, entries: Listed<ObjectRecord>[], headers: Headers): SwiftResponse {
   if (n.format === 'json') {
-    const items = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : {
-      bytes: e.size, hash: e.etag, name: e.name, content_type: e.contentType, last_modified: isoMicros(e.timestamp),
-    }));
+    const items = entries.map((e) => {
+      if ('subdir' in e) return { subdir: e.subdir };
+      const v = listingView(e);
+      const item: Record<string, unknown> = {
+        bytes: v.bytes, hash: v.hash, name: e.name, content_type: v.contentType, last_modified: isoMicros(e.timestamp),
+      };
+      if (v.sloEtag !== undefined) item['slo_etag'] = v.sloEtag;
+      return item;
+    });
     return finish(n, pyJson(items), entries.length === 0, headers);
   }
   if (n.format === 'xml') {
-    const items = entries.map((e) => ('subdir' in e
-      ? `<subdir name="${xmlEscape(e.subdir)}"><name>${xmlEscape(e.subdir)}</name></subdir>`
-      : `<object><name>${xmlEscape(e.name)}</name><hash>${e.etag}</hash><bytes>${e.size}</bytes>` +
-        `<content_type>${xmlEscape(e.contentType)}</content_type><last_modified>${isoMicros(e.timestamp)}</last_modified></object>`));
+    const items = entries.map((e) => {
+      if ('subdir' in e) return `<subdir name="${xmlEscape(e.subdir)}"><name>${xmlEscape(e.subdir)}</name></subdir>`;
+      const v = listingView(e);
+      return `<object><name>${xmlEscape(e.name)}</name><hash>${xmlEscape(v.hash)}</hash><bytes>${v.bytes}</bytes>` +
+        `<content_type>${xmlEscape(v.contentType)}</content_type><last_modified>${isoMicros(e.timestamp)}</last_modified></object>`;
+    });
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}">${items.join('')}</container>`;
     return finish(n, body, entries.length === 0, headers);
   }

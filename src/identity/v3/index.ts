@@ -1,6 +1,7 @@
 /** The `/v3` identity API (a Keystone v3 subset) as one middleware; errors in Keystone's JSON format. */
 import type { Middleware } from '../../http/pipeline.js';
 import { handleAdmin } from './admin.js';
+import { handleAppCredentials } from './app-credentials.js';
 import { handleCatalog } from './catalog.js';
 import { json, KeystoneError, keystoneErrorResponse } from './http.js';
 import { handleTokens, openToken, type V3Deps } from './tokens.js';
@@ -25,7 +26,7 @@ export function identityV3(deps: V3Deps): Middleware {
       if (parts[0] === 'auth' && parts[1] === 'tokens' && parts.length === 2) return await handleTokens(ctx, deps);
       const caller = await openToken(deps, ctx.headers['x-auth-token']);
       if (!caller) throw new KeystoneError(401, 'The request you have made requires authentication.');
-      const res = handleCatalog(ctx, deps, caller, parts) ?? (await handleAdmin(ctx, deps, caller, parts));
+      const res = handleCatalog(ctx, deps, caller, parts) ?? (await handleAppCredentials(ctx, deps, caller, parts)) ?? (await handleAdmin(ctx, deps, caller, parts));
       if (!res) throw new KeystoneError(404, `The resource could not be found.`);
       return res;
     } catch (err) {

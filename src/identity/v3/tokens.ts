@@ -5,9 +5,11 @@
  */
 import type { RequestContext } from '../../http/context.js';
 import type { SwiftResponse } from '../../http/response.js';
+import type { AppCredentialStore } from '../app-credentials.js';
 import type { Project, User } from '../contracts.js';
 import { DEFAULT_DOMAIN, type IdentityService } from '../service.js';
 import type { RevocationList, TokenKeyRing, TokenPayload } from '../tokens.js';
+import { appCredTokenValid, authenticateAppCredential } from './app-credentials.js';
 import { json, KeystoneError, keystoneTime, obj, readJson, str } from './http.js';
 
 export interface V3Deps {
@@ -20,6 +22,8 @@ export interface V3Deps {
   resellerAdminRole: string;
   /** The image service's URL (`[images] public_url`), listed in the catalog when set. */
   imageUrl?: string;
+  /** Application credentials (absent: the API and the auth method answer 404 / 401). */
+  appCreds?: AppCredentialStore;
 }
 
 const DOMAIN = { id: DEFAULT_DOMAIN, name: 'Default' };
@@ -52,6 +56,7 @@ async function tokenBody(deps: V3Deps, p: TokenPayload, origin: string, withCata
     token.roles = roles;
     if (withCatalog) token.catalog = catalog(origin, p.projectId, deps.accountPrefix, deps.imageUrl);
   }
+  if (p.appCred) token.application_credential = { id: p.appCred.id, name: p.appCred.name, restricted: !p.appCred.unrestricted };
   return { token };
 }
 
@@ -65,7 +70,7 @@ export async function openToken(deps: V3Deps, token: string | undefined, allowEx
   const r = await deps.keyRing.check(token.trim(), now);
   if (!r.valid || (await deps.revocations.isRevoked(r.payload))) return undefined;
   if (r.expired && !(allowExpired && now - r.payload.expiresAt < deps.allowExpiredWindow)) return undefined;
-  return (await stillGranted(deps, r.payload)) ? r.payload : undefined;
+  return (await stillGranted(deps, r.payload)) && (await appCredTokenValid(deps, r.payload)) ? r.payload : undefined;
 }
 
 /**
@@ -102,6 +107,8 @@ async function authenticate(deps: V3Deps, body: Record<string, unknown>): Promis
     const old = await openToken(deps, str(obj(identity, 'token'), 'id'));
     const user = old && (await deps.identity.identityStore.getUser(old.userId));
     if (!old || !user || !user.enabled) throw new KeystoneError(401, 'The request you have made requires authentication.');
+    // A token from an application credential carries only the credential's roles: never rescoped.
+    if (old.appCred) throw new KeystoneError(401, 'The request you have made requires authentication.');
     // A rescoped token never outlives the one it came from.
     return { user, methods: ['token'], expiresAt: old.expiresAt, defaultScope: false };
   }
@@ -130,6 +137,21 @@ async function scopeOf(deps: V3Deps, body: Record<string, unknown>, user: User, 
   return undefined;
 }
 
+/** `POST /v3/auth/tokens` with the `application_credential` method: its project, its roles, its expiry at the latest. */
+async function appCredentialToken(ctx: RequestContext, deps: V3Deps, body: Record<string, unknown>, withCatalog: boolean): Promise<SwiftResponse> {
+  if (obj(body, 'auth', 'scope') !== undefined || (body['auth'] as Record<string, unknown> | undefined)?.['scope'] !== undefined) {
+    throw new KeystoneError(401, 'Application credentials cannot request a scope.');
+  }
+  const a = await authenticateAppCredential(deps, obj(body, 'auth', 'identity', 'application_credential'));
+  const payload = await deps.identity.payloadFor(a.user, a.project, ['application_credential']);
+  if (!payload) throw new KeystoneError(401, 'The request you have made requires authentication.');
+  payload.roles = a.roles;
+  if (a.expiresAt !== undefined) payload.expiresAt = Math.min(payload.expiresAt, a.expiresAt);
+  payload.appCred = a.appCred;
+  const token = deps.identity.issue(payload);
+  return json(201, await tokenBody(deps, payload, ctx.origin, withCatalog), { 'x-subject-token': token });
+}
+
 /** Identity administrators: the reseller admin, or `admin` on the bootstrap project `admin`. */
 export function isAdmin(p: TokenPayload, resellerAdminRole: string): boolean {
   const roles = p.roles.map((r) => r.toLowerCase());
@@ -140,6 +162,11 @@ export async function handleTokens(ctx: RequestContext, deps: V3Deps): Promise<S
   const nocatalog = ctx.query.has('nocatalog');
   if (ctx.method === 'POST') {
     const body = await readJson(ctx);
+    const identity = obj(body, 'auth', 'identity');
+    const methods0 = identity?.['methods'];
+    if (Array.isArray(methods0) && methods0.length === 1 && methods0[0] === 'application_credential') {
+      return appCredentialToken(ctx, deps, body, !nocatalog);
+    }
     const { user, methods, expiresAt, defaultScope } = await authenticate(deps, body);
     const project = await scopeOf(deps, body, user, defaultScope);
     const payload = await deps.identity.payloadFor(user, project, methods, expiresAt);

@@ -6,6 +6,8 @@ import { DEFAULT_CONSTRAINTS, type Constraints } from '../../swift/constraints.j
 import { pyJson } from '../../swift/pyjson.js';
 import { ETAG_QUOTER_INFO } from '../etag-quoter/etag-quoter.js';
 import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
+import { BULK_DELETE_INFO } from '../bulk/bulk.js';
+import { SLO_INFO } from '../slo/slo.js';
 
 export const SWIFT_VERSION = '2.30.1';
 
@@ -26,6 +28,8 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     tempauth: { account_acls: true },
     container_quotas: CONTAINER_QUOTAS_INFO,
     etag_quoter: ETAG_QUOTER_INFO,
+    slo: SLO_INFO,
+    bulk_delete: BULK_DELETE_INFO,
   };
 }
 

@@ -1,0 +1,220 @@
+/**
+ * Bulk delete, as Swift's bulk middleware: `POST|DELETE ?bulk-delete` with a body of newline-separated,
+ * URL-encoded `/container/object` (or `/container`) names deletes objects first, then containers,
+ * each through a sub-request authorised again for the caller (spec D10). The answer is 200 with a
+ * body reporting what happened (text, JSON or XML by Accept); whitespace is sent while it works so
+ * that clients do not time out. The same delete loop serves SLO's `?multipart-manifest=delete`.
+ */
+import { Readable } from 'node:stream';
+import type { RequestContext } from '../../http/context.js';
+import type { Handler, Middleware } from '../../http/pipeline.js';
+import type { SwiftResponse } from '../../http/response.js';
+import { defaultErrorBody, statusReason } from '../../http/status.js';
+import { parseTarget } from '../../controllers/router.js';
+import { pyJson } from '../../swift/pyjson.js';
+import { discard, readBody, subrequest } from '../dlo/segments.js';
+
+export const MAX_DELETES_PER_REQUEST = 10000;
+export const MAX_FAILED_DELETES = 1000;
+export const YIELD_FREQUENCY_SECONDS = 10;
+export const BULK_DELETE_INFO = { max_deletes_per_request: MAX_DELETES_PER_REQUEST, max_failed_deletes: MAX_FAILED_DELETES };
+
+/** Longest name a line may hold (Swift: max object name + max container name + 2). */
+const MAX_PATH_LENGTH = 1024 + 256 + 2;
+
+export const ACCEPTABLE_FORMATS = ['text/plain', 'application/json', 'application/xml', 'text/xml'];
+
+/** `"404 Not Found"`, as swob's Response.status. */
+export function statusLine(status: number): string {
+  return `${status} ${statusReason(status)}`;
+}
+
+/**
+ * swob's Accept.best_match: no header → the first offer; media ranges by descending q (ties in
+ * header order), the first offer each matches; undefined when nothing is acceptable or the header
+ * does not parse.
+ */
+export function bestMatch(accept: string | undefined, offers: readonly string[] = ACCEPTABLE_FORMATS): string | undefined {
+  if (accept === undefined) return offers[0];
+  const ranges: { type: string; q: number; order: number }[] = [];
+  for (const [order, part] of accept.split(',').entries()) {
+    const [rawType = '', ...params] = part.split(';');
+    const type = rawType.trim().toLowerCase();
+    if (!type) continue;
+    if (!/^[^/\s]+\/[^/\s]+$/.test(type)) return undefined;
+    let q = 1;
+    for (const p of params) {
+      const [k, v] = p.split('=').map((x) => x.trim());
+      if (k === 'q') {
+        q = Number(v);
+        if (!Number.isFinite(q)) return undefined;
+      }
+    }
+    ranges.push({ type, q, order });
+  }
+  ranges.sort((a, b) => b.q - a.q || a.order - b.order);
+  for (const r of ranges) {
+    if (r.q <= 0) continue;
+    const [major, minor] = r.type.split('/');
+    for (const offer of offers) {
+      const [om, on] = offer.split('/');
+      if ((major === '*' || major === om) && (minor === '*' || minor === on)) return offer;
+    }
+  }
+  return undefined;
+}
+
+/** Python's urllib quote(name, safe='/'). */
+export function pyQuote(name: string): string {
+  return encodeURIComponent(name).replace(/%2F/gi, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export type ResultDict = Record<string, string | number>;
+
+/** Swift's bulk get_response_body: the report in the negotiated format. */
+export function responseBody(format: string | undefined, data: ResultDict, errors: [string, string][], rootTag: string): string {
+  if (format === 'application/json') return pyJson({ ...data, Errors: errors });
+  if (format?.endsWith('/xml')) {
+    let out = `<${rootTag}>\n`;
+    for (const key of Object.keys(data).sort()) {
+      const tag = key.replace(/ /g, '_').toLowerCase();
+      out += `<${tag}>${xmlEscape(String(data[key]))}</${tag}>\n`;
+    }
+    out += '<errors>\n';
+    for (const [name, status] of errors) out += `<object><name>${xmlEscape(name)}</name><status>${xmlEscape(status)}</status></object>\n`;
+    return `${out}</errors>\n</${rootTag}>\n`;
+  }
+  let out = '';
+  for (const key of Object.keys(data).sort()) out += `${key}: ${String(data[key])}\n`;
+  out += 'Errors:\n';
+  for (const [name, status] of errors) out += `${name}, ${status}\n`;
+  return out;
+}
+
+/** An HTTP error raised inside a bulk operation: reported in the body, not as the response status. */
+export class BulkError extends Error {
+  constructor(readonly status: number, readonly body: string) { super(body); }
+}
+
+/** One name to delete; `error` when looking it up already failed (SLO sub-manifests). */
+export interface DeleteItem { name: string; error?: { code: number; message: string } }
+
+/**
+ * Swift's handle_delete_iter as a stream: deletes `items` (objects, then containers when `items` is a
+ * list) and yields whitespace while working, then the report. Never throws: failures are in the body.
+ */
+export async function* deleteReport(
+  ctx: RequestContext, below: Handler, version: string, account: string,
+  items: () => AsyncIterable<DeleteItem> | Promise<DeleteItem[]>, format: string | undefined,
+): AsyncGenerator<string> {
+  let lastYield = Date.now();
+  let toYield = format?.endsWith('/xml') ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ' ';
+  let separator = '';
+  const failed: [string, string][] = [];
+  const result: ResultDict = { 'Response Status': statusLine(200), 'Response Body': '', 'Number Deleted': 0, 'Number Not Found': 0 };
+  let failedStatus = 400;
+  const heartbeat = (): string | undefined => {
+    if (lastYield + YIELD_FREQUENCY_SECONDS * 1000 >= Date.now()) return undefined;
+    lastYield = Date.now();
+    const out = toYield;
+    toYield = ' ';
+    separator = '\r\n\r\n';
+    return out;
+  };
+  try {
+    if (!format) throw new BulkError(406, defaultErrorBody(406));
+    const incoming = ctx.headers['content-type'];
+    if (incoming && !incoming.startsWith('text/plain')) throw new BulkError(406, defaultErrorBody(406));
+    const source = await items();
+    const passes: ((name: string) => boolean)[] = [(n) => trimSlashes(n).includes('/')];
+    // A list can be walked twice: containers go after the objects in them.
+    if (Array.isArray(source)) passes.push((n) => !trimSlashes(n).includes('/'));
+    for (const predicate of passes) {
+      for await (const item of source) {
+        if (!item.name || !predicate(item.name)) continue;
+        if (item.error) {
+          if (item.error.code === 404) result['Number Not Found'] = Number(result['Number Not Found']) + 1;
+          else failed.push([pyQuote(item.name), item.error.message]);
+        } else {
+          const path = `/${version}/${account}/${item.name.replace(/^\/+/, '')}`;
+          const res = await below(subrequest(ctx, 'DELETE', path));
+          discard(res);
+          if (res.status >= 200 && res.status <= 299) result['Number Deleted'] = Number(result['Number Deleted']) + 1;
+          else if (res.status === 404) result['Number Not Found'] = Number(result['Number Not Found']) + 1;
+          else {
+            if (res.status >= 500) failedStatus = 502;
+            failed.push([pyQuote(item.name), statusLine(res.status)]);
+          }
+        }
+        const beat = heartbeat();
+        if (beat !== undefined) yield beat;
+        if (failed.length >= MAX_FAILED_DELETES) throw new BulkError(400, 'Max delete failures exceeded');
+      }
+    }
+    if (failed.length > 0) result['Response Status'] = statusLine(failedStatus);
+    else if (!result['Number Deleted'] && !result['Number Not Found']) {
+      result['Response Status'] = statusLine(400);
+      result['Response Body'] = 'Invalid bulk delete.';
+    }
+  } catch (err) {
+    if (err instanceof BulkError) {
+      result['Response Status'] = statusLine(err.status);
+      result['Response Body'] = err.body;
+    } else {
+      console.error(`${ctx.transId}: error in bulk delete`, err);
+      result['Response Status'] = statusLine(500);
+    }
+  }
+  yield separator + responseBody(format, result, failed, 'delete');
+}
+
+function trimSlashes(name: string): string {
+  return name.replace(/^\/+|\/+$/g, '');
+}
+
+/** Swift's get_objs_to_delete: newline-separated, URL-encoded names from the request body. */
+async function namesFromBody(ctx: RequestContext): Promise<DeleteItem[]> {
+  const te = ctx.headers['transfer-encoding'];
+  if (ctx.headers['content-length'] === undefined && te?.toLowerCase() !== 'chunked') throw new BulkError(411, defaultErrorBody(411));
+  const body = await readBody({ status: 200, headers: {}, body: ctx.body() }, (MAX_DELETES_PER_REQUEST + 1) * (MAX_PATH_LENGTH + 2));
+  const items: DeleteItem[] = [];
+  for (const line of body.toString('latin1').split('\n')) {
+    if (line.length > MAX_PATH_LENGTH * 2) throw new BulkError(400, 'Invalid File Name');
+    const raw = line.trim();
+    if (!raw) continue;
+    let name: string;
+    try {
+      name = Buffer.from(unescape(raw), 'latin1').toString('utf8');
+    } catch {
+      name = raw;
+    }
+    items.push({ name });
+    if (items.length > MAX_DELETES_PER_REQUEST) throw new BulkError(413, `Maximum Bulk Deletes: ${MAX_DELETES_PER_REQUEST} per request`);
+  }
+  return items;
+}
+
+/** A streamed report: 200 with the negotiated Content-Type (none when nothing is acceptable). */
+export function reportResponse(format: string | undefined, chunks: AsyncGenerator<string>): SwiftResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': format ?? 'text/html; charset=UTF-8' },
+    body: Readable.from(chunks),
+  };
+}
+
+export function bulkMiddleware(below: () => Handler): Middleware {
+  return async (ctx, next) => {
+    if (!ctx.query.has('bulk-delete') || (ctx.method !== 'POST' && ctx.method !== 'DELETE')) return next(ctx);
+    const format = bestMatch(ctx.headers['accept']);
+    const target = parseTarget(ctx.path);
+    if (!target) {
+      return reportResponse(format, deleteReport(ctx, below(), '', '', () => { throw new BulkError(404, defaultErrorBody(404)); }, format));
+    }
+    return reportResponse(format, deleteReport(ctx, below(), target.version, target.account, () => namesFromBody(ctx), format));
+  };
+}
