@@ -9,51 +9,17 @@
  * Swiftlet / Swift and Swiftlet / limit with their spread over the rounds, and Swiftlet's peak RSS.
  * Figures are only meaningful as ratios measured in the same run.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { startLimitServer } from './limit-server.js';
 import { watchRss } from './rss.js';
+import { startSwiftlet } from './swiftlet-process.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
 
-
-const SWIFTLET_USERS = `
-[[identity.users]]
-project = "bench"
-name = "bench"
-password = "bench"
-roles = [".admin"]
-
-[[identity.users]]
-project = "benchsvc"
-name = "svc"
-password = "svc"
-roles = ["service"]
-`;
-
-async function startSwiftlet(port: number): Promise<{ pid: number; stop(): Promise<void> }> {
-  const data = mkdtempSync(join(tmpdir(), 'swiftlet-bench-'));
-  const config = `${data}.toml`;
-  writeFileSync(config, SWIFTLET_USERS);
-  const cli = resolve(import.meta.dirname, '../src/cli/main.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data', data, '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('Swiftlet listening')) ok(); });
-    child.once('exit', (code) => fail(new Error(`swiftlet exited ${code}`)));
-  });
-  return {
-    pid: child.pid ?? 0,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(data, { recursive: true, force: true });
-      rmSync(config, { force: true });
-    },
-  };
-}
 
 /**
  * `--start-swift DIR`: OpenStack Swift as a one-node cluster from the SAIO scripts in DIR
