@@ -629,6 +629,47 @@ describe('image service: hidden images, deactivation, listing in SQL, token cach
     assert.equal((await img('GET', '/v2/images', fresh.token)).status, 401);
     assert.equal((await img('GET', `/v2/images/${id}`, tok.user!.token)).json['name'], 'revocation');
   });
+
+  test('token cache: with token_cache_time = 3 a revoked token reads metadata from the cache, then not after 3 s', async () => {
+    const port = await freePort();
+    const config = join(workDir, 'images-cache1.toml');
+    writeFileSync(config, `[images]
+host = "127.0.0.1"
+port = ${port}
+database = "${join(workDir, 'images-cache1.db')}"
+swift_url = "${swift.url}"
+service_user = "glance"
+service_password = "glancepw"
+reader_user = "glance-reader"
+reader_password = "readerpw"
+token_cache_time = 3
+`);
+    const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`second image service did not start:\n${out}`)), 20_000);
+        child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('image service listening')) { clearTimeout(timer); resolve(); } });
+        child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+        child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`second image service exited ${code}:\n${out}`)); });
+      });
+      const base = `http://127.0.0.1:${port}`;
+      const t = await v3Login('tester', 'testing', 'test');
+      const list = () => fetch(`${base}/v2/images`, { headers: { 'x-auth-token': t.token } }).then(async (r) => { await r.arrayBuffer(); return r.status; });
+      assert.equal(await list(), 200);
+      const revoke = await fetch(`${swift.url}/v3/auth/tokens`, { method: 'DELETE', headers: { 'x-auth-token': t.token, 'x-subject-token': t.token } });
+      assert.equal(revoke.status, 204);
+      assert.equal(await list(), 200, 'served from the cache entry made a moment ago');
+      await new Promise((r) => setTimeout(r, 3200));
+      assert.equal(await list(), 401);
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  });
 });
 
 describe('image service lifecycle edges', () => {
@@ -665,6 +706,19 @@ describe('image service lifecycle edges', () => {
     });
     assert.equal(r.code, 2);
     assert.match(r.err, /unknown key "images\.prot"; did you mean "images\.port"/);
+  });
+
+  test('token_cache_time above 30 s is a start-up error', async () => {
+    const bad = join(workDir, 'cache.toml');
+    writeFileSync(bad, '[images]\ntoken_cache_time = 31\n');
+    const r = await new Promise<{ code: number; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', bad], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      child.on('exit', (code) => resolve({ code: code ?? -1, err }));
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /"images\.token_cache_time" must be at most 30/);
   });
 });
 
@@ -707,6 +761,7 @@ describe('images audit', () => {
 
     const res = await runAudit('--json', '--stale-after', '0');
     assert.equal(res.code, 1, res.stdout + res.stderr);
+    assert.notEqual(res.stdout, '', res.stderr);
     const report = JSON.parse(res.stdout) as { clean: boolean; findings: { kind: string; image_id: string | null; object: string; account: string }[] };
     assert.equal(report.clean, false);
     const kinds = (id: string | null, object?: string) => report.findings.filter((f) => (object ? f.object === object : f.image_id === id)).map((f) => f.kind).sort();

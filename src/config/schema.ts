@@ -110,7 +110,7 @@ export interface ImagesConfig {
   admin_roles: string;
   /** When non-empty, Swiftlet's v3 catalog lists this URL as the `image` endpoint. */
   public_url: string;
-  /** Images larger than this (or than the object size cap) are stored as static large objects in segments of this size. */
+  /** Images larger than this (or than the object size cap) are stored in segments of this size behind a large-object manifest. */
   segment_size: number;
   /** Container of the segments in the same SERVICE_ account; empty means `<container>_segments`. */
   segment_container: string;

@@ -19,6 +19,8 @@ export interface StoreOptions {
   segmentContainer: string;
   /** Bytes per segment (capped at the object size limit). */
   segmentSize: number;
+  /** The manifest written over the segments: dynamic (X-Object-Manifest, default) or static (?multipart-manifest=put). */
+  manifest?: 'dlo' | 'slo';
 }
 
 export interface ObjectListing {
@@ -176,11 +178,22 @@ export class ImageStore {
     }
     if (length !== undefined && total !== length) throw new StoreMismatch(`${total} bytes arrived, ${length} were announced`);
     if (plain) return { etag: etags[0] ?? '', segments: 0, bytes: total, segmentBytes: 0 };
-    // The manifest: a zero-byte object naming the segments' prefix.
-    await c.putObject(container, id, '', {
-      'content-type': 'application/octet-stream',
-      'x-object-manifest': `${encodeURIComponent(segmentContainer)}/${encodeURIComponent(id)}/`,
-    });
+    if (this.options.manifest === 'slo') {
+      // A static large object manifest listing every segment with its ETag and size.
+      const manifest = etags.map((etag, i) => ({
+        path: `/${segmentContainer}/${segmentName(id, i + 1)}`, etag,
+        size_bytes: i < etags.length - 1 ? segmentSize : total - segmentSize * (etags.length - 1),
+      }));
+      await c.call('PUT', `${encodeURIComponent(container)}/${encodeURIComponent(id)}`, {
+        query: { 'multipart-manifest': 'put' }, body: JSON.stringify(manifest), headers: { 'content-type': 'application/octet-stream' },
+      });
+    } else {
+      // A dynamic large object manifest: a zero-byte object naming the segments' prefix.
+      await c.putObject(container, id, '', {
+        'content-type': 'application/octet-stream',
+        'x-object-manifest': `${encodeURIComponent(segmentContainer)}/${encodeURIComponent(id)}/`,
+      });
+    }
     const head = await c.call('HEAD', `${encodeURIComponent(container)}/${encodeURIComponent(id)}`);
     const expected = createHash('md5').update(etags.join('')).digest('hex');
     const etag = (head.headers['etag'] ?? '').replace(/"/g, '');
