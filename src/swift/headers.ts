@@ -9,8 +9,20 @@ import type { Constraints } from './constraints.js';
 
 export type Target = 'account' | 'container' | 'object';
 
+/** Header names repeat on every response: their title-cased forms are kept (bounded: names can come from users). */
+const titled = new Map<string, string>();
+const TITLED_MAX = 4096;
+
 /** Python's str.title(): the first letter after any non-letter is upper-case, the rest lower-case. */
 export function titleCase(name: string): string {
+  const known = titled.get(name);
+  if (known !== undefined) return known;
+  const out = computeTitleCase(name);
+  if (titled.size < TITLED_MAX) titled.set(name, out);
+  return out;
+}
+
+function computeTitleCase(name: string): string {
   let out = '';
   let boundary = true;
   for (const ch of name) {
