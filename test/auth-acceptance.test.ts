@@ -300,6 +300,15 @@ describe('R4.2 / R4.3 owners and account operations', () => {
     assert.equal(aclReader.headers.get('x-container-read'), null);
   });
 
+  test('R4.2 a client\'s X-Timestamp is moved aside (gatekeeper): the object gets the server\'s time, as in Swift 2.30', async () => {
+    const before = Date.now() / 1000;
+    assert.equal(await st('PUT', '/AUTH_test/pub/old-ts', U, { 'X-Timestamp': '1000000000.00000' }), 201);
+    const head = await call(`${v1}/AUTH_test/pub/old-ts`, { method: 'HEAD', token: U });
+    const ts = Number(head.headers.get('x-timestamp'));
+    assert.ok(ts >= before - 1 && ts <= Date.now() / 1000 + 1, String(ts));
+    assert.doesNotMatch(head.headers.get('last-modified') ?? '', /2001/);
+  });
+
   test('R4.3 tempauth test_account_put_permissions / test_account_delete_permissions: only the reseller admin deletes accounts; an operator may PUT its own (keystoneauth, D1; tempauth said 403)', async () => {
     assert.equal(await st('PUT', '/AUTH_fresh', R), 201);
     assert.equal(await st('PUT', '/AUTH_fresh', R), 202);
