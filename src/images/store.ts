@@ -132,12 +132,13 @@ export class ImageStore {
       const r = await c.putObject(cont, name, stream, headers);
       return (r.headers['etag'] ?? '').replace(/"/g, '');
     };
-    const segmented = length === undefined || length > segmentSize;
-    if (segmented) {
+    // Before the first segment is written: the segment container exists, and leftovers of an earlier,
+    // failed attempt are gone (they must not become part of this image).
+    const prepareSegments = async () => {
       await c.putContainer(segmentContainer);
-      // Leftovers of an earlier, failed attempt must not become part of this image.
       await this.removeSegments(c, id);
-    }
+    };
+    if (length !== undefined && length > segmentSize) await prepareSegments();
     const sizeOf = (n: number) => (length === undefined ? undefined : Math.min(segmentSize, length - (n - 1) * segmentSize));
     // The first writer: the plain object, or segment 1 when the length says it will be segmented.
     let n = 1;
@@ -155,9 +156,12 @@ export class ImageStore {
             etags.push(await writer.finish());
             if (plain) {
               // More than one segment's worth of an unknown length: the plain object becomes segment 1.
-              await c.call('PUT', `${encodeURIComponent(segmentContainer)}/${segmentName(id, 1).split('/').map(encodeURIComponent).join('/')}`, {
+              await prepareSegments();
+              const copied = await c.call('PUT', `${encodeURIComponent(segmentContainer)}/${segmentName(id, 1).split('/').map(encodeURIComponent).join('/')}`, {
                 headers: { 'x-copy-from': `/${encodeURIComponent(container)}/${encodeURIComponent(id)}` },
               });
+              const copiedEtag = (copied.headers['etag'] ?? '').replace(/"/g, '');
+              if (copiedEtag !== etags[0]) throw new StoreMismatch(`segment 1 was copied as ${copiedEtag}, ${etags[0] ?? '?'} was written`);
               plain = false;
             }
             n += 1;
