@@ -38,9 +38,9 @@ async function v3Login(user: string, password: string, project: string): Promise
   return { token: res.headers.get('x-subject-token') ?? '', projectId: body.token.project.id, catalog: body.token.catalog };
 }
 
-/** A request to the image service. */
+/** A request to the image service, accepting JSON as openstacksdk does. */
 async function img(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-  const h: Record<string, string> = { ...headers };
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
   if (token) h['x-auth-token'] = token;
   let payload: string | undefined;
   if (body !== undefined) {
@@ -166,11 +166,28 @@ describe('image service API', () => {
     assert.equal(v.status, 200);
     const versions = v.json['versions'] as { id: string; status: string }[];
     assert.ok(versions.some((x) => x.id === 'v2.9' && x.status === 'CURRENT'));
-    const anon = await img('GET', '/v2/images');
-    assert.equal(anon.status, 401);
-    assert.deepEqual(Object.keys(anon.json).sort(), ['code', 'message', 'title']);
-    assert.equal(anon.json['code'], '401 Unauthorized');
-    assert.match(anon.headers.get('www-authenticate') ?? '', /^Keystone uri=/);
+    // 401s come from the token check (keystonemiddleware in Glance): nested JSON whatever the Accept.
+    for (const accept of ['application/json', '*/*']) {
+      const anon = await img('GET', '/v2/images', undefined, undefined, { accept });
+      assert.equal(anon.status, 401);
+      assert.deepEqual(anon.json, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+      assert.match(anon.headers.get('www-authenticate') ?? '', /^Keystone uri=/);
+    }
+    // Other errors as Glance's webob renders them: JSON when preferred, HTML for */* (glanceclient), text otherwise.
+    const missing = `/v2/images/${randomUUID()}`;
+    const asJson = await img('GET', missing, tok.user!.token);
+    assert.equal(asJson.status, 404);
+    assert.equal(asJson.headers.get('content-type'), 'application/json');
+    assert.deepEqual(Object.keys(asJson.json).sort(), ['code', 'message', 'title']);
+    assert.equal(asJson.json['code'], '404 Not Found');
+    const asHtml = await img('GET', missing, tok.user!.token, undefined, { accept: '*/*' });
+    assert.equal(asHtml.status, 404);
+    assert.equal(asHtml.headers.get('content-type'), 'text/html; charset=UTF-8');
+    assert.match(asHtml.text, /<h1>404 Not Found<\/h1>\n  No image found with ID /);
+    const asText = await img('GET', missing, tok.user!.token, undefined, { accept: 'text/plain' });
+    assert.equal(asText.headers.get('content-type'), 'text/plain; charset=UTF-8');
+    assert.match(asText.text, /^404 Not Found\n\nNo image found with ID /);
+    assert.equal((await img('GET', missing, tok.user!.token, undefined, { accept: 'text/html;q=0.5, application/json' })).headers.get('content-type'), 'application/json');
     assert.equal((await img('GET', '/v2/images', 'not-a-token')).status, 401);
     // glanceclient builds its models from the schemas.
     const schema = await img('GET', '/v2/schemas/image', tok.user!.token);

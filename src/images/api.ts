@@ -55,11 +55,56 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: GlanceError, identityUrl: string): void {
+/**
+ * The error body format Glance's webob picks from the Accept header: text/html or application/json,
+ * whichever the client prefers (HTML on a tie, so for `*\/*` and for no Accept at all, as glanceclient
+ * gets it), text/plain when it accepts neither.
+ */
+export function errorFormat(accept: string | undefined): 'html' | 'json' | 'plain' {
+  if (accept === undefined || accept.trim() === '') return 'html';
+  const ranges = accept.split(',').map((part) => {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
+  });
+  const quality = (offer: string): number => {
+    const [major] = offer.split('/');
+    const exact = ranges.find((r) => r.type === offer);
+    if (exact) return exact.q;
+    const partial = ranges.find((r) => r.type === `${major}/*`);
+    if (partial) return partial.q;
+    return ranges.find((r) => r.type === '*/*')?.q ?? 0;
+  };
+  const html = quality('text/html');
+  const json = quality('application/json');
+  if (html <= 0 && json <= 0) return 'plain';
+  return json > html ? 'json' : 'html';
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function sendError(res: ServerResponse, err: GlanceError, identityUrl: string, accept: string | undefined): void {
   const title = REASONS[err.status] ?? 'Error';
-  const headers: Record<string, string> = {};
-  if (err.status === 401) headers['www-authenticate'] = `Keystone uri="${identityUrl}/v3"`;
-  send(res, err.status, { message: err.message, code: `${err.status} ${title}`, title }, headers);
+  const status = `${err.status} ${title}`;
+  if (err.status === 401) {
+    // Glance's 401s come from keystonemiddleware: always JSON, nested under "error".
+    send(res, 401, { error: { code: 401, title, message: err.message } }, { 'www-authenticate': `Keystone uri="${identityUrl}/v3"` });
+    return;
+  }
+  const format = errorFormat(accept);
+  if (format === 'json') {
+    send(res, err.status, { message: err.message, code: status, title });
+    return;
+  }
+  const text = format === 'html'
+    ? `<html>\n <head>\n  <title>${status}</title>\n </head>\n <body>\n  <h1>${status}</h1>\n  ${escapeHtml(err.message)}<br /><br />\n\n\n\n </body>\n</html>`
+    : `${status}\n\n${err.message}\n\n   `;
+  res.writeHead(err.status, {
+    'content-type': format === 'html' ? 'text/html; charset=UTF-8' : 'text/plain; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -200,7 +245,7 @@ export class ImageApi {
         if (!(err instanceof GlanceError)) console.error('image service error:', err);
         if (res.headersSent) { res.destroy(); return; }
         req.resume();
-        sendError(res, e, this.deps.identityUrl);
+        sendError(res, e, this.deps.identityUrl, typeof req.headers.accept === 'string' ? req.headers.accept : undefined);
       });
     });
   }
@@ -209,9 +254,9 @@ export class ImageApi {
   private async caller(req: IncomingMessage, fresh: boolean): Promise<Caller> {
     const raw = req.headers['x-auth-token'];
     const token = typeof raw === 'string' ? raw.trim() : '';
-    if (!token) throw new GlanceError(401, 'This server could not verify that you are authorized to access the document you requested.');
+    if (!token) throw new GlanceError(401, 'The request you have made requires authentication.');
     const info = await this.deps.validator.validate(token, { fresh });
-    if (!info) throw new GlanceError(401, 'This server could not verify that you are authorized to access the document you requested.');
+    if (!info) throw new GlanceError(401, 'The request you have made requires authentication.');
     return { ...info, token, admin: info.roles.some((r) => this.deps.adminRoles.includes(r.toLowerCase())) };
   }
 
