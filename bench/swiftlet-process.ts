@@ -18,7 +18,7 @@ password = "svc"
 roles = ["service"]
 `;
 
-export async function startSwiftlet(port: number, workers?: number): Promise<{ pid: number; stop(): Promise<void> }> {
+export async function startSwiftlet(port: number, workers?: number): Promise<{ pid: number; dataDir: string; stop(): Promise<void> }> {
   const data = mkdtempSync(join(tmpdir(), 'swiftlet-bench-'));
   const config = `${data}.toml`;
   writeFileSync(config, SWIFTLET_USERS);
@@ -30,6 +30,7 @@ export async function startSwiftlet(port: number, workers?: number): Promise<{ p
   });
   return {
     pid: child.pid ?? 0,
+    dataDir: data,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

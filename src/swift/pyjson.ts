@@ -3,13 +3,36 @@
  * listings are byte-identical to Swift's.
  */
 export function pyJson(value: unknown): string {
-  return JSON.stringify(value, null, 1)
-    .replace(/\n\s*/g, (m, offset: number, all: string) => {
-      const prev = all[offset - 1];
-      const next = all[offset + m.length];
-      return prev === '[' || prev === '{' || next === ']' || next === '}' ? '' : ' ';
-    })
-    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Written out directly: listings serialise tens of thousands of entries per request.
+  return ascii(serialise(value));
+}
+
+const NON_ASCII = /[\u007f-\uffff]/;
+
+/** Python's ensure_ascii: every code unit from U+007F up as \uXXXX (surrogate pairs stay pairs). */
+function ascii(json: string): string {
+  return NON_ASCII.test(json)
+    ? json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : json;
+}
+
+function serialise(value: unknown): string {
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + (serialise(value[i]) ?? 'null');
+    return `${out}]`;
+  }
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    let out = '{';
+    let first = true;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      out += `${first ? '' : ', '}${JSON.stringify(k)}: ${serialise(v)}`;
+      first = false;
+    }
+    return `${out}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** Python's repr() of a str, as Swift quotes names in some messages. */
