@@ -457,7 +457,7 @@ describe('image service API', () => {
     assert.equal((await img('DELETE', `/v2/images/${mid}`, u.token)).status, 204);
   });
 
-  test('large images: segments of the max object size in SERVICE_<project>/images_segments behind a manifest; Range across segments; delete removes the segments', async () => {
+  test('large images: segments of the max object size in SERVICE_<project>/images_segments behind an SLO manifest; Range across segments; delete removes the segments', async () => {
     const u = tok.user!;
     const R = tok.admin!.token;
     const data = randomBytes(2 * MAX + 12345);
@@ -475,8 +475,17 @@ describe('image service API', () => {
       assert.deepEqual(await segmentNames(u.projectId, id), [`${id}/00000001`, `${id}/00000002`, `${id}/00000003`]);
       const seg1 = await call(svc(u.projectId, `/images_segments/${id}/00000001`), { token: R });
       assert.ok(seg1.bytes.equals(data.subarray(0, MAX)));
-      const manifest = await call(svc(u.projectId, `/images/${id}?multipart-manifest=get`), { method: 'HEAD', token: R });
-      assert.equal(manifest.headers.get('x-object-manifest'), `images_segments/${id}/`);
+      // A static large object manifest (the object API lists `slo` in /info) naming the three segments.
+      const manifest = await call(svc(u.projectId, `/images/${id}?multipart-manifest=get`), { token: R });
+      assert.equal(manifest.status, 200, manifest.text);
+      assert.equal(manifest.headers.get('x-static-large-object'), 'True');
+      const entries = JSON.parse(manifest.text) as { name: string; bytes: number; hash: string }[];
+      assert.deepEqual(entries.map((e) => [e.name, e.bytes]), [
+        [`/images_segments/${id}/00000001`, MAX], [`/images_segments/${id}/00000002`, MAX], [`/images_segments/${id}/00000003`, data.length - 2 * MAX],
+      ]);
+      assert.equal(entries[0]?.hash, md5(data.subarray(0, MAX)));
+      const whole = await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: R });
+      assert.equal(whole.headers.get('content-length'), String(data.length));
       // The segments are as closed to the user's token alone as the image object.
       assert.equal((await call(svc(u.projectId, `/images_segments/${id}/00000001`), { token: u.token })).status, 403);
       assert.equal((await call(svc(u.projectId, `/images_segments/${id}/00000001`), { method: 'DELETE', token: u.token })).status, 403);

@@ -19,7 +19,7 @@ export interface StoreOptions {
   segmentContainer: string;
   /** Bytes per segment (capped at the object size limit). */
   segmentSize: number;
-  /** The manifest written over the segments: dynamic (X-Object-Manifest, default) or static (?multipart-manifest=put). */
+  /** The manifest written over the segments: static (?multipart-manifest=put) or dynamic (X-Object-Manifest); default: static when /info lists `slo`. */
   manifest?: 'dlo' | 'slo';
 }
 
@@ -79,6 +79,7 @@ const segmentName = (id: string, n: number) => `${id}/${String(n).padStart(8, '0
 
 export class ImageStore {
   private maxSize?: number;
+  private manifestKind: 'dlo' | 'slo' = 'dlo';
 
   constructor(readonly options: StoreOptions, private readonly service: ServiceCredential, private readonly reader: ServiceCredential) {}
 
@@ -101,9 +102,11 @@ export class ImageStore {
     const res = await rawRequest('GET', `${this.options.swiftUrl}/info`, {});
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
-    const info = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { swift?: { max_file_size?: number } };
+    const info = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { swift?: { max_file_size?: number }; slo?: unknown };
     const max = info.swift?.max_file_size;
     if (typeof max !== 'number') throw new Error('Swiftlet /info has no swift.max_file_size');
+    // Static large objects when the object API offers them, else a dynamic manifest.
+    this.manifestKind = this.options.manifest ?? (info.slo !== undefined ? 'slo' : 'dlo');
     this.maxSize = max;
     return max;
   }
@@ -182,7 +185,7 @@ export class ImageStore {
     }
     if (length !== undefined && total !== length) throw new StoreMismatch(`${total} bytes arrived, ${length} were announced`);
     if (plain) return { etag: etags[0] ?? '', segments: 0, bytes: total, segmentBytes: 0 };
-    if (this.options.manifest === 'slo') {
+    if (this.manifestKind === 'slo') {
       // A static large object manifest listing every segment with its ETag and size.
       const manifest = etags.map((etag, i) => ({
         path: `/${segmentContainer}/${segmentName(id, i + 1)}`, etag,
