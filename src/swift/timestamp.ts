@@ -17,15 +17,22 @@ export function formatTimestamp(seconds: number): string {
   return seconds.toFixed(5).padStart(16, '0');
 }
 
+/** Formatting a date is costly and answers and listings repeat the same seconds: the last one is kept. */
+let lastHttpDate = { second: NaN, text: '' };
+let lastIsoSecond = { second: NaN, text: '' };
+
 /** Swift's Last-Modified: the timestamp rounded up to the next whole second, as an HTTP date. */
 export function httpDate(seconds: number): string {
-  return new Date(Math.ceil(seconds) * 1000).toUTCString();
+  const second = Math.ceil(seconds);
+  if (second !== lastHttpDate.second) lastHttpDate = { second, text: new Date(second * 1000).toUTCString() };
+  return lastHttpDate.text;
 }
 
 /** Listing `last_modified`: ISO 8601 with microseconds and no zone ("2024-05-01T12:00:00.123450"). */
 export function isoMicros(seconds: number): string {
-  const wholeMs = Math.floor(seconds * 1000);
-  const iso = new Date(wholeMs).toISOString().slice(0, 19);
+  const second = Math.floor(Math.floor(seconds * 1000) / 1000);
+  if (second !== lastIsoSecond.second) lastIsoSecond = { second, text: new Date(second * 1000).toISOString().slice(0, 19) };
+  const iso = lastIsoSecond.text;
   const micros = Math.round((seconds - Math.floor(seconds)) * 1_000_000) % 1_000_000;
   return `${iso}.${String(micros).padStart(6, '0')}`;
 }

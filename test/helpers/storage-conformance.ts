@@ -756,6 +756,22 @@ export function runBlobStoreConformance(name: string, factory: () => Promise<Blo
       });
     });
 
+    test('a range stream destroyed midway leaves its reader (and its descriptor) usable', async () => {
+      const bytes = randomBytes(3 * 1024 * 1024);
+      const stored = await blobs.write(Readable.from([bytes]), { maxSize: bytes.length });
+      const reader = await blobs.open(stored.blobId);
+      assert.ok(reader);
+      const first = reader.stream(0, bytes.length - 1);
+      await new Promise<void>((resolve) => {
+        first.once('data', () => { first.destroy(); });
+        first.once('close', () => resolve());
+      });
+      // Whatever the runtime does on destroy, the next range must read the same file.
+      assert.ok((await readAll(reader.stream(1000, 1999))).equals(bytes.subarray(1000, 2000)));
+      assert.ok((await readAll(reader.stream(bytes.length - 10, bytes.length - 1))).equals(bytes.subarray(bytes.length - 10)));
+      await reader.close();
+    });
+
     test('an open reader keeps working after the blob is deleted', async () => {
       const data = randomBytes(300_000);
       const stored = await blobs.write(Readable.from([data]), { maxSize: 1_000_000 });

@@ -5,7 +5,7 @@
  * blob id: readers holding the old file keep reading it after an overwrite or delete (POSIX unlink).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { close, createReadStream, createWriteStream, fstat, fsync, open as openFd } from 'node:fs';
+import { close, createReadStream, createWriteStream, fstat, fsync, open as openFd, read } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +17,13 @@ import {
 } from '../contracts.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * For read streams over a descriptor the reader owns: Node 20 closes the descriptor when such a
+ * stream is destroyed (a client gone mid-body, a segment cut short) even with autoClose off, and the
+ * reader's own close would then close whatever file reused that number. Only `close` says no.
+ */
+const KEEP_FD_OPEN = { read, close: (_fd: number, done: (err: NodeJS.ErrnoException | null) => void) => done(null) };
 const openFdAsync = promisify(openFd);
 const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
@@ -107,7 +114,7 @@ export class FsBlobStore implements BlobStore {
       // An empty range (end = start - 1, e.g. the whole of a 0-byte blob) is an empty stream, not an fs error.
       stream: (start, end) => (end < start
         ? Readable.from([])
-        : createReadStream('', { fd, start, end, autoClose: false, highWaterMark: 256 * 1024 })),
+        : createReadStream('', { fd, start, end, autoClose: false, highWaterMark: 256 * 1024, fs: KEEP_FD_OPEN })),
       close: async () => {
         if (closed) return;
         closed = true;

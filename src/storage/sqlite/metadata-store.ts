@@ -7,6 +7,7 @@ import type {
   ObjectRecord, PathRecords, PutObjectOutcome,
 } from '../contracts.js';
 import { listEntries, type PageQuery } from '../listing.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { GroupCommitter } from './group-commit.js';
 
@@ -166,6 +167,17 @@ export class SqliteMetadataStore implements MetadataStore {
 
 
 
+  /** Listing statements, prepared once per shape (a handful: which bounds are set, and the order). */
+  private readonly listingStatements = new Map<string, Statement<unknown[]>>();
+  private cached<Row>(sql: string): Statement<unknown[], Row> {
+    let st = this.listingStatements.get(sql);
+    if (!st) {
+      st = this.db.prepare<unknown[]>(sql);
+      this.listingStatements.set(sql, st);
+    }
+    return st as Statement<unknown[], Row>;
+  }
+
   async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
     const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
     const out: PathRecords = {};
@@ -212,7 +224,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async listContainers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]> {
     return listEntries(options, async (q) => {
       const args: unknown[] = [account];
-      const rows = this.db.prepare<unknown[], ContainerRow>(
+      const rows = this.cached<ContainerRow>(
         `SELECT * FROM containers WHERE account = ?${rangeSql(q, args)}`).all(...args);
       return rows.map((r) => ({
         name: r.name, objectCount: r.object_count, bytesUsed: r.bytes_used, lastModified: r.put_timestamp,
@@ -263,7 +275,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ObjectRecord>[]> {
     return listEntries(options, async (q) => {
       const args: unknown[] = [account, container];
-      return this.db.prepare<unknown[], ObjectRow>(
+      return this.cached<ObjectRow>(
         `SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${rangeSql(q, args)}`).all(...args).map(toObject);
     });
   }
