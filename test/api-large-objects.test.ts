@@ -385,3 +385,69 @@ describe('SLO', () => {
     });
   });
 });
+
+describe('SLO and bulk delete, continued', () => {
+  test('a segment of 1 MiB read twice in one GET (descriptors are closed exactly once)', async () => {
+    assert.equal((await put('segs/big/1', Buffer.alloc(1024 * 1024, 0x61))).status, 201);
+    assert.equal((await put('segs/big/2', Buffer.alloc(1024 * 1024, 0x62))).status, 201);
+    const manifest = [{ path: '/segs/big/1' }, { path: '/segs/big/2' }, { path: '/segs/big/1' }];
+    assert.equal((await put('lo/big?multipart-manifest=put', JSON.stringify(manifest))).status, 201);
+    for (let i = 0; i < 3; i++) {
+      const got = await call(`${s.storageUrl}/lo/big`, { token: s.token });
+      assert.equal(got.status, 200);
+      assert.equal(got.bytes.length, 3 * 1024 * 1024);
+      assert.equal(md5(got.bytes), md5(Buffer.concat([Buffer.alloc(1024 * 1024, 0x61), Buffer.alloc(1024 * 1024, 0x62), Buffer.alloc(1024 * 1024, 0x61)])));
+    }
+  });
+
+  test('heartbeat=on: 202 at once, then the outcome after a blank line', async () => {
+    const ok = await put('lo/hb?multipart-manifest=put&heartbeat=on', JSON.stringify([{ path: '/segs/d/1' }]));
+    assert.equal(ok.status, 202);
+    const [pad, report] = ok.text.split('\r\n\r\n');
+    assert.equal(pad?.trim(), '');
+    assert.match(report ?? '', new RegExp(`^Etag: "${md5(md5('aaaaa'))}"\\nLast Modified: .+ GMT\\nResponse Body: \\nResponse Status: 201 Created\\nErrors:\\n$`));
+    const bad = await put('lo/hb2?multipart-manifest=put&heartbeat=on', JSON.stringify([{ path: '/segs/nope' }]), { Accept: 'application/json' });
+    assert.equal(bad.status, 202);
+    assert.deepEqual(JSON.parse(bad.text.split('\r\n\r\n')[1] ?? ''), {
+      'Response Status': '400 Bad Request',
+      'Response Body': 'Bad Request\nThe server could not comply with the request since it is either malformed or otherwise incorrect.',
+      Errors: [['/segs/nope', '404 Not Found']],
+    });
+  });
+
+  test('a POST with a new Content-Type keeps the SLO (listing size, slo_etag, reads)', async () => {
+    assert.equal((await put('lo/post-slo?multipart-manifest=put', JSON.stringify([{ path: '/segs/d/1' }, { path: '/segs/d/3' }]))).status, 201);
+    const post = await call(`${s.storageUrl}/lo/post-slo`, { method: 'POST', token: s.token, headers: { 'Content-Type': 'image/jpeg', 'X-Object-Meta-A': 'b' } });
+    assert.equal(post.status, 202);
+    const got = await call(`${s.storageUrl}/lo/post-slo`, { token: s.token });
+    assert.equal(got.text, 'aaaaacc');
+    assert.equal(got.headers.get('content-type'), 'image/jpeg');
+    assert.equal(got.headers.get('x-static-large-object'), 'True');
+    const entry = (JSON.parse((await call(`${s.storageUrl}/lo?format=json&prefix=post-slo`, { token: s.token })).text) as Record<string, unknown>[])[0];
+    assert.equal(entry?.['bytes'], 7);
+    assert.equal(entry?.['content_type'], 'image/jpeg');
+    assert.equal(entry?.['slo_etag'], `"${md5(md5('aaaaa') + md5('cc'))}"`);
+  });
+
+  test('?bulk-delete deletes objects then containers, reports not-found and failures; /info publishes bulk_delete', async () => {
+    assert.equal((await put('bulk')).status, 201);
+    for (const n of ['a', 'b c', 'caf\u00e9']) assert.equal((await put(`bulk/${encodeURIComponent(n)}`, 'x')).status, 201);
+    const body = ['/bulk/a', '/bulk/b%20c', `/bulk/${encodeURIComponent('caf\u00e9')}`, '/bulk/missing', '/bulk', '/priv'].join('\n');
+    const res = await call(`${s.storageUrl}?bulk-delete`, {
+      method: 'POST', token: s.token, body: Buffer.from(body), headers: { 'Content-Type': 'text/plain', Accept: 'application/json' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.deepEqual(JSON.parse(res.text), {
+      'Response Status': '400 Bad Request', 'Response Body': '', 'Number Deleted': 4, 'Number Not Found': 1,
+      Errors: [['/priv', '409 Conflict']],
+    });
+    assert.equal((await call(`${s.storageUrl}/bulk`, { method: 'HEAD', token: s.token })).status, 404);
+    // Each delete is authorised for the caller: test2 may not delete in test's private container.
+    const denied = await call(`${s.storageUrl}?bulk-delete`, { method: 'DELETE', token: other.token, body: Buffer.from('/priv/seg1\n') });
+    assert.equal(denied.text, 'Number Deleted: 0\nNumber Not Found: 0\nResponse Body: \nResponse Status: 400 Bad Request\nErrors:\n/priv/seg1, 403 Forbidden\n');
+    assert.equal((await call(`${s.storageUrl}/priv/seg1`, { method: 'HEAD', token: s.token })).status, 200);
+    const info = JSON.parse((await call(`${server.url}/info`)).text) as Record<string, unknown>;
+    assert.deepEqual(info['bulk_delete'], { max_deletes_per_request: 10000, max_failed_deletes: 1000 });
+  });
+});

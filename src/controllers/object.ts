@@ -268,6 +268,12 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
   };
 }
 
+/** A new Content-Type from a POST keeps a large object's `;swift_bytes=N` (its listing size), as Swift does. */
+function postContentType(given: string, stored: string): string {
+  const m = /;\s*swift_bytes=\d+$/.exec(stored);
+  return m && !given.includes('swift_bytes=') ? `${given}${m[0]}` : given;
+}
+
 /** A POST replaces user metadata and the allowed headers; sysmeta only ever comes from the stored object. */
 function postMetadata(headers: Record<string, string>): Record<string, string> {
   const meta = objectMetadata(headers);
@@ -289,7 +295,7 @@ async function postObject(ctx: RequestContext, target: Target, s: Services): Pro
   if (!isLive(rec, now)) throw new SwiftError('NotFound');
   const update: { metadata: Record<string, string>; contentType: string; deleteAt?: number; timestamp: number } = {
     metadata: { ...metadataKeptOnPost(rec.metadata), ...postMetadata(ctx.headers) },
-    contentType: ctx.headers['content-type'] ? headerToText(ctx.headers['content-type']) : rec.contentType,
+    contentType: ctx.headers['content-type'] ? postContentType(headerToText(ctx.headers['content-type']), rec.contentType) : rec.contentType,
     timestamp: newTimestamp(),
   };
   if (deleteAt !== undefined) update.deleteAt = deleteAt;

@@ -47,9 +47,21 @@ export function cleanContentType(value: string): string {
   return value;
 }
 
+/**
+ * Ends a body stream we are done with. A blob body is an fs.ReadStream over a descriptor the blob
+ * reader owns: destroying it would close that descriptor, and the reader closes it again on 'close'
+ * (a double close that can hit a descriptor just reused by the next segment's open, and whose EBADF
+ * rejection is unhandled). Detach the descriptor first so that only the reader closes it, once.
+ */
+export function release(stream: Readable): void {
+  const s = stream as Readable & { fd?: unknown };
+  if (typeof s.fd === 'number') s.fd = null;
+  stream.destroy();
+}
+
 /** Drops a response body we will not send (closing the blob reader behind it). */
 export function discard(res: SwiftResponse): void {
-  if (res.body instanceof Readable) res.body.destroy();
+  if (res.body instanceof Readable) release(res.body);
 }
 
 /** Reads a (small) response body fully: manifests and listings, never object data. */
@@ -60,14 +72,15 @@ export async function readBody(res: SwiftResponse, limit = 64 * 1024 * 1024): Pr
   if (Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const chunk of body) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    n += b.length;
-    if (n > limit) {
-      body.destroy();
-      throw new SegmentError('body too large');
+  try {
+    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      n += b.length;
+      if (n > limit) throw new SegmentError('body too large');
+      chunks.push(b);
     }
-    chunks.push(b);
+  } finally {
+    release(body);
   }
   return Buffer.concat(chunks);
 }
@@ -193,7 +206,7 @@ export class SegmentedBody {
     const hash = etag && !ranged ? createHash('md5') : undefined;
     let n = 0;
     const body = res.body;
-    const source: AsyncIterable<unknown> | Iterable<unknown> = body instanceof Readable ? body
+    const source: AsyncIterable<unknown> | Iterable<unknown> = body instanceof Readable ? body.iterator({ destroyOnReturn: false })
       : [typeof body === 'string' ? Buffer.from(body, 'utf8') : body ?? Buffer.alloc(0)];
     try {
       for await (const chunk of source) {
@@ -204,7 +217,7 @@ export class SegmentedBody {
         yield b;
       }
     } finally {
-      if (body instanceof Readable) body.destroy();
+      if (body instanceof Readable) release(body);
     }
     if (hash) {
       if (n !== expected) throw new SegmentError(`bad response length for ${open.piece.path}`);

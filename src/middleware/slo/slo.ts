@@ -220,7 +220,8 @@ async function readManifestBody(ctx: RequestContext): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   const body = ctx.body();
-  for await (const chunk of body) {
+  // Stop at the limit without destroying the request (the answer still goes out on its socket).
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     const room = MAX_MANIFEST_SIZE - n;
     chunks.push(room < b.length ? b.subarray(0, room) : b);
@@ -250,84 +251,136 @@ async function handlePut(ctx: RequestContext, next: Handler, below: Handler, ver
   if (objectSegments > MAX_MANIFEST_SEGMENTS) throw new SwiftError('SloTooManySegments', { max: MAX_MANIFEST_SEGMENTS });
   const format = bestMatch(ctx.headers['accept']) ?? 'text/plain';
 
-  const problems: [string, string][] = [];
-  const stored: StoredSegment[] = [];
-  let total = 0;
-  const heads = new Map<string, SwiftResponse>();
-  for (const [i, seg] of segments.entries()) {
-    if (seg.data !== undefined) {
-      stored.push({ data: seg.data });
-      total += Buffer.from(seg.data, 'base64').length;
-      continue;
-    }
-    const name = seg.path ?? '';
-    let head = heads.get(name);
-    if (!head) {
-      head = await below(subrequest(ctx, 'HEAD', `/${version}/${account}/${name.replace(/^\/+/, '')}`));
-      discard(head);
-      heads.set(name, head);
-    }
-    const quoted = pyQuoteName(name);
-    if (head.status < 200 || head.status > 299) {
-      problems.push([quoted, statusLine(head.status)]);
-      continue;
-    }
-    const contentLength = Number(headerValue(head.headers, 'content-length') ?? '0');
-    let segmentLength = contentLength;
-    let range = seg.range;
-    if (range) {
-      const r = rangeForLength(range, contentLength);
-      if (!r) problems.push([quoted, 'Unsatisfiable Range']);
-      else if (r[0] === 0 && r[1] === contentLength) {
-        range = undefined;
-      } else {
-        range = `${r[0]}-${r[1] - 1}`;
-        segmentLength = r[1] - r[0];
+  type Outcome = { kind: 'problems'; problems: [string, string][] } | { kind: 'etag' } | { kind: 'stored'; res: SwiftResponse; etag: string };
+  const validateAndStore = async (): Promise<Outcome> => {
+    const problems: [string, string][] = [];
+    const stored: StoredSegment[] = [];
+    let total = 0;
+    const heads = new Map<string, SwiftResponse>();
+    for (const [i, seg] of segments.entries()) {
+      if (seg.data !== undefined) {
+        stored.push({ data: seg.data });
+        total += Buffer.from(seg.data, 'base64').length;
+        continue;
       }
+      const name = seg.path ?? '';
+      let head = heads.get(name);
+      if (!head) {
+        head = await below(subrequest(ctx, 'HEAD', `/${version}/${account}/${name.replace(/^\/+/, '')}`));
+        discard(head);
+        heads.set(name, head);
+      }
+      const quoted = pyQuoteName(name);
+      if (head.status < 200 || head.status > 299) {
+        problems.push([quoted, statusLine(head.status)]);
+        continue;
+      }
+      const contentLength = Number(headerValue(head.headers, 'content-length') ?? '0');
+      let segmentLength = contentLength;
+      let range = seg.range;
+      if (range) {
+        const r = rangeForLength(range, contentLength);
+        if (!r) problems.push([quoted, 'Unsatisfiable Range']);
+        else if (r[0] === 0 && r[1] === contentLength) {
+          range = undefined;
+        } else {
+          range = `${r[0]}-${r[1] - 1}`;
+          segmentLength = r[1] - r[0];
+        }
+      }
+      if (segmentLength < 1 && i !== segments.length - 1) problems.push([quoted, 'Too small; each segment must be at least 1 byte.']);
+      if (seg.size_bytes !== undefined && seg.size_bytes !== null && seg.size_bytes !== contentLength) problems.push([quoted, 'Size Mismatch']);
+      const etag = normalizeEtag(headerValue(head.headers, 'etag'));
+      if (seg.etag !== undefined && seg.etag !== null && seg.etag !== etag) problems.push([quoted, 'Etag Mismatch']);
+      const data: StoredSegment = {
+        name: `/${name.replace(/^\/+/, '')}`,
+        bytes: contentLength,
+        hash: etag ?? '',
+        content_type: (headerValue(head.headers, 'content-type') ?? '').split(';')[0]?.trim() ?? '',
+        last_modified: isoFromHttpDate(headerValue(head.headers, 'last-modified')),
+      };
+      if (range) data.range = range;
+      if (isSlo(head.headers)) data.sub_slo = true;
+      stored.push(data);
+      total += segmentLength;
     }
-    if (segmentLength < 1 && i !== segments.length - 1) problems.push([quoted, 'Too small; each segment must be at least 1 byte.']);
-    if (seg.size_bytes !== undefined && seg.size_bytes !== null && seg.size_bytes !== contentLength) problems.push([quoted, 'Size Mismatch']);
-    const etag = normalizeEtag(headerValue(head.headers, 'etag'));
-    if (seg.etag !== undefined && seg.etag !== null && seg.etag !== etag) problems.push([quoted, 'Etag Mismatch']);
-    const data: StoredSegment = {
-      name: `/${name.replace(/^\/+/, '')}`,
-      bytes: contentLength,
-      hash: etag ?? '',
-      content_type: (headerValue(head.headers, 'content-type') ?? '').split(';')[0]?.trim() ?? '',
-      last_modified: isoFromHttpDate(headerValue(head.headers, 'last-modified')),
-    };
-    if (range) data.range = range;
-    if (isSlo(head.headers)) data.sub_slo = true;
-    stored.push(data);
-    total += segmentLength;
-  }
-  if (problems.length > 0) {
-    return { status: 400, headers: { 'content-type': format }, body: Readable.from([responseBody(format, {}, problems, 'upload')]) };
-  }
-  const sloEtagHash = createHash('md5');
-  for (const seg of stored) sloEtagHash.update(segmentEtagPart(seg));
-  const sloEtag = sloEtagHash.digest('hex');
-  const clientEtag = normalizeEtag(ctx.headers['etag']);
-  if (clientEtag && clientEtag !== sloEtag) throw new SwiftError('ChecksumMismatch');
+    if (problems.length > 0) return { kind: 'problems', problems };
+    const sloEtagHash = createHash('md5');
+    for (const seg of stored) sloEtagHash.update(segmentEtagPart(seg));
+    const sloEtag = sloEtagHash.digest('hex');
+    const clientEtag = normalizeEtag(ctx.headers['etag']);
+    if (clientEtag && clientEtag !== sloEtag) return { kind: 'etag' };
 
-  const json = Buffer.from(pyJson(stored), 'utf8');
-  const manifestEtag = createHash('md5').update(json).digest('hex');
-  const headers: Record<string, string> = { ...ctx.headers };
-  delete headers['transfer-encoding'];
-  const objectName = parseTarget(path)?.object ?? '';
-  const contentType = headers['content-type'] || guessContentType(objectName);
-  Object.assign(headers, {
-    'content-length': String(json.length),
-    'content-type': `${contentType};swift_bytes=${total}`,
-    etag: manifestEtag,
-    'x-static-large-object': 'True',
-    [SYSMETA_ETAG]: sloEtag,
-    [SYSMETA_SIZE]: String(total),
-    [OVERRIDE_ETAG]: `${manifestEtag}; slo_etag=${sloEtag}`,
-  });
-  const res = await next({ ...ctx, headers, body: () => Readable.from([json]), bodyTaken: () => true });
-  if (res.status >= 200 && res.status <= 299) res.headers['etag'] = `"${sloEtag}"`;
-  return res;
+    const json = Buffer.from(pyJson(stored), 'utf8');
+    const manifestEtag = createHash('md5').update(json).digest('hex');
+    const headers: Record<string, string> = { ...ctx.headers };
+    delete headers['transfer-encoding'];
+    const objectName = parseTarget(path)?.object ?? '';
+    const contentType = headers['content-type'] || guessContentType(objectName);
+    Object.assign(headers, {
+      'content-length': String(json.length),
+      'content-type': `${contentType};swift_bytes=${total}`,
+      etag: manifestEtag,
+      'x-static-large-object': 'True',
+      [SYSMETA_ETAG]: sloEtag,
+      [SYSMETA_SIZE]: String(total),
+      [OVERRIDE_ETAG]: `${manifestEtag}; slo_etag=${sloEtag}`,
+    });
+    const res = await next({ ...ctx, headers, body: () => Readable.from([json]), bodyTaken: () => true });
+    return { kind: 'stored', res, etag: sloEtag };
+  };
+
+  if (!TRUE_VALUES.test(ctx.query.get('heartbeat') ?? '')) {
+    const outcome = await validateAndStore();
+    if (outcome.kind === 'problems') {
+      return { status: 400, headers: { 'content-type': format }, body: Readable.from([responseBody(format, {}, outcome.problems, 'upload')]) };
+    }
+    if (outcome.kind === 'etag') throw new SwiftError('ChecksumMismatch');
+    if (outcome.res.status >= 200 && outcome.res.status <= 299) outcome.res.headers['etag'] = `"${outcome.etag}"`;
+    return outcome.res;
+  }
+  // heartbeat=on: 202 at once, whitespace every yield_frequency seconds, then the outcome as a report.
+  async function* report(): AsyncGenerator<string> {
+    yield ' ';
+    const work = validateAndStore();
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<'tick'>((r) => { timer = setTimeout(() => r('tick'), YIELD_FREQUENCY * 1000); });
+      const done = await Promise.race([work.then(() => 'done' as const, () => 'done' as const), tick]);
+      clearTimeout(timer);
+      if (done === 'done') break;
+      yield ' ';
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await work;
+    } catch {
+      yield `\r\n\r\n${responseBody(format, { 'Response Status': statusLine(500), 'Response Body': '' }, [], 'upload')}`;
+      return;
+    }
+    const explained = (status: number) => {
+      const m = /<h1>(.*)<\/h1><p>(.*)<\/p>/.exec(defaultErrorBody(status));
+      return m ? `${m[1] ?? ''}\n${m[2] ?? ''}` : '';
+    };
+    let result: Record<string, string> = {};
+    let problems: [string, string][] = [];
+    if (outcome.kind === 'problems') {
+      result = { 'Response Status': statusLine(400), 'Response Body': explained(400) };
+      problems = outcome.problems;
+    } else if (outcome.kind === 'etag') {
+      result = { 'Response Status': statusLine(422), 'Response Body': explained(422) };
+    } else {
+      const { res } = outcome;
+      result = { 'Response Status': statusLine(res.status) };
+      if (res.status >= 200 && res.status <= 299) {
+        result['Etag'] = `"${outcome.etag}"`;
+        result['Last Modified'] = String(headerValue(res.headers, 'last-modified') ?? '');
+      }
+      result['Response Body'] = res.body === undefined ? '' : (await readBody(res)).toString('utf8');
+    }
+    yield `\r\n\r\n${responseBody(format, result, problems, 'upload')}`;
+  }
+  return { status: 202, headers: { 'content-type': format }, body: Readable.from(report()) };
 }
 
 function pyQuoteName(name: string): string {
