@@ -174,22 +174,50 @@ describe('swift CLI (python-swiftclient)', () => {
     assert.equal(sha256(join(out, 'o2')), sha256(join(work, 'big.bin')));
   });
 
-  // Known gap (see /work/notes/bugs-clients.md #2): no DLO/SLO, the manifest reads back as 0 bytes.
-  it('upload --segment-size 8M (large object) reads back whole', { todo: 'no DLO/SLO (bugs-clients.md #2)' }, async () => {
+  async function segmentNames(container: string): Promise<string[]> {
+    const r = await swift(['list', container]);
+    return r.code === 0 ? lines(r.stdout) : [];
+  }
+
+  it('upload --segment-size 8M (DLO: manifest + 4 segments) reads back whole', async () => {
     const uploaded = lines(await ok(['upload', '--segment-size', '8M', 'seg', 'big.bin']));
     assert.ok(uploaded.includes('big.bin'), uploaded.join('\n'));
     const stat = parseStat(await ok(['stat', 'seg', 'big.bin']));
     assert.equal(stat.get('Content Length'), String(30 * MiB));
+    assert.match(stat.get('Manifest') ?? '', /^seg_segments\/big\.bin\//);
+    assert.equal((await segmentNames('seg_segments')).length, 4);
     const out = mkdtempSync(join(work, 'seg-'));
     await ok(['download', 'seg', 'big.bin', '-o', join(out, 'big.bin')]);
     assert.equal(sha256(join(out, 'big.bin')), sha256(join(work, 'big.bin')));
   });
 
-  it('delete the large object with its segments', async () => {
-    const r = await swift(['delete', 'seg']);
-    assert.equal(r.code, 0, r.stderr);
-    await ok(['delete', 'seg_segments']);
-    assert.deepEqual(lines(await ok(['list'])).filter((n) => n.startsWith('seg')), []);
+  it('delete the DLO removes its segments too', async () => {
+    const segments = await segmentNames('seg_segments');
+    // swift delete names each segment it removes (in completion order), then the manifest.
+    const deleted = lines(await ok(['delete', 'seg', 'big.bin']));
+    assert.deepEqual(deleted.slice(0, -1).sort(), segments.map((n) => `seg_segments/${n}`).sort());
+    assert.equal(deleted[deleted.length - 1], 'big.bin');
+    assert.deepEqual(await segmentNames('seg_segments'), []);
+    assert.equal((await swift(['stat', 'seg', 'big.bin'])).code, 1);
+  });
+
+  it('upload --use-slo --segment-size 8M (SLO) reads back whole', async () => {
+    const uploaded = lines(await ok(['upload', '--use-slo', '--segment-size', '8M', 'slo', 'big.bin']));
+    assert.ok(uploaded.includes('big.bin'), uploaded.join('\n'));
+    const stat = parseStat(await ok(['stat', 'slo', 'big.bin']));
+    assert.equal(stat.get('Content Length'), String(30 * MiB));
+    assert.equal((await segmentNames('slo_segments')).length, 4);
+    const out = mkdtempSync(join(work, 'slo-'));
+    await ok(['download', 'slo', 'big.bin', '-o', join(out, 'big.bin')]);
+    assert.equal(sha256(join(out, 'big.bin')), sha256(join(work, 'big.bin')));
+  });
+
+  it('delete the SLO removes its segments (multipart-manifest=delete), then the containers', async () => {
+    assert.deepEqual(lines(await ok(['delete', 'slo', 'big.bin'])), ['big.bin']);
+    assert.deepEqual(await segmentNames('slo_segments'), []);
+    assert.equal((await swift(['stat', 'slo', 'big.bin'])).code, 1);
+    for (const c of ['seg', 'seg_segments', 'slo', 'slo_segments']) await ok(['delete', c]);
+    assert.deepEqual(lines(await ok(['list'])).filter((n) => n.startsWith('seg') || n.startsWith('slo')), []);
   });
 
   it('delete an object, then whole containers', async () => {
