@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -37,6 +37,31 @@ function truncatedPut(port: number, path: string, token: string, announced: numb
       socket.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\nContent-Length: ${announced}\r\n\r\n`);
       socket.write(randomBytes(sent), () => setTimeout(() => socket.destroy(), 200));
     });
+    socket.on('close', () => resolve());
+    socket.on('error', () => resolve());
+  });
+}
+
+/** The worker process under the primary (the test server runs one). */
+function workerPid(primary: number): number {
+  for (const task of readdirSync(`/proc/${primary}/task`)) {
+    const children = readFileSync(`/proc/${primary}/task/${task}/children`, 'utf8').trim();
+    if (children) return Number(children.split(/\s+/)[0]);
+  }
+  throw new Error('no worker process');
+}
+
+function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** Asks for an object and closes the connection after the first bytes of the body. */
+function truncatedGet(port: number, path: string, token: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${token}\r\n\r\n`);
+    });
+    socket.once('data', () => socket.destroy());
     socket.on('close', () => resolve());
     socket.on('error', () => resolve());
   });
@@ -119,6 +144,26 @@ describe('object bytes inline and in files', () => {
     assert.equal(blobFiles(server.dataDir), before);
     assert.equal((await call(url('flip'), { method: 'DELETE', token: s.token })).status, 204);
     assert.equal((await call(url('flip'), { token: s.token })).status, 404);
+  });
+
+  test('whole, ranged and abandoned GETs of a file-backed object leave no descriptor open', async () => {
+    const bytes = randomBytes(300_000);
+    assert.equal((await call(url('fds'), { method: 'PUT', token: s.token, body: bytes })).status, 201);
+    const worker = workerPid(server.process.pid ?? 0);
+    await call(url('fds'), { token: s.token }); // warm-up: lazily opened files of the worker
+    const before = openFds(worker);
+    for (let i = 0; i < 25; i++) {
+      assert.ok((await call(url('fds'), { token: s.token })).bytes.equals(bytes));
+      assert.equal((await call(url('fds'), { token: s.token, headers: { Range: 'bytes=10-19' } })).bytes.length, 10);
+      assert.equal((await call(url('fds'), { token: s.token, headers: { Range: 'bytes=0-1,5-6' } })).status, 206);
+    }
+    for (let i = 0; i < 5; i++) await truncatedGet(server.port, new URL(url('fds')).pathname, s.token);
+    let after = openFds(worker);
+    for (let i = 0; i < 20 && after > before + 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = openFds(worker);
+    }
+    assert.ok(after <= before + 3, `open descriptors grew from ${before} to ${after} over 80 GETs`);
   });
 
   test('a wrong ETag on a small PUT → 422 and nothing stored', async () => {

@@ -1,6 +1,6 @@
 /** `/v1/<account>/<container>/<object>`: PUT, GET, HEAD, POST, DELETE. (COPY lives in middleware/copy.) */
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import { SwiftError } from '../http/errors.js';
 import { checkContainerQuota } from '../middleware/quotas/container-quotas.js';
 import { defaultErrorBody } from '../http/status.js';
@@ -238,6 +238,7 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
   const blobId = blobOf(rec);
   const reader: BlobReader | undefined = blobId === undefined ? inlineReader(rec.inline ?? Buffer.alloc(0)) : await s.blobs.open(blobId);
   if (!reader) throw new SwiftError('NotFound');
+  // Closed when the body ends, fails or is cut off: a stream read to its end never emits 'close' here.
   const close = () => { void reader.close(); };
   if (!ranges) {
     if (rec.size === 0) {
@@ -245,13 +246,13 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
       return { status: 200, headers: { ...headers, 'content-length': '0' }, body: '' };
     }
     const body = reader.stream(0, rec.size - 1);
-    body.once('close', close);
+    finished(body, close);
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body };
   }
   if (ranges.length === 1) {
     const [a, b] = ranges[0] as ByteRange;
     const body = reader.stream(a, b - 1);
-    body.once('close', close);
+    finished(body, close);
     return {
       status: 206,
       headers: { ...headers, 'content-length': String(b - a), 'content-range': `bytes ${a}-${b - 1}/${rec.size}` },
