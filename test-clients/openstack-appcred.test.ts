@@ -6,11 +6,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../test/helpers/server.js';
+import { runOpenstack, type OscRun } from './openstack.js';
 import { call } from '../test/helpers/swift.js';
 
 let server: TestServer;
@@ -25,19 +25,9 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Run { code: number; stdout: string; stderr: string }
-
 /** `openstack <args>` with only the given OS_* settings (plus the auth URL) in its environment. */
-function osc(settings: Record<string, string>, args: string[]): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, LANG: 'C.UTF-8',
-    OS_AUTH_URL: `${server.url}/v3`, OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public', ...settings,
-  };
-  return new Promise((resolve) => {
-    execFile('openstack', args, { env, cwd: work, encoding: 'buffer', timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') });
-    });
-  });
+function osc(settings: Record<string, string>, args: string[]): Promise<OscRun> {
+  return runOpenstack(server.url, work, settings, args);
 }
 
 async function okJson<T>(settings: Record<string, string>, args: string[]): Promise<T> {

@@ -5,12 +5,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../test/helpers/server.js';
+import { passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
 import { call } from '../test/helpers/swift.js';
 
 let server: TestServer;
@@ -25,25 +25,12 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Credentials { user: string; password: string; project: string }
+type Credentials = OpenstackUser;
 const ADMIN: Credentials = { user: 'admin', password: 'adminpw', project: 'admin' };
 
-interface Run { code: number; stdout: string; stderr: string }
-
 /** Runs `openstack <args>` with the OS_* environment for these credentials. */
-function osc(creds: Credentials, args: string[]): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, LANG: 'C.UTF-8',
-    OS_AUTH_URL: `${server.url}/v3`, OS_IDENTITY_API_VERSION: '3',
-    OS_USERNAME: creds.user, OS_PASSWORD: creds.password, OS_PROJECT_NAME: creds.project,
-    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_INTERFACE: 'public',
-  };
-  return new Promise((resolve) => {
-    execFile('openstack', args, { env, cwd: work, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') });
-    });
-  });
+function osc(creds: Credentials, args: string[]): Promise<OscRun> {
+  return runOpenstack(server.url, work, passwordAuth(creds), args);
 }
 
 /** Runs a command that must succeed. */

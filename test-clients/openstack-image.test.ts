@@ -7,13 +7,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, freePort, startServer, type TestServer } from '../test/helpers/server.js';
 import { call } from '../test/helpers/swift.js';
+import { passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
 
 const MAX = 1024 * 1024;
 let server: TestServer;
@@ -22,7 +23,7 @@ let imagesOut = '';
 let imagesUrl = '';
 let work: string;
 
-interface Credentials { user: string; password: string; project: string }
+type Credentials = OpenstackUser;
 const USER: Credentials = { user: 'tester', password: 'testing', project: 'test' };
 const OTHER: Credentials = { user: 'tester2', password: 'testing2', project: 'test2' };
 const IMAGE_ADMIN: Credentials = { user: 'tester6', password: 'testing6', project: 'test6' };
@@ -79,21 +80,8 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Run { code: number; stdout: string; stderr: string }
-
-function osc(creds: Credentials, args: string[]): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, LANG: 'C.UTF-8',
-    OS_AUTH_URL: `${server.url}/v3`, OS_IDENTITY_API_VERSION: '3', OS_IMAGE_API_VERSION: '2',
-    OS_USERNAME: creds.user, OS_PASSWORD: creds.password, OS_PROJECT_NAME: creds.project,
-    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_INTERFACE: 'public',
-  };
-  return new Promise((resolve) => {
-    execFile('openstack', args, { env, cwd: work, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') });
-    });
-  });
+function osc(creds: Credentials, args: string[]): Promise<OscRun> {
+  return runOpenstack(server.url, work, { ...passwordAuth(creds), OS_IMAGE_API_VERSION: '2' }, args);
 }
 
 async function ok(creds: Credentials, args: string[]): Promise<string> {
