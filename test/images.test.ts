@@ -722,15 +722,20 @@ describe('image service lifecycle edges', () => {
     assert.equal((await call(svc(u.projectId, `/images/${id}`), { method: 'HEAD', token: tok.admin!.token })).status, 404);
   });
 
-  test('a misspelled [images] key is a start-up error naming the right one', async () => {
-    const bad = join(workDir, 'bad.toml');
-    writeFileSync(bad, '[images]\nprot = 9393\n');
-    const r = await new Promise<{ code: number; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', bad], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `swiftlet images serve` with a config that must fail at start-up; its exit code and stderr. */
+  function serveImagesWith(config: string): Promise<{ code: number; err: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
       child.on('exit', (code) => resolve({ code: code ?? -1, err }));
     });
+  }
+
+  test('a misspelled [images] key is a start-up error naming the right one', async () => {
+    const bad = join(workDir, 'bad.toml');
+    writeFileSync(bad, '[images]\nprot = 9393\n');
+    const r = await serveImagesWith(bad);
     assert.equal(r.code, 2);
     assert.match(r.err, /unknown key "images\.prot"; did you mean "images\.port"/);
   });
@@ -738,12 +743,7 @@ describe('image service lifecycle edges', () => {
   test('token_cache_time above 30 s is a start-up error', async () => {
     const bad = join(workDir, 'cache.toml');
     writeFileSync(bad, '[images]\ntoken_cache_time = 31\n');
-    const r = await new Promise<{ code: number; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', bad], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      child.on('exit', (code) => resolve({ code: code ?? -1, err }));
-    });
+    const r = await serveImagesWith(bad);
     assert.equal(r.code, 2);
     assert.match(r.err, /"images\.token_cache_time" must be at most 30/);
   });
