@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../test/helpers/server.js';
-import { passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
+import { parseOscJson, passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
 import { call } from '../test/helpers/swift.js';
 
 let server: TestServer;
@@ -42,12 +42,7 @@ async function ok(creds: Credentials, args: string[]): Promise<string> {
 
 /** Runs a command with `-f json` and parses its output. */
 async function okJson<T>(creds: Credentials, args: string[]): Promise<T> {
-  const out = await ok(creds, [...args, '-f', 'json']);
-  try {
-    return JSON.parse(out) as T;
-  } catch {
-    throw new Error(`openstack ${args.join(' ')}: output is not JSON:\n${out}`);
-  }
+  return parseOscJson<T>(args, await ok(creds, [...args, '-f', 'json']));
 }
 
 type Row = Record<string, unknown>;

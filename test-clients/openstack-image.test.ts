@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, freePort, startServer, type TestServer } from '../test/helpers/server.js';
 import { call } from '../test/helpers/swift.js';
-import { passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
+import { parseOscJson, passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
 
 const MAX = 1024 * 1024;
 let server: TestServer;
@@ -93,12 +93,7 @@ async function ok(creds: Credentials, args: string[]): Promise<string> {
 type Row = Record<string, unknown>;
 
 async function okJson<T>(creds: Credentials, args: string[]): Promise<T> {
-  const out = await ok(creds, [...args, '-f', 'json']);
-  try {
-    return JSON.parse(out) as T;
-  } catch {
-    throw new Error(`openstack ${args.join(' ')}: output is not JSON:\n${out}`);
-  }
+  return parseOscJson<T>(args, await ok(creds, [...args, '-f', 'json']));
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

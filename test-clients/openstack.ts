@@ -25,3 +25,12 @@ export function runOpenstack(baseUrl: string, work: string, settings: Record<str
     });
   });
 }
+
+/** The output of `openstack <args> -f json`, parsed; an error naming the command when it is not JSON. */
+export function parseOscJson<T>(args: string[], out: string): T {
+  try {
+    return JSON.parse(out) as T;
+  } catch {
+    throw new Error(`openstack ${args.join(' ')}: output is not JSON:\n${out}`);
+  }
+}
