@@ -322,7 +322,7 @@ describe('the swiftlet command', () => {
         child.stdout.on('data', () => { if (out.includes('Swiftlet listening')) { clearTimeout(timer); ready(); } });
         child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${out}`)); });
       });
-      assert.match(out, new RegExp(`listening on http://127\\.0\\.0\\.1:${port} \\(1 workers`));
+      assert.match(out, new RegExp(`listening on http://127\\.0\\.0\\.1:${port} \\(one process`));
       const res = await fetch(`http://127.0.0.1:${port}/auth/v1.0`, { headers: { 'X-Auth-User': 'admin:admin', 'X-Auth-Key': 'pw' } });
       assert.equal(res.status, 200);
       await res.arrayBuffer();

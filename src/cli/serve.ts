@@ -1,11 +1,16 @@
 /**
- * `swiftlet serve`: the primary process prepares the data directory (schema, bootstrap admin,
- * config users, token keys, leftovers of interrupted uploads), then forks one worker per core. Each
- * worker serves HTTP on the shared port; a worker that dies is replaced. The primary also runs the
- * background jobs (WAL checkpoints, expirer, orphan sweeper, key rotation).
+ * `swiftlet serve`: prepares the data directory (schema, bootstrap admin, config users, token keys,
+ * leftovers of interrupted uploads), starts the background jobs (WAL checkpoints, expirer, orphan
+ * sweeper, key rotation), then serves HTTP.
+ *
+ * By default (`workers` 0 or 1) one process does all of it. With `workers` N > 1 the primary forks N
+ * worker processes that share the port (a worker that dies is replaced) and keeps only the jobs.
+ * One process is the default because it measured faster on every workload (bench/RESULTS.md,
+ * session 3): all metadata writes go through SQLite's single write lock, and a second process
+ * waiting for that lock waits with its event loop blocked; more workers pay off only for read-heavy
+ * loads on machines with cores to spare.
  */
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '../app.js';
@@ -59,21 +64,24 @@ function startBackgroundJobs(config: Config, rt: Runtime): void {
   every(3600, () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));
 }
 
+function listeningMessage(config: Config, processes: string): string {
+  return `Swiftlet listening on http://${config.server.host}:${config.server.port} (${processes}, data in ${resolve(config.server.data_dir)})`;
+}
+
 export async function serve(config: Config): Promise<void> {
+  const count = Math.max(1, config.server.workers);
+  if (count === 1) return serveInOneProcess(config);
   if (cluster.isPrimary) {
     const rt = await openRuntime(config);
     await prepare(config, rt);
     startBackgroundJobs(config, rt);
-    const count = config.server.workers || availableParallelism();
     let listening = 0;
     let stopping = false;
-    // fsync, open and rename run on libuv's thread pool (4 threads by default): with 32, concurrent
-    // uploads make their blobs durable in parallel (the disk completes ~10× more fsyncs at depth 16).
-    const fork = () => cluster.fork({ SWIFTLET_WORKER: '1', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32' });
+    const fork = () => cluster.fork({ SWIFTLET_WORKER: '1' });
     cluster.on('listening', () => {
       listening++;
       if (listening === count) {
-        console.log(`Swiftlet listening on http://${config.server.host}:${config.server.port} (${count} workers, data in ${resolve(config.server.data_dir)})`);
+        console.log(listeningMessage(config, `${count} worker processes`));
       }
     });
     cluster.on('exit', (worker, code, signal) => {
@@ -95,4 +103,23 @@ export async function serve(config: Config): Promise<void> {
   const server = createSwiftServer(buildApp(rt));
   server.listen(config.server.port, config.server.host);
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+async function serveInOneProcess(config: Config): Promise<void> {
+  const rt = await openRuntime(config);
+  await prepare(config, rt);
+  startBackgroundJobs(config, rt);
+  const server = createSwiftServer(buildApp(rt));
+  await new Promise<void>((listening, failed) => {
+    server.once('error', failed);
+    server.listen(config.server.port, config.server.host, () => listening());
+  });
+  console.log(listeningMessage(config, 'one process'));
+  const stop = () => {
+    // Stop accepting, let requests in flight finish, then close the databases.
+    server.close(() => { void rt.close().finally(() => process.exit(0)); });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

@@ -7,7 +7,7 @@ import { DEFAULT_CONSTRAINTS, type Constraints } from '../swift/constraints.js';
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Worker processes; 0 means one per CPU core. */
+  /** HTTP worker processes; 0 or 1 serve everything from one process (see src/cli/serve.ts for why that is the default). */
   workers: number;
   data_dir: string;
   /**
