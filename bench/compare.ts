@@ -3,19 +3,22 @@
  *   [--duration S] [--rounds N] [--workloads a,b] [--large-size BYTES] [--large-concurrency C]`
  *
  * Starts a fresh Swiftlet and the trivial limit server on this machine (and, with --start-swift,
- * OpenStack Swift as a one-node cluster from the SAIO scripts), and runs every workload against
- * each back to back for several rounds: small objects in ops/s, large ones in MB/s, the composite
- * GET (user + service token on SERVICE_) next to the same GET with a user token. Prints the ratios
+ * OpenStack Swift as a one-node cluster from the SAIO scripts, stopped again at the end), and runs
+ * every workload against each back to back for several rounds. While one server is measured, the
+ * others this harness started are paused (SIGSTOP), so that one's background work (Swift's
+ * updaters run for minutes after a burst of PUTs) is not billed to another. Small objects are
+ * measured in ops/s, large ones in MB/s, and the composite GET (user + service token on SERVICE_) next to the same GET with a user token. Prints the ratios
  * Swiftlet / Swift and Swiftlet / limit with their spread over the rounds, and Swiftlet's peak RSS.
  * Figures are only meaningful as ratios measured in the same run.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { startLimitServer } from './limit-server.js';
+import { Pauser } from './process-tree.js';
 import { watchRss } from './rss.js';
 import { startSwiftlet } from './swiftlet-process.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
@@ -26,7 +29,7 @@ import { runWorkload, type WorkloadName } from './workloads.js';
  * (../shared/anchors/swift-saio): set up once under SAIO_DIR (default /srv/saio) on ports that stay
  * clear of Swiftlet's, then (re)started. Returns its v1.0 auth URL.
  */
-function startSwift(scripts: string): string {
+function startSwift(scripts: string): { authUrl: string; pids: () => number[]; stop(): void } {
   const env = {
     ...process.env, SAIO_DIR: process.env['SAIO_DIR'] ?? '/srv/saio', PROXY_PORT: '28080', OBJ_PORT: '26210',
     CONT_PORT: '26211', ACCT_PORT: '26212', MEMCACHE_PORT: '21211',
@@ -35,7 +38,23 @@ function startSwift(scripts: string): string {
   if (!existsSync(saioEnv)) execFileSync(join(scripts, 'setup.sh'), { env, stdio: 'inherit' });
   execFileSync(join(scripts, 'start.sh'), { env, stdio: 'inherit' });
   const port = /PROXY_PORT=(\d+)/.exec(readFileSync(saioEnv, 'utf8'))?.[1] ?? '28080';
-  return `http://127.0.0.1:${port}/auth/v1.0`;
+  return {
+    authUrl: `http://127.0.0.1:${port}/auth/v1.0`,
+    pids: () => saioPids(join(env.SAIO_DIR, 'run')),
+    stop: () => { execFileSync(join(scripts, 'stop.sh'), { env, stdio: 'inherit' }); },
+  };
+}
+
+/** The SAIO's processes, from the pid files start.sh writes (PID, then a string its command line must contain). */
+function saioPids(runDir: string): number[] {
+  const pids: number[] = [];
+  for (const file of readdirSync(runDir).filter((f) => f.endsWith('.pid'))) {
+    const [pid, marker] = readFileSync(join(runDir, file), 'utf8').split('\n');
+    try {
+      if (marker && readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker)) pids.push(Number(pid));
+    } catch { /* not running */ }
+  }
+  return pids;
 }
 
 function median(xs: number[]): number {
@@ -52,6 +71,8 @@ interface Target {
   client: SwiftClient;
   serviceClient?: SwiftClient;
   pid?: number;
+  /** Pauses this server while another one is measured (only servers this harness started). */
+  pauser?: Pauser;
 }
 
 async function main(): Promise<void> {
@@ -70,26 +91,29 @@ async function main(): Promise<void> {
   const WORKLOADS = (values.workloads ?? '').split(',') as WorkloadName[];
   const port = Number(values.port);
   const largeSize = Number(values['large-size']);
-  const swiftAuthUrl = values['start-swift'] !== undefined ? startSwift(values['start-swift']) : values['swift-auth-url'];
+  const startedSwift = values['start-swift'] !== undefined ? startSwift(values['start-swift']) : undefined;
+  const swiftAuthUrl = startedSwift?.authUrl ?? values['swift-auth-url'];
   const swiftlet = await startSwiftlet(port);
   const limit = await startLimitServer(port + 1, Math.max(4096, largeSize));
   try {
-    const login = async (name: string, authUrl: string, user: string, key: string, svcUser: string, svcKey: string, pid?: number): Promise<Target> => {
+    const login = async (name: string, authUrl: string, user: string, key: string, svcUser: string, svcKey: string, pid?: number, pauser?: Pauser): Promise<Target> => {
       const creds = await loginV1(authUrl, user, key);
       const serviceToken = (await loginV1(authUrl, svcUser, svcKey)).token;
       const serviceAccount = creds.storageUrl.split('/').pop()?.replace(/^[A-Z]+_/, 'SERVICE_') ?? '';
       return {
         name, client: new SwiftClient(creds), serviceClient: new SwiftClient(creds, serviceToken).forAccount(serviceAccount),
         ...(pid !== undefined ? { pid } : {}),
+        ...(pauser ? { pauser } : {}),
       };
     };
     const targets: Target[] = [
-      await login('swiftlet', `http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc', swiftlet.pid),
+      await login('swiftlet', `http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc', swiftlet.pid, new Pauser(() => [swiftlet.pid])),
       await login('limit', `http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x', 'x', 'x'),
     ];
     if (swiftAuthUrl) {
       targets.push(await login('swift', swiftAuthUrl, values['swift-user'] ?? '', values['swift-key'] ?? '',
-        values['swift-service-user'] ?? '', values['swift-service-key'] ?? ''));
+        values['swift-service-user'] ?? '', values['swift-service-key'] ?? '', undefined,
+        startedSwift ? new Pauser(startedSwift.pids) : undefined));
     }
     const results = new Map<string, number[]>();
     let swiftletPeakRss = 0;
@@ -97,12 +121,14 @@ async function main(): Promise<void> {
       for (const w of WORKLOADS) {
         const large = LARGE.has(w);
         for (const t of targets) {
+          const others = targets.filter((o) => o !== t);
+          for (const o of others) o.pauser?.pause();
           const rss = t.pid !== undefined ? watchRss(t.pid) : undefined;
           const r = await runWorkload(w, {
             client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
             concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
             durationSeconds: Number(values.duration), size: large ? largeSize : 4096, log: () => undefined,
-          });
+          }).finally(() => { for (const o of others) o.pauser?.resume(); });
           if (rss) swiftletPeakRss = Math.max(swiftletPeakRss, rss.stop().totalMiB);
           // Large workloads compare throughput (MB/s), the others operations per second.
           const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;
@@ -132,6 +158,8 @@ async function main(): Promise<void> {
   } finally {
     limit.close();
     await swiftlet.stop();
+    // Swift's updaters keep working long after a run; stop what --start-swift started.
+    startedSwift?.stop();
   }
 }
 

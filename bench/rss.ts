@@ -1,5 +1,6 @@
 /** Peak resident memory of a server process and its children (worker processes), from /proc. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { children } from './process-tree.js';
 
 function rssKiB(pid: number): number {
   try {
@@ -8,17 +9,6 @@ function rssKiB(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-function children(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (list) out.push(...list.split(/\s+/).map(Number));
-    }
-  } catch { /* gone */ }
-  return out;
 }
 
 /** Samples every 200 ms; `stop()` returns the peaks in MiB (whole tree, and the largest single process). */

@@ -1,9 +1,14 @@
 /**
  * Durability for commits made with `synchronous = NORMAL`: SQLite then writes the WAL without
  * flushing it, and this class flushes it (fdatasync of the -wal file) on libuv's thread pool, so the
- * event loop keeps serving while the disk works. One flush covers every commit written before it
- * started, across all processes sharing the file: a caller that arrives while a flush is running
- * waits for the next one, which is shared by everyone who arrived meanwhile.
+ * event loop keeps serving while the disk works. A flush covers every commit written before it
+ * started, across all processes sharing the file.
+ *
+ * A caller whose frames were written while a flush was already running is not covered by that one.
+ * Rather than wait for it to end and then start another (up to two flush times of latency), a new
+ * flush starts at once, beside the running ones: the disk completes about ten times more flushes per
+ * second at depth 16 than at depth 1, and the filesystem shares one journal commit among concurrent
+ * ones. At most `maxInFlight` run at once; beyond that, callers share the next one to start.
  *
  * Why this is as durable as `synchronous = FULL`: FULL differs from NORMAL in WAL mode only by
  * syncing the WAL at each commit; a commit's frames are valid after a crash once they and every frame
@@ -19,30 +24,32 @@ const fdatasyncAsync = promisify(fdatasync);
 
 export class WalSync {
   private fd?: Promise<number>;
-  private running?: Promise<void>;
-  private queued?: Promise<void>;
+  private inFlight = 0;
+  /** Callers waiting for a free slot: they all share the flush that `begin` starts in it. */
+  private waiting?: { promise: Promise<void>; begin: () => void };
 
-  constructor(private readonly walPath: string) {}
+  constructor(private readonly walPath: string, private readonly maxInFlight = 8) {}
 
   /** Resolves once every WAL frame this process wrote before the call is on stable storage. */
   sync(): Promise<void> {
-    if (this.queued) return this.queued;
-    if (!this.running) return this.start();
-    // The running flush may have started before our frames were written: ride on the next one.
-    const after = this.running.catch(() => undefined).then(() => {
-      this.queued = undefined;
-      return this.start();
+    if (this.waiting) return this.waiting.promise;
+    if (this.inFlight < this.maxInFlight) return this.start();
+    let begin!: () => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      begin = () => { this.start().then(resolve, reject); };
     });
-    this.queued = after;
-    return after;
+    this.waiting = { promise, begin };
+    return promise;
   }
 
   private start(): Promise<void> {
-    const flush = this.flushOnce().finally(() => {
-      if (this.running === flush) this.running = undefined;
+    this.inFlight++;
+    return this.flushOnce().finally(() => {
+      this.inFlight--;
+      const next = this.waiting;
+      this.waiting = undefined;
+      next?.begin(); // takes the freed slot at once
     });
-    this.running = flush;
-    return flush;
   }
 
   private async flushOnce(): Promise<void> {
