@@ -23,7 +23,8 @@ export async function startSwiftlet(port: number, workers?: number): Promise<{ p
   const config = `${data}.toml`;
   writeFileSync(config, SWIFTLET_USERS);
   const cli = resolve(import.meta.dirname, '../src/cli/main.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data', data, '--config', config, ...(workers ? ['--workers', String(workers)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data', data, '--config', config, ...(workers ? ['--workers', String(workers)] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '32' } });
   await new Promise<void>((ok, fail) => {
     child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('Swiftlet listening')) ok(); });
     child.once('exit', (code) => fail(new Error(`swiftlet exited ${code}`)));

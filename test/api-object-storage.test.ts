@@ -42,13 +42,12 @@ function truncatedPut(port: number, path: string, token: string, announced: numb
   });
 }
 
-/** The worker process under the primary (the test server runs one). */
-function workerPid(primary: number): number {
-  for (const task of readdirSync(`/proc/${primary}/task`)) {
-    const children = readFileSync(`/proc/${primary}/task/${task}/children`, 'utf8').trim();
-    if (children) return Number(children.split(/\s+/)[0]);
+/** The process serving HTTP: the test server runs one process, so its PID, without workers. */
+function servingPid(server: number): number {
+  for (const task of readdirSync(`/proc/${server}/task`)) {
+    if (readFileSync(`/proc/${server}/task/${task}/children`, 'utf8').trim()) throw new Error('expected one server process, found worker processes');
   }
-  throw new Error('no worker process');
+  return server;
 }
 
 function openFds(pid: number): number {
@@ -149,19 +148,19 @@ describe('object bytes inline and in files', () => {
   test('whole, ranged and abandoned GETs of a file-backed object leave no descriptor open', async () => {
     const bytes = randomBytes(300_000);
     assert.equal((await call(url('fds'), { method: 'PUT', token: s.token, body: bytes })).status, 201);
-    const worker = workerPid(server.process.pid ?? 0);
-    await call(url('fds'), { token: s.token }); // warm-up: lazily opened files of the worker
-    const before = openFds(worker);
+    const serving = servingPid(server.process.pid ?? 0);
+    await call(url('fds'), { token: s.token }); // warm-up: files the server opens lazily
+    const before = openFds(serving);
     for (let i = 0; i < 25; i++) {
       assert.ok((await call(url('fds'), { token: s.token })).bytes.equals(bytes));
       assert.equal((await call(url('fds'), { token: s.token, headers: { Range: 'bytes=10-19' } })).bytes.length, 10);
       assert.equal((await call(url('fds'), { token: s.token, headers: { Range: 'bytes=0-1,5-6' } })).status, 206);
     }
     for (let i = 0; i < 5; i++) await truncatedGet(server.port, new URL(url('fds')).pathname, s.token);
-    let after = openFds(worker);
+    let after = openFds(serving);
     for (let i = 0; i < 20 && after > before + 3; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      after = openFds(worker);
+      after = openFds(serving);
     }
     assert.ok(after <= before + 3, `open descriptors grew from ${before} to ${after} over 80 GETs`);
   });

@@ -5,7 +5,6 @@
  * Environment: SWIFTLET_PORT, SWIFTLET_HOST, SWIFTLET_DATA, SWIFTLET_WORKERS, SWIFTLET_CONFIG,
  * SWIFTLET_ADMIN_PASSWORD. A `swiftlet.toml` in the working directory is read when present.
  */
-import './thread-pool.js';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Overrides } from '../config/load.js';

@@ -77,7 +77,9 @@ export async function serve(config: Config): Promise<void> {
     startBackgroundJobs(config, rt);
     let listening = 0;
     let stopping = false;
-    const fork = () => cluster.fork({ SWIFTLET_WORKER: '1' });
+    // libuv sizes its thread pool (where fsync, open and rename run) when the process starts, from
+    // UV_THREADPOOL_SIZE; `npm start` sets 32 for the single process, workers get it here.
+    const fork = () => cluster.fork({ SWIFTLET_WORKER: '1', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32' });
     cluster.on('listening', () => {
       listening++;
       if (listening === count) {
