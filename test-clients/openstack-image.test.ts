@@ -7,19 +7,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, freePort, startServer, type TestServer } from '../test/helpers/server.js';
+import type { TestServer } from '../test/helpers/server.js';
 import { call } from '../test/helpers/swift.js';
+import { startImageStack, type ImageStack } from '../test/helpers/images.js';
 import { parseOscJson, passwordAuth, runOpenstack, type OpenstackUser, type OscRun } from './openstack.js';
 
 const MAX = 1024 * 1024;
 let server: TestServer;
-let images: ChildProcess | undefined;
-let imagesOut = '';
+let stack: ImageStack;
 let imagesUrl = '';
 let work: string;
 
@@ -29,56 +27,11 @@ const OTHER: Credentials = { user: 'tester2', password: 'testing2', project: 'te
 const IMAGE_ADMIN: Credentials = { user: 'tester6', password: 'testing6', project: 'test6' };
 
 before(async () => {
-  const port = await freePort();
-  imagesUrl = `http://127.0.0.1:${port}`;
-  server = await startServer({
-    extraToml: `[auth]\nSERVICE_reader_roles = "image_reader"\n[swift]\nmax_file_size = ${MAX}\n[images]\npublic_url = "${imagesUrl}"\n`,
-    extraUsersToml: `
-[[identity.users]]
-project = "service"
-name = "glance"
-password = "glancepw"
-roles = ["service"]
-
-[[identity.users]]
-project = "service"
-name = "glance-reader"
-password = "readerpw"
-roles = ["image_reader"]
-`,
-  });
-  work = mkdtempSync(join(tmpdir(), 'swiftlet-osc-image-'));
-  const config = join(work, 'images.toml');
-  writeFileSync(config, `[images]
-host = "127.0.0.1"
-port = ${port}
-database = "${join(work, 'images.db')}"
-swift_url = "${server.url}"
-service_user = "glance"
-service_password = "glancepw"
-reader_user = "glance-reader"
-reader_password = "readerpw"
-`);
-  const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  images = child;
-  child.stdout.on('data', (d: Buffer) => { imagesOut += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { imagesOut += d.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`image service did not start:\n${imagesOut}`)), 30_000);
-    child.stdout.on('data', () => { if (imagesOut.includes('image service listening')) { clearTimeout(timer); resolve(); } });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`image service exited ${code}:\n${imagesOut}`)); });
-  });
+  stack = await startImageStack(MAX);
+  ({ swift: server, imagesUrl, workDir: work } = stack);
 });
 
-after(async () => {
-  if (images && images.exitCode === null) {
-    const exited = new Promise((r) => images?.once('exit', r));
-    images.kill('SIGTERM');
-    await exited;
-  }
-  await server?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(async () => { await stack?.stop(); });
 
 function osc(creds: Credentials, args: string[]): Promise<OscRun> {
   return runOpenstack(server.url, work, { ...passwordAuth(creds), OS_IMAGE_API_VERSION: '2' }, args);
@@ -86,7 +39,7 @@ function osc(creds: Credentials, args: string[]): Promise<OscRun> {
 
 async function ok(creds: Credentials, args: string[]): Promise<string> {
   const r = await osc(creds, args);
-  assert.equal(r.code, 0, `openstack ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}\n--- image service:\n${imagesOut}`);
+  assert.equal(r.code, 0, `openstack ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}\n--- image service:\n${stack.imagesOutput()}`);
   return r.stdout;
 }
 

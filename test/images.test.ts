@@ -7,19 +7,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, freePort, startServer, type TestServer } from './helpers/server.js';
+import { CLI, freePort, type TestServer } from './helpers/server.js';
 import { call } from './helpers/swift.js';
+import { startImageStack, type ImageStack } from './helpers/images.js';
 
 const MAX = 1024 * 1024;
 let swift: TestServer;
-let images: ChildProcess;
-let imagesOut = '';
+let stack: ImageStack;
 let imagesUrl: string;
 let workDir: string;
 let imagesConfig: string;
@@ -103,46 +102,8 @@ function runAudit(...args: string[]): Promise<{ code: number; stdout: string; st
 }
 
 before(async () => {
-  const imagePort = await freePort();
-  imagesUrl = `http://127.0.0.1:${imagePort}`;
-  swift = await startServer({
-    extraToml: `[auth]\nSERVICE_reader_roles = "image_reader"\n[swift]\nmax_file_size = ${MAX}\n[images]\npublic_url = "${imagesUrl}"\n`,
-    extraUsersToml: `
-[[identity.users]]
-project = "service"
-name = "glance"
-password = "glancepw"
-roles = ["service"]
-
-[[identity.users]]
-project = "service"
-name = "glance-reader"
-password = "readerpw"
-roles = ["image_reader"]
-`,
-  });
-  workDir = mkdtempSync(join(tmpdir(), 'swiftlet-images-'));
-  imagesConfig = join(workDir, 'images.toml');
-  writeFileSync(imagesConfig, `[images]
-host = "127.0.0.1"
-port = ${imagePort}
-database = "${join(workDir, 'images.db')}"
-swift_url = "${swift.url}"
-service_user = "glance"
-service_password = "glancepw"
-service_project = "service"
-reader_user = "glance-reader"
-reader_password = "readerpw"
-reader_project = "service"
-`);
-  images = spawn(process.execPath, [CLI, 'images', 'serve', '--config', imagesConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
-  images.stdout?.on('data', (d: Buffer) => { imagesOut += d.toString(); });
-  images.stderr?.on('data', (d: Buffer) => { imagesOut += d.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`image service did not start:\n${imagesOut}`)), 20_000);
-    images.stdout?.on('data', () => { if (imagesOut.includes('image service listening')) { clearTimeout(timer); resolve(); } });
-    images.once('exit', (code) => { clearTimeout(timer); reject(new Error(`image service exited ${code}:\n${imagesOut}`)); });
-  });
+  stack = await startImageStack(MAX);
+  ({ swift, imagesUrl, imagesConfig, workDir } = stack);
   tok.user = await v3Login('tester', 'testing', 'test');
   tok.member = await v3Login('tester3', 'testing3', 'test');
   tok.other = await v3Login('tester2', 'testing2', 'test2');
@@ -151,15 +112,7 @@ reader_project = "service"
   tok.reader = await v3Login('glance-reader', 'readerpw', 'service');
 });
 
-after(async () => {
-  if (images && images.exitCode === null) {
-    const exited = new Promise((r) => images.once('exit', r));
-    images.kill('SIGTERM');
-    await exited;
-  }
-  await swift.stop();
-  rmSync(workDir, { recursive: true, force: true });
-});
+after(async () => { await stack?.stop(); });
 
 describe('image service API', () => {
   test('versions, authentication and the catalog entry', async () => {
