@@ -58,3 +58,15 @@ test('account and container HEAD show X-Timestamp but not X-Put-Timestamp', asyn
     assert.equal(res.headers.get('x-put-timestamp'), null);
   }
 });
+
+test('a JSON object listing is written as Swift writes it: key order, ", " and ": ", non-ASCII as \\uXXXX', async () => {
+  const c = `${s.storageUrl}/json-bytes`;
+  assert.equal((await call(c, { method: 'PUT', token: s.token })).status, 201);
+  const name = 'caf\u00e9 \u2603';
+  assert.equal((await call(`${c}/${encodeURIComponent(name)}`, { method: 'PUT', token: s.token, body: 'abc', headers: { 'content-type': 'text/plain' } })).status, 201);
+  assert.equal((await call(`${c}/d/inner`, { method: 'PUT', token: s.token, body: '' })).status, 201);
+  const res = await call(`${c}?format=json&delimiter=/`, { token: s.token });
+  assert.equal(res.status, 200);
+  assert.match(res.text, new RegExp(String.raw`^\[\{"bytes": 3, "hash": "900150983cd24fb0d6963f7d28e17f72", "name": "caf\\u00e9 \\u2603", ` +
+    String.raw`"content_type": "text/plain", "last_modified": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"\}, \{"subdir": "d/"\}\]$`));
+});

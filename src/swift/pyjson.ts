@@ -7,6 +7,11 @@ export function pyJson(value: unknown): string {
   return ascii(serialise(value));
 }
 
+/** One string as `json.dumps` writes it: quoted, escaped, non-ASCII as \uXXXX. */
+export function pyJsonString(value: string): string {
+  return ascii(JSON.stringify(value));
+}
+
 const NON_ASCII = /[\u007f-\uffff]/;
 
 /** Python's ensure_ascii: every code unit from U+007F up as \uXXXX (surrogate pairs stay pairs). */
