@@ -53,9 +53,10 @@ export async function listEntries<T extends { name: string }>(
   const results: Listed<T>[] = [];
   let forceGte = false;
 
-  // With a delimiter, one pseudo-directory can end a page after its first row: asking for every
+  // With a delimiter, a pseudo-directory's names are skipped within the page already read (a row
+  // costs far less than a query), and only when a page ends inside one does the next query seek past
+  // it. Pages start small and double while they end outside a pseudo-directory: asking for every
   // remaining row each time would read O(limit) rows per subdir (20k objects in 200 dirs took 25 s).
-  // Pages start small and double while no subdir cuts them short.
   let pageSize = FIRST_DELIMITED_PAGE;
   while (results.length < limit) {
     const remaining = limit - results.length;
@@ -72,9 +73,13 @@ export async function listEntries<T extends { name: string }>(
     if (prefix === undefined || !delimiter) return rows;
     if (rows.length === 0) break;
 
-    let brokeOut = false;
+    /** While set, rows inside this pseudo-directory (already listed) are passed over. */
+    let inside: string | undefined;
+    let seek = false;
     for (const row of rows) {
       const name = row.name;
+      if (inside !== undefined && name.startsWith(inside)) continue;
+      inside = undefined;
       if (reverse) endMarker = name;
       else marker = name;
       if (results.length >= limit) return results;
@@ -82,21 +87,26 @@ export async function listEntries<T extends { name: string }>(
       if (pathPrefix !== undefined) {
         if (name === pathPrefix) continue;
         if (end >= 0 && name.length > end + delimiter.length) {
+          // Swift's path listing seeks past a deeper directory (and, quirk kept, past the one name
+          // equal to where that seek lands): always by a new query.
           skipPast(name.slice(0, end), false);
-          brokeOut = true;
+          seek = true;
           break;
         }
       } else if (end >= 0) {
-        skipPast(name.slice(0, end), true);
         const dirName = name.slice(0, end + delimiter.length);
         if (dirName !== originalMarker) results.push({ subdir: dirName });
-        brokeOut = true;
-        break;
+        inside = dirName;
+        continue;
       }
       results.push(row);
     }
-    if (!brokeOut && rows.length < q.limit) break;
-    pageSize = brokeOut ? FIRST_DELIMITED_PAGE : pageSize * 2;
+    if (!seek && rows.length < q.limit) break;
+    if (inside !== undefined) {
+      skipPast(inside.slice(0, inside.length - delimiter.length), true);
+      seek = true;
+    }
+    pageSize = seek ? FIRST_DELIMITED_PAGE : pageSize * 2;
   }
   return results;
 

@@ -74,19 +74,47 @@ function toContainer(r: ContainerRow): ContainerInfo {
   };
 }
 
-/** One row of the path lookup: each table's columns under its own prefix, NULL where the record is missing. */
-type PathRow = { [K in keyof AccountRow as `a_${K}`]: AccountRow[K] | null }
-  & { [K in keyof ContainerRow as `c_${K}`]: ContainerRow[K] | null }
-  & { [K in keyof ObjectRowWithData as `o_${K}`]: ObjectRowWithData[K] | null };
+/**
+ * The path lookup's row, read as an array (raw): account, container and object columns side by
+ * side, NULL where a record is missing. No object with 26 named properties is built per request.
+ */
+type PathRow = [
+  aName: string | null, aCreatedAt: number, aPutTimestamp: number, aContainerCount: number, aObjectCount: number,
+  aBytesUsed: number, aMetadata: string,
+  cAccount: string | null, cName: string, cCreatedAt: number, cPutTimestamp: number, cObjectCount: number,
+  cBytesUsed: number, cMetadata: string,
+  oAccount: string | null, oContainer: string, oName: string, oBlobId: string, oEtag: string, oSize: number,
+  oContentType: string, oTimestamp: number, oDeleteAt: number | null, oMetadata: string, oInlineId: number | null,
+  oData: Buffer | null,
+];
 
-/** The columns of `row` that start with `prefix`, without it; undefined when the record is missing. */
-function unprefix<T>(row: Record<string, unknown>, prefix: string, key: string): T | undefined {
-  if (row[prefix + key] === null) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
-  return out as T;
+function pathRecords(r: PathRow): PathRecords {
+  const out: PathRecords = {};
+  if (r[0] !== null) {
+    out.account = {
+      name: r[0], createdAt: r[1], putTimestamp: r[2], containerCount: r[3], objectCount: r[4], bytesUsed: r[5],
+      metadata: JSON.parse(r[6]) as Metadata,
+    };
+  }
+  if (r[7] !== null) {
+    out.container = {
+      account: r[7], name: r[8], createdAt: r[9], putTimestamp: r[10], objectCount: r[11], bytesUsed: r[12],
+      metadata: JSON.parse(r[13]) as Metadata,
+    };
+  }
+  if (r[14] !== null) {
+    const o: ObjectRecord = {
+      account: r[14], container: r[15], name: r[16], blobId: r[17], etag: r[18], size: r[19], contentType: r[20],
+      timestamp: r[21], metadata: JSON.parse(r[23]) as Metadata,
+    };
+    if (r[22] !== null) o.deleteAt = r[22];
+    if (r[25] !== null) o.inline = r[25];
+    out.object = o;
+  }
+  return out;
 }
 
+/** In PathRow's column order. */
 const PATH_LOOKUP = `
   SELECT a.name AS a_name, a.created_at AS a_created_at, a.put_timestamp AS a_put_timestamp,
          a.container_count AS a_container_count, a.object_count AS a_object_count, a.bytes_used AS a_bytes_used,
@@ -124,7 +152,7 @@ function rangeSql(q: PageQuery, args: unknown[]): string {
 
 function prepareStatements(db: Db) {
   return {
-    lookupPath: db.prepare<[string, string | null, string | null], PathRow>(PATH_LOOKUP),
+    lookupPath: db.prepare<[string, string | null, string | null], PathRow>(PATH_LOOKUP).raw(true),
     getAccount: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?'),
     insertAccount: db.prepare<[string, number, number]>(
       'INSERT OR IGNORE INTO accounts (name, created_at, put_timestamp) VALUES (?, ?, ?)'),
@@ -194,16 +222,9 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
     const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
-    const out: PathRecords = {};
-    if (!row) return out;
-    const a = unprefix<AccountRow>(row, 'a_', 'name');
-    const c = unprefix<ContainerRow>(row, 'c_', 'name');
-    const o = unprefix<ObjectRowWithData>(row, 'o_', 'name');
-    if (a) out.account = toAccount(a);
-    if (c) out.container = toContainer(c);
-    if (o) out.object = toObjectWithData(o);
-    return out;
+    return row ? pathRecords(row) : {};
   }
+
 
   async getAccount(account: string): Promise<AccountInfo | undefined> {
     const r = this.stmt.getAccount.get(account);
