@@ -15,7 +15,7 @@
 #     python3-swift python3-boto python3-boto3 python3-botocore python3-keystoneclient python3-requests-mock
 #
 # Env: SWIFT_SRC (required), PORT (default: a free port), RESULTS (default
-# $TMPDIR/swiftlet-functests/<timestamp>), PYTEST_TIMEOUT (default 300), WORKERS (default 2),
+# $TMPDIR/swiftlet-functests/<timestamp>), PYTEST_TIMEOUT (default 300), WORKERS (default 1, as `npm start`),
 # KEEP_DATA=1 to keep the server's data directory.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,7 +115,7 @@ if [ -z "${PORT:-}" ]; then
 fi
 LOG=$RESULTS/swiftlet.log
 node "$ROOT/dist/src/cli/main.js" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" --config "$CONF" \
-    --workers "${WORKERS:-2}" > "$LOG" 2>&1 &
+    --workers "${WORKERS:-1}" > "$LOG" 2>&1 &
 SERVER_PID=$!
 cleanup() {
     if kill -0 "$SERVER_PID" 2>/dev/null; then
