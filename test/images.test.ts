@@ -12,9 +12,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { CLI, freePort, type TestServer } from './helpers/server.js';
+import { CLI, type TestServer } from './helpers/server.js';
 import { call } from './helpers/swift.js';
-import { startImageStack, type ImageStack } from './helpers/images.js';
+import { startImageService, startImageStack, type ImageStack } from './helpers/images.js';
 
 const MAX = 1024 * 1024;
 let swift: TestServer;
@@ -611,29 +611,9 @@ describe('image service: hidden images, deactivation, listing in SQL, token cach
   });
 
   test('token cache: with token_cache_time = 3 a revoked token reads metadata from the cache, then not after 3 s', async () => {
-    const port = await freePort();
-    const config = join(workDir, 'images-cache1.toml');
-    writeFileSync(config, `[images]
-host = "127.0.0.1"
-port = ${port}
-database = "${join(workDir, 'images-cache1.db')}"
-swift_url = "${swift.url}"
-service_user = "glance"
-service_password = "glancepw"
-reader_user = "glance-reader"
-reader_password = "readerpw"
-token_cache_time = 3
-`);
-    const child = spawn(process.execPath, [CLI, 'images', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const cached = await startImageService(swift.url, workDir, 'images-cache1', 'token_cache_time = 3\n');
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`second image service did not start:\n${out}`)), 20_000);
-        child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('image service listening')) { clearTimeout(timer); resolve(); } });
-        child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-        child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`second image service exited ${code}:\n${out}`)); });
-      });
-      const base = `http://127.0.0.1:${port}`;
+      const base = cached.url;
       const t = await v3Login('tester', 'testing', 'test');
       const list = () => fetch(`${base}/v2/images`, { headers: { 'x-auth-token': t.token } }).then(async (r) => { await r.arrayBuffer(); return r.status; });
       assert.equal(await list(), 200);
@@ -643,11 +623,7 @@ token_cache_time = 3
       await new Promise((r) => setTimeout(r, 3200));
       assert.equal(await list(), 401);
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await cached.stop();
     }
   });
 });

@@ -37,8 +37,63 @@ password = "readerpw"
 roles = ["image_reader"]
 `;
 
+export interface ImageService {
+  url: string;
+  configFile: string;
+  /** Everything it printed so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `swiftlet images serve` on a free port, in front of the Swiftlet at `swiftUrl`, with its config and
+ * database named `name` in `dir`; `extraToml` adds `[images]` keys. Resolves once it listens.
+ */
+export async function startImageService(swiftUrl: string, dir: string, name: string, extraToml = ''): Promise<ImageService> {
+  return startImageServiceOn(await freePort(), swiftUrl, dir, name, extraToml);
+}
+
+async function startImageServiceOn(port: number, swiftUrl: string, dir: string, name: string, extraToml: string): Promise<ImageService> {
+  const configFile = join(dir, `${name}.toml`);
+  writeFileSync(configFile, `[images]
+host = "127.0.0.1"
+port = ${port}
+database = "${join(dir, `${name}.db`)}"
+swift_url = "${swiftUrl}"
+service_user = "glance"
+service_password = "glancepw"
+service_project = "service"
+reader_user = "glance-reader"
+reader_password = "readerpw"
+reader_project = "service"
+${extraToml}`);
+  let out = '';
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'images', 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`image service did not start:\n${out}`)), 30_000);
+      child.stdout?.on('data', () => { if (out.includes('image service listening')) { clearTimeout(timer); resolve(); } });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`image service exited ${code}:\n${out}`)); });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}`, configFile, output: () => out, stop };
+}
+
 /** `maxFileSize`: Swift's object size limit; larger images are stored in segments. */
 export async function startImageStack(maxFileSize: number): Promise<ImageStack> {
+  // The image service's URL goes into Swiftlet's catalog, so its port is chosen first.
   const imagePort = await freePort();
   const imagesUrl = `http://127.0.0.1:${imagePort}`;
   const swift = await startServer({
@@ -46,41 +101,19 @@ export async function startImageStack(maxFileSize: number): Promise<ImageStack> 
     extraUsersToml: SERVICE_USERS_TOML,
   });
   const workDir = mkdtempSync(join(tmpdir(), 'swiftlet-images-'));
-  const imagesConfig = join(workDir, 'images.toml');
-  writeFileSync(imagesConfig, `[images]
-host = "127.0.0.1"
-port = ${imagePort}
-database = "${join(workDir, 'images.db')}"
-swift_url = "${swift.url}"
-service_user = "glance"
-service_password = "glancepw"
-service_project = "service"
-reader_user = "glance-reader"
-reader_password = "readerpw"
-reader_project = "service"
-`);
-  let out = '';
-  const images: ChildProcess = spawn(process.execPath, [CLI, 'images', 'serve', '--config', imagesConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
-  images.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  images.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  const stop = async () => {
-    if (images.exitCode === null && images.signalCode === null) {
-      const exited = new Promise((r) => images.once('exit', r));
-      images.kill('SIGTERM');
-      await exited;
-    }
+  const stopSwift = async () => {
     await swift.stop();
     rmSync(workDir, { recursive: true, force: true });
   };
+  let images: ImageService;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`image service did not start:\n${out}`)), 30_000);
-      images.stdout?.on('data', () => { if (out.includes('image service listening')) { clearTimeout(timer); resolve(); } });
-      images.once('exit', (code) => { clearTimeout(timer); reject(new Error(`image service exited ${code}:\n${out}`)); });
-    });
+    images = await startImageServiceOn(imagePort, swift.url, workDir, 'images', '');
   } catch (err) {
-    await stop();
+    await stopSwift();
     throw err;
   }
-  return { swift, imagesUrl, imagesConfig, workDir, imagesOutput: () => out, stop };
+  return {
+    swift, imagesUrl, imagesConfig: images.configFile, workDir, imagesOutput: images.output,
+    async stop() { await images.stop(); await stopSwift(); },
+  };
 }
