@@ -5,10 +5,10 @@
  *
  * By default (`workers` 0 or 1) one process does all of it. With `workers` N > 1 the primary forks N
  * worker processes that share the port (a worker that dies is replaced) and keeps only the jobs.
- * One process is the default because it measured faster on every workload (bench/RESULTS.md,
- * session 3): all metadata writes go through SQLite's single write lock, and a second process
- * waiting for that lock waits with its event loop blocked; more workers pay off only for read-heavy
- * loads on machines with cores to spare.
+ * One process is the default because it measured faster on every small-object workload (PUT, GET,
+ * HEAD, DELETE; bench/RESULTS.md, session 3): all metadata writes go through SQLite's single write
+ * lock, and a second process waiting for that lock waits with its event loop blocked; more workers
+ * may pay off only for read-heavy loads on machines with cores to spare.
  */
 import cluster from 'node:cluster';
 import { writeFileSync } from 'node:fs';
