@@ -22,6 +22,11 @@ test('two workers serve; after kill -9 of one, requests keep succeeding and it i
   const s = await login(server.url, 'test:tester', 'testing');
   assert.equal((await call(`${s.storageUrl}/w`, { method: 'PUT', token: s.token })).status, 201);
   process.kill(before[0] ?? 0, 'SIGKILL');
+  // Until the primary has seen the death, Node's cluster may still hand it a new connection, which
+  // then hangs (a race of a few milliseconds, that a client's timeout and retry covers); the
+  // primary logs the exit as soon as it knows.
+  for (let i = 0; i < 100 && !server.output().includes(`worker ${before[0]} exited`); i++) await sleep(50);
+  assert.match(server.output(), new RegExp(`worker ${before[0]} exited \\(SIGKILL\\)`));
   // A keep-alive connection that belonged to the dead worker is reset once; clients (swiftclient,
   // rclone) retry such requests, and so does this loop — once. Every request must then succeed.
   let resets = 0;
