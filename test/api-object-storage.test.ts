@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type TestServer } from './helpers/server.js';
+import { childPids, startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
 
 const INLINE_MAX = 65536;
@@ -44,9 +44,7 @@ function truncatedPut(port: number, path: string, token: string, announced: numb
 
 /** The process serving HTTP: the test server runs one process, so its PID, without workers. */
 function servingPid(server: number): number {
-  for (const task of readdirSync(`/proc/${server}/task`)) {
-    if (readFileSync(`/proc/${server}/task/${task}/children`, 'utf8').trim()) throw new Error('expected one server process, found worker processes');
-  }
+  if (childPids(server).length > 0) throw new Error('expected one server process, found worker processes');
   return server;
 }
 

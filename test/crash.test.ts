@@ -9,11 +9,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { request, Agent, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, type TestServer } from './helpers/server.js';
+import { childPids, startServer, type TestServer } from './helpers/server.js';
 import { call, login } from './helpers/swift.js';
 
 const MiB = 1024 * 1024;
@@ -82,18 +82,6 @@ function drainOrClose(req: ClientRequest): Promise<void> {
   });
 }
 
-/** Worker processes of the primary, from /proc (Linux). */
-function childrenOf(pid: number): number[] {
-  const tasks = `/proc/${pid}/task`;
-  const out: number[] = [];
-  for (const t of readdirSync(tasks)) {
-    const file = join(tasks, t, 'children');
-    if (!existsSync(file)) continue;
-    for (const p of readFileSync(file, 'utf8').trim().split(/\s+/)) if (p) out.push(Number(p));
-  }
-  return out;
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -110,7 +98,7 @@ test('kill -9 of the primary and workers during uploads leaves only complete, ac
   try {
     const primary = server.process.pid;
     assert.ok(primary);
-    const workers = childrenOf(primary);
+    const workers = childPids(primary);
     assert.equal(workers.length, 2, `expected 2 worker processes of ${primary}, found ${workers.join(',')}`);
 
     const s = await login(server.url, 'test:tester', 'testing');

@@ -1,23 +1,17 @@
 /** `serve` runs several worker processes; one dying does not take the service down. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, type TestServer } from './helpers/server.js';
+import { childPids, startServer, type TestServer } from './helpers/server.js';
 import { call, login } from './helpers/swift.js';
 
 let server: TestServer;
 before(async () => { server = await startServer({ workers: 2 }); });
 after(async () => { await server.stop(); });
 
-function workerPids(primary: number): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(primary)], { encoding: 'utf8' });
-  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
-}
-
 test('two workers serve; after kill -9 of one, requests keep succeeding and it is replaced', async () => {
   const primary = server.process.pid ?? 0;
-  const before = workerPids(primary);
+  const before = childPids(primary);
   assert.equal(before.length, 2);
   const s = await login(server.url, 'test:tester', 'testing');
   assert.equal((await call(`${s.storageUrl}/w`, { method: 'PUT', token: s.token })).status, 201);
@@ -39,7 +33,7 @@ test('two workers serve; after kill -9 of one, requests keep succeeding and it i
   let after: number[] = [];
   for (let i = 0; i < 50 && after.length < 2; i++) {
     await sleep(100);
-    after = workerPids(primary).filter((p) => p !== before[0]);
+    after = childPids(primary).filter((p) => p !== before[0]);
   }
   assert.equal(after.length, 2, 'the dead worker was replaced');
   const listing = await call(`${s.storageUrl}/w`, { token: s.token });

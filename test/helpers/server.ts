@@ -3,12 +3,25 @@
  * fresh data directory and a config declaring tempauth-style test users, and stops it by PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const CLI = resolve(import.meta.dirname, '../../src/cli/main.js');
+
+/** The child processes of `pid` (a server's workers), from /proc; none once it is gone. */
+export function childPids(pid: number): number[] {
+  const tasks = `/proc/${pid}/task`;
+  if (!existsSync(tasks)) return [];
+  const out: number[] = [];
+  for (const t of readdirSync(tasks)) {
+    const file = join(tasks, t, 'children');
+    if (!existsSync(file)) continue;
+    for (const p of readFileSync(file, 'utf8').trim().split(/\s+/)) if (p) out.push(Number(p));
+  }
+  return out;
+}
 
 /** Users every test server knows: tempauth-style, like Swift's functional-test SAIO. */
 export const TEST_USERS_TOML = `
