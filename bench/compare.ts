@@ -7,8 +7,9 @@
  * every workload against each back to back for several rounds. While one server is measured, the
  * others this harness started are paused (SIGSTOP), so that one's background work (Swift's
  * updaters run for minutes after a burst of PUTs) is not billed to another. Small objects are
- * measured in ops/s, large ones in MB/s, and the composite GET (user + service token on SERVICE_) next to the same GET with a user token. Prints the ratios
- * Swiftlet / Swift and Swiftlet / limit with their spread over the rounds, and Swiftlet's peak RSS.
+ * measured in ops/s, large ones in MB/s, and the composite GET (user + service token on SERVICE_)
+ * next to the same GET with a user token. Prints the ratios Swiftlet / Swift and Swiftlet / limit
+ * with their spread over the rounds, and Swiftlet's peak RSS.
  * Figures are only meaningful as ratios measured in the same run.
  */
 import { execFileSync } from 'node:child_process';
@@ -96,24 +97,24 @@ async function main(): Promise<void> {
   const swiftlet = await startSwiftlet(port);
   const limit = await startLimitServer(port + 1, Math.max(4096, largeSize));
   try {
-    const login = async (name: string, authUrl: string, user: string, key: string, svcUser: string, svcKey: string, pid?: number, pauser?: Pauser): Promise<Target> => {
+    const login = async (name: string, authUrl: string, user: string, key: string, svcUser: string, svcKey: string,
+      server: { pid?: number; pauser?: Pauser } = {}): Promise<Target> => {
       const creds = await loginV1(authUrl, user, key);
       const serviceToken = (await loginV1(authUrl, svcUser, svcKey)).token;
       const serviceAccount = creds.storageUrl.split('/').pop()?.replace(/^[A-Z]+_/, 'SERVICE_') ?? '';
       return {
         name, client: new SwiftClient(creds), serviceClient: new SwiftClient(creds, serviceToken).forAccount(serviceAccount),
-        ...(pid !== undefined ? { pid } : {}),
-        ...(pauser ? { pauser } : {}),
+        ...server,
       };
     };
     const targets: Target[] = [
-      await login('swiftlet', `http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc', swiftlet.pid, new Pauser(() => [swiftlet.pid])),
+      await login('swiftlet', `http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc', { pid: swiftlet.pid, pauser: new Pauser(() => [swiftlet.pid]) }),
       await login('limit', `http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x', 'x', 'x'),
     ];
     if (swiftAuthUrl) {
       targets.push(await login('swift', swiftAuthUrl, values['swift-user'] ?? '', values['swift-key'] ?? '',
-        values['swift-service-user'] ?? '', values['swift-service-key'] ?? '', undefined,
-        startedSwift ? new Pauser(startedSwift.pids) : undefined));
+        values['swift-service-user'] ?? '', values['swift-service-key'] ?? '',
+        startedSwift ? { pauser: new Pauser(startedSwift.pids) } : {}));
     }
     const results = new Map<string, number[]>();
     let swiftletPeakRss = 0;

@@ -225,7 +225,6 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? pathRecords(row) : {};
   }
 
-
   async getAccount(account: string): Promise<AccountInfo | undefined> {
     const r = this.stmt.getAccount.get(account);
     return r ? toAccount(r) : undefined;
