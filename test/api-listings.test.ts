@@ -70,3 +70,24 @@ test('a JSON object listing is written as Swift writes it: key order, ", " and "
   assert.match(res.text, new RegExp(String.raw`^\[\{"bytes": 3, "hash": "900150983cd24fb0d6963f7d28e17f72", "name": "caf\\u00e9 \\u2603", ` +
     String.raw`"content_type": "text/plain", "last_modified": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"\}, \{"subdir": "d/"\}\]$`));
 });
+
+test('names JSON must escape are listed as json.dumps writes them: quote, backslash, controls, DEL, astral', async () => {
+  const c = `${s.storageUrl}/json-escapes`;
+  assert.equal((await call(c, { method: 'PUT', token: s.token })).status, 201);
+  // In name order (bytewise UTF-8), each with what Python's json.dumps writes for it.
+  const cases: [string, string][] = [
+    ['a\tb\u0001', String.raw`"a\tb\u0001"`],
+    ['q"uote', String.raw`"q\"uote"`],
+    ['s\\lash', String.raw`"s\\lash"`],
+    ['x\u007f', String.raw`"x\u007f"`],
+    ['\u{1F600}', String.raw`"\ud83d\ude00"`],
+  ];
+  for (const [name] of cases) {
+    assert.equal((await call(`${c}/${encodeURIComponent(name)}`, { method: 'PUT', token: s.token, body: '' })).status, 201, name);
+  }
+  const res = await call(`${c}?format=json`, { token: s.token });
+  assert.equal(res.status, 200);
+  const written = [...res.text.matchAll(/"name": ("(?:[^"\\]|\\.)*")/g)].map((m) => m[1]);
+  assert.deepEqual(written, cases.map(([, json]) => json));
+  assert.deepEqual((JSON.parse(res.text) as { name: string }[]).map((e) => e.name), cases.map(([name]) => name));
+});

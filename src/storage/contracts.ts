@@ -54,6 +54,9 @@ export interface ObjectRecord {
   metadata: Metadata;
 }
 
+/** What a container listing shows of an object: no blob, no expiry, never the bytes. */
+export type ListedObject = Pick<ObjectRecord, 'name' | 'etag' | 'size' | 'contentType' | 'timestamp' | 'metadata'>;
+
 export interface ListOptions {
   limit: number;
   marker?: string;
@@ -113,7 +116,7 @@ export interface MetadataStore {
   /** Returns false when the container does not exist. A value of '' removes the key. */
   updateContainerMetadata(account: string, container: string, changes: Metadata, timestamp: number): Promise<boolean>;
   deleteContainer(account: string, container: string): Promise<'deleted' | 'not_found' | 'not_empty'>;
-  listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ObjectRecord>[]>;
+  listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ListedObject>[]>;
 
   getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined>;
   /**

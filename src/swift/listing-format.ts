@@ -4,7 +4,7 @@
  */
 import { SwiftError } from '../http/errors.js';
 import type { SwiftResponse } from '../http/response.js';
-import type { ContainerListEntry, Listed, ListOptions, ObjectRecord } from '../storage/contracts.js';
+import type { ContainerListEntry, Listed, ListedObject, ListOptions } from '../storage/contracts.js';
 import { isoMicros } from './timestamp.js';
 import { pyJson, pyJsonString } from './pyjson.js';
 
@@ -100,7 +100,7 @@ const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
  * `;swift_bytes=N` content-type parameter gives the size (an SLO's total), an override ETag replaces
  * the hash, and its `slo_etag` parameter becomes the JSON listing's `slo_etag` (quoted).
  */
-function listingView(e: ObjectRecord): { bytes: number; hash: string; contentType: string; sloEtag?: string } {
+function listingView(e: ListedObject): { bytes: number; hash: string; contentType: string; sloEtag?: string } {
   let bytes = e.size;
   let contentType = e.contentType;
   const semi = contentType.lastIndexOf(';');
@@ -126,19 +126,8 @@ function listingView(e: ObjectRecord): { bytes: number; hash: string; contentTyp
   return sloEtag === undefined ? { bytes, hash, contentType } : { bytes, hash, contentType, sloEtag };
 }
 
-export function objectListing(n: Negotiated, container: string, entries: Listed<ObjectRecord>[], headers: Headers): SwiftResponse {
-  if (n.format === 'json') {
-    // Written entry by entry (a page holds up to 10 000): what pyJson would write for the same
-    // objects, in Swift's key order, without building them first.
-    const items = entries.map((e) => {
-      if ('subdir' in e) return `{"subdir": ${pyJsonString(e.subdir)}}`;
-      const v = listingView(e);
-      const slo = v.sloEtag === undefined ? '' : `, "slo_etag": ${pyJsonString(v.sloEtag)}`;
-      return `{"bytes": ${v.bytes}, "hash": ${pyJsonString(v.hash)}, "name": ${pyJsonString(e.name)}, ` +
-        `"content_type": ${pyJsonString(v.contentType)}, "last_modified": "${isoMicros(e.timestamp)}"${slo}}`;
-    });
-    return finish(n, `[${items.join(', ')}]`, entries.length === 0, headers);
-  }
+export function objectListing(n: Negotiated, container: string, entries: Listed<ListedObject>[], headers: Headers): SwiftResponse {
+  if (n.format === 'json') return finish(n, objectListingJson(entries), entries.length === 0, headers);
   if (n.format === 'xml') {
     const items = entries.map((e) => {
       if ('subdir' in e) return `<subdir name="${xmlEscape(e.subdir)}"><name>${xmlEscape(e.subdir)}</name></subdir>`;
@@ -151,6 +140,35 @@ export function objectListing(n: Negotiated, container: string, entries: Listed<
   }
   const body = entries.map((e) => ('subdir' in e ? e.subdir : e.name) + '\n').join('');
   return finish(n, body, entries.length === 0, headers);
+}
+
+/**
+ * What pyJson would write for these entries, in Swift's key order, written entry by entry without
+ * building them first (a page holds up to 10 000). Most objects show their stored size, hash and
+ * content type as they are; only a `;swift_bytes=` content type or an override ETag needs listingView.
+ */
+function objectListingJson(entries: Listed<ListedObject>[]): string {
+  let out = '[';
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as Listed<ListedObject>;
+    if (i > 0) out += ', ';
+    if ('subdir' in e) {
+      out += `{"subdir": ${pyJsonString(e.subdir)}}`;
+      continue;
+    }
+    let bytes = e.size;
+    let hash = e.etag;
+    let contentType = e.contentType;
+    let slo = '';
+    if (contentType.includes(';') || e.metadata[OVERRIDE_ETAG] !== undefined) {
+      const v = listingView(e);
+      ({ bytes, hash, contentType } = v);
+      if (v.sloEtag !== undefined) slo = `, "slo_etag": ${pyJsonString(v.sloEtag)}`;
+    }
+    out += `{"bytes": ${bytes}, "hash": ${pyJsonString(hash)}, "name": ${pyJsonString(e.name)}, ` +
+      `"content_type": ${pyJsonString(contentType)}, "last_modified": "${isoMicros(e.timestamp)}"${slo}}`;
+  }
+  return `${out}]`;
 }
 
 export function containerListing(n: Negotiated, account: string, entries: Listed<ContainerListEntry>[], headers: Headers): SwiftResponse {

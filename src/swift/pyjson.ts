@@ -7,9 +7,13 @@ export function pyJson(value: unknown): string {
   return ascii(serialise(value));
 }
 
+/** Printable ASCII but `"` and `\`: what JSON writes as it is, only quoted. */
+const VERBATIM = /^[ !#-[\]-~]*$/;
+
 /** One string as `json.dumps` writes it: quoted, escaped, non-ASCII as \uXXXX. */
 export function pyJsonString(value: string): string {
-  return ascii(JSON.stringify(value));
+  // Listings quote three or four strings per entry, nearly always plain names and hex hashes.
+  return VERBATIM.test(value) ? `"${value}"` : ascii(JSON.stringify(value));
 }
 
 const NON_ASCII = /[\u007f-\uffff]/;

@@ -578,7 +578,7 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       assert.equal(got.blobId, '');
       assert.equal(got.size, 5000);
       const [listed] = await store.listObjects(acct, 'c', { limit: 10 });
-      assert.ok(listed && !('subdir' in listed) && listed.inline === undefined, 'listings never carry the bytes');
+      assert.ok(listed && !('subdir' in listed) && !('inline' in listed) && !('blobId' in listed), 'listings carry neither the bytes nor the blob');
       // inline → blob: nothing to unlink; blob → inline: the blob is handed back; inline → inline: newest bytes win.
       const asBlob = record(acct, 'c', 'small', 70_000, T0 + 2);
       assert.deepEqual(await store.putObject(asBlob), { result: 'stored' });

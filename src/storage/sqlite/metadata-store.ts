@@ -3,7 +3,7 @@
  * and account totals, so counts stay exact however many worker processes write at once.
  */
 import type {
-  AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, Metadata, MetadataStore,
+  AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
   ObjectRecord, PathRecords, PutObjectOutcome,
 } from '../contracts.js';
 import { listEntries, type PageQuery } from '../listing.js';
@@ -31,18 +31,19 @@ interface ObjectRowWithData extends ObjectRow {
 /** Every object column but the inline bytes (listings and the expirer never need those). */
 const OBJECT_COLUMNS = 'account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_id';
 
-/** The object columns a listing reads (its account and container are known), in ListedRow's order. */
-const LISTED_OBJECT_COLUMNS = 'name, blob_id, etag, size, content_type, timestamp, delete_at, metadata';
-type ListedRow = [name: string, blobId: string, etag: string, size: number, contentType: string, timestamp: number, deleteAt: number | null, metadata: string];
+/**
+ * The object columns a listing shows (its account and container are known), in ListedRow's order.
+ * Only these: a page holds up to 10 000 rows, and every column read is one more string per row.
+ */
+const LISTED_OBJECT_COLUMNS = 'name, etag, size, content_type, timestamp, metadata';
+type ListedRow = [name: string, etag: string, size: number, contentType: string, timestamp: number, metadata: string];
 
-function listedObject(r: ListedRow, account: string, container: string): ObjectRecord {
-  const rec: ObjectRecord = {
-    account, container, name: r[0], blobId: r[1], etag: r[2], size: r[3], contentType: r[4], timestamp: r[5],
+function listedObject(r: ListedRow): ListedObject {
+  return {
+    name: r[0], etag: r[1], size: r[2], contentType: r[3], timestamp: r[4],
     // Most objects have no metadata: a page of thousands of rows skips the parse for those.
-    metadata: r[7] === '{}' ? {} : JSON.parse(r[7]) as Metadata,
+    metadata: r[5] === '{}' ? {} : JSON.parse(r[5]) as Metadata,
   };
-  if (r[6] !== null) rec.deleteAt = r[6];
-  return rec;
 }
 
 function toObject(r: ObjectRow): ObjectRecord {
@@ -306,14 +307,14 @@ export class SqliteMetadataStore implements MetadataStore {
     }).immediate();
   }
 
-  async listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ObjectRecord>[]> {
+  async listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ListedObject>[]> {
     return listEntries(options, async (q) => {
       const args: unknown[] = [account, container];
       // Account and container are the caller's: not read back as two more strings per row. Rows come
       // as arrays (raw): no object with named properties is built per row only to be copied.
       const rows = this.cached<ListedRow>(
         `SELECT ${LISTED_OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${rangeSql(q, args)}`).raw(true).all(...args) as unknown as ListedRow[];
-      return rows.map((r) => listedObject(r, account, container));
+      return rows.map(listedObject);
     });
   }
 
