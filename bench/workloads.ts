@@ -67,12 +67,19 @@ function streamOf(size: number, chunk: Buffer): Readable {
   });
 }
 
-async function prefill(client: SwiftClient, container: string, count: number, body: Buffer, concurrency: number): Promise<string[]> {
-  const names = Array.from({ length: count }, (_, i) => `obj-${String(i).padStart(7, '0')}`);
-  let next = 0;
+/**
+ * PUTs `obj-0000000`, `obj-0000001`… and returns their names: `count` of them, or with `forSeconds`,
+ * as many as the endpoint stores in that time (at least `count`, at most `maximum`).
+ */
+async function prefill(client: SwiftClient, container: string, count: number, body: Buffer, concurrency: number,
+  more?: { forSeconds: number; maximum: number }): Promise<string[]> {
+  const until = more ? Date.now() + more.forSeconds * 1000 : 0;
+  const wanted = (n: number) => n < count || (more !== undefined && n < more.maximum && Date.now() < until);
+  const names: string[] = [];
   await Promise.all(Array.from({ length: Math.min(concurrency, 32) }, async () => {
-    while (next < names.length) {
-      const name = names[next++] ?? '';
+    while (wanted(names.length)) {
+      const name = `obj-${String(names.length).padStart(7, '0')}`;
+      names.push(name);
       await client.putObject(container, name, body);
     }
   }));
@@ -106,9 +113,13 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
       }));
     }
     case 'delete': {
-      const pool = Math.max(2000, concurrency * 200);
-      o.log(`  prefilling ${pool} objects to delete`);
-      const names = await prefill(client, container, pool, small, concurrency);
+      // Enough objects to go on deleting for the whole run: a fast endpoint deletes thousands per
+      // second, so it gets as many as it stores in twice the run's time (a slow one gets the minimum).
+      const minimum = Math.max(2000, concurrency * 200);
+      const forSeconds = 2 * o.durationSeconds;
+      o.log(`  prefilling at least ${minimum} objects to delete (more for up to ${forSeconds} s)`);
+      const names = await prefill(client, container, minimum, small, concurrency, { forSeconds, maximum: 250_000 });
+      o.log(`  prefilled ${names.length}`);
       let next = 0;
       return result(await timed(deadline(), concurrency, async () => {
         const object = names[next++];

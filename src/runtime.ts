@@ -11,7 +11,9 @@ import { RevocationList, TokenKeyRing } from './identity/tokens.js';
 import { FsBlobStore } from './storage/fs/blob-store.js';
 import { checkpointWal, openDatabase } from './storage/sqlite/database.js';
 import { SqliteIdentityStore } from './storage/sqlite/identity-store.js';
+import { SqliteListingThreads } from './storage/sqlite/listing-threads.js';
 import { SqliteMetadataStore } from './storage/sqlite/metadata-store.js';
+import { listingsOnEventLoop } from './storage/object-listings.js';
 import type { AppDeps } from './app.js';
 
 export interface Runtime extends AppDeps {
@@ -26,8 +28,11 @@ export interface Runtime extends AppDeps {
 export async function openRuntime(config: Config): Promise<Runtime> {
   const dataDir = resolve(config.server.data_dir);
   mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(join(dataDir, 'swiftlet.db'));
+  const dbFile = join(dataDir, 'swiftlet.db');
+  const db = openDatabase(dbFile);
   const meta = new SqliteMetadataStore(db);
+  const threads = config.server.listing_threads;
+  const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop(meta);
   const blobs = await FsBlobStore.open(dataDir);
   const identityStore = new SqliteIdentityStore(db);
   const keyRing = new TokenKeyRing(identityStore);
@@ -38,7 +43,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   // Identity mode: built-in sealed tokens, or validation against an external Keystone.
   const keystone = config.identity.mode === 'keystone' ? openKeystone(config.keystone) : undefined;
   return {
-    services: { meta, blobs, config },
+    services: { meta, blobs, listings, config },
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
       allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
@@ -53,6 +58,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     keyRing,
     identityStore,
     checkpoint: () => checkpointWal(db),
-    close: () => meta.close(),
+    close: async () => {
+      await listings.close();
+      await meta.close();
+    },
   };
 }

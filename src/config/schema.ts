@@ -15,6 +15,11 @@ export interface ServerConfig {
    * durable through the group-committed metadata commit instead of a file and two fsyncs. 0 turns it off.
    */
   inline_object_max_bytes: number;
+  /**
+   * Threads that read and write out container listings beside the event loop (see
+   * src/storage/sqlite/listing-threads.ts); 0 renders them on the event loop.
+   */
+  listing_threads: number;
 }
 
 export interface SwiftConfig extends Constraints {
@@ -119,7 +124,7 @@ export interface ImagesConfig {
 }
 
 export const DEFAULT_CONFIG: Config = {
-  server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536 },
+  server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536, listing_threads: 1 },
   swift: {
     ...DEFAULT_CONSTRAINTS,
     allow_account_management: false,

@@ -7,7 +7,7 @@ import type { ContainerInfo } from '../storage/contracts.js';
 import { checkQuotaSettings } from '../middleware/quotas/container-quotas.js';
 import { pyRepr } from '../swift/pyjson.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
-import { listOptions, negotiateFormat, objectListing } from '../swift/listing-format.js';
+import { listingResponse, listOptions, negotiateFormat } from '../swift/listing-format.js';
 import { httpDate, newTimestamp } from '../swift/timestamp.js';
 import { checkSyncTo } from '../middleware/container-sync/sync-to.js';
 import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
@@ -68,9 +68,9 @@ export async function containerController(ctx: RequestContext, target: Target, a
         if (format.vary) head['vary'] = 'Accept';
         return { status: 204, headers: head };
       }
-      const entries = await s.meta.listObjects(account, container, listOptions(ctx.query, cfg.container_listing_limit));
-      const res = objectListing(format, container, entries, headers);
-      return res;
+      const options = listOptions(ctx.query, cfg.container_listing_limit);
+      const listing = await s.listings.render({ account, container, options, format: format.format });
+      return listingResponse(format, listing, headers);
     }
     case 'POST': {
       checkQuotaSettings(ctx.headers);

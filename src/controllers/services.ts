@@ -1,11 +1,14 @@
 /** What controllers and features need: the storage contracts and the validated settings. */
 import type { Config } from '../config/schema.js';
 import type { BlobStore, MetadataStore } from '../storage/contracts.js';
+import type { ObjectListings } from '../storage/object-listings.js';
 import type { Handler } from '../http/pipeline.js';
 
 export interface Services {
   meta: MetadataStore;
   blobs: BlobStore;
+  /** Container listings (rendered off the event loop where the store can). */
+  listings: ObjectListings;
   config: Config;
 }
 

@@ -15,7 +15,7 @@ const MEDIA: Record<string, ListingFormat> = {
 };
 
 /** `vary`: the format came from the Accept header (no `format=`), so answers say `Vary: Accept`. */
-interface Negotiated { format: ListingFormat; contentType: string; vary: boolean }
+export interface Negotiated { format: ListingFormat; contentType: string; vary: boolean }
 
 /** Swift's get_listing_content_type: `format=` wins, then the best Accept match, else 406. */
 export function negotiateFormat(query: URLSearchParams, accept: string | undefined): Negotiated {
@@ -84,12 +84,19 @@ function xmlEscape(s: string): string {
 
 type Headers = Record<string, string>;
 
+/** A listing's body, and whether it listed nothing (a plain listing of nothing is a 204). */
+export interface RenderedListing { body: string | Buffer; empty: boolean }
+
 function finish(n: Negotiated, body: string, empty: boolean, headers: Headers): SwiftResponse {
-  // A format chosen by Accept makes every listing answer vary with it (200 and 204 alike).
+  return listingResponse(n, { body, empty }, headers);
+}
+
+/** The answer for a rendered listing: a format chosen by Accept makes it vary with Accept (200 and 204 alike). */
+export function listingResponse(n: Negotiated, listing: RenderedListing, headers: Headers): SwiftResponse {
   const h: Headers = { ...headers, 'content-type': `${n.contentType}; charset=utf-8` };
   if (n.vary) h['vary'] = 'Accept';
-  if (n.format === 'plain' && empty) return { status: 204, headers: h, body: '' };
-  return { status: 200, headers: h, body };
+  if (n.format === 'plain' && listing.empty) return { status: 204, headers: h, body: '' };
+  return { status: 200, headers: h, body: listing.body };
 }
 
 /** Sysmeta a feature sets so that listings show another ETag than the stored bytes' (Swift's container update override). */
@@ -126,20 +133,20 @@ function listingView(e: ListedObject): { bytes: number; hash: string; contentTyp
   return sloEtag === undefined ? { bytes, hash, contentType } : { bytes, hash, contentType, sloEtag };
 }
 
-export function objectListing(n: Negotiated, container: string, entries: Listed<ListedObject>[], headers: Headers): SwiftResponse {
-  if (n.format === 'json') return finish(n, objectListingJson(entries), entries.length === 0, headers);
-  if (n.format === 'xml') {
+/** A container listing's body in one of Swift's formats; pure, so it can run on any thread. */
+export function renderObjectListing(format: ListingFormat, container: string, entries: Listed<ListedObject>[]): RenderedListing {
+  const empty = entries.length === 0;
+  if (format === 'json') return { body: objectListingJson(entries), empty };
+  if (format === 'xml') {
     const items = entries.map((e) => {
       if ('subdir' in e) return `<subdir name="${xmlEscape(e.subdir)}"><name>${xmlEscape(e.subdir)}</name></subdir>`;
       const v = listingView(e);
       return `<object><name>${xmlEscape(e.name)}</name><hash>${xmlEscape(v.hash)}</hash><bytes>${v.bytes}</bytes>` +
         `<content_type>${xmlEscape(v.contentType)}</content_type><last_modified>${isoMicros(e.timestamp)}</last_modified></object>`;
     });
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}">${items.join('')}</container>`;
-    return finish(n, body, entries.length === 0, headers);
+    return { body: `<?xml version="1.0" encoding="UTF-8"?>\n<container name="${xmlEscape(container)}">${items.join('')}</container>`, empty };
   }
-  const body = entries.map((e) => ('subdir' in e ? e.subdir : e.name) + '\n').join('');
-  return finish(n, body, entries.length === 0, headers);
+  return { body: entries.map((e) => ('subdir' in e ? e.subdir : e.name) + '\n').join(''), empty };
 }
 
 /**

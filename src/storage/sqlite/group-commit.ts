@@ -23,11 +23,25 @@ export class GroupCommitter {
   private readonly walSync: WalSync;
   private readonly syncNormal;
   private readonly syncFull;
+  /** Built once: better-sqlite3 makes several functions for every `transaction()` call. */
+  private readonly applyBatch;
+  /** Called inside `applyBatch`'s transaction, so it runs each write in a savepoint of its own. */
+  private readonly applyOne;
 
-  constructor(private readonly db: Db, private readonly maxBatch = 256) {
+  constructor(db: Db, private readonly maxBatch = 256) {
     this.walSync = new WalSync(`${db.name}-wal`);
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
+    this.applyOne = db.transaction((write: () => unknown) => write());
+    this.applyBatch = db.transaction((batch: Pending[], outcomes: Outcome[]) => {
+      for (const op of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.applyOne(op.run) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
   }
 
   submit<T>(write: () => T): Promise<T> {
@@ -51,15 +65,7 @@ export class GroupCommitter {
     // Only this transaction skips the commit-time flush; every other write of the connection keeps FULL.
     this.syncNormal.run();
     try {
-      this.db.transaction(() => {
-        for (const op of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(op.run)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      }).immediate();
+      this.applyBatch.immediate(batch, outcomes);
     } catch (error) {
       for (const op of batch) op.reject(error);
       return;

@@ -6,10 +6,9 @@ import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
   ObjectRecord, PathRecords, PutObjectOutcome,
 } from '../contracts.js';
-import { listEntries, type PageQuery } from '../listing.js';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { GroupCommitter } from './group-commit.js';
+import { ListingQueries } from './listing-queries.js';
 
 interface AccountRow {
   name: string; created_at: number; put_timestamp: number;
@@ -30,21 +29,6 @@ interface ObjectRowWithData extends ObjectRow {
 
 /** Every object column but the inline bytes (listings and the expirer never need those). */
 const OBJECT_COLUMNS = 'account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_id';
-
-/**
- * The object columns a listing shows (its account and container are known), in ListedRow's order.
- * Only these: a page holds up to 10 000 rows, and every column read is one more string per row.
- */
-const LISTED_OBJECT_COLUMNS = 'name, etag, size, content_type, timestamp, metadata';
-type ListedRow = [name: string, etag: string, size: number, contentType: string, timestamp: number, metadata: string];
-
-function listedObject(r: ListedRow): ListedObject {
-  return {
-    name: r[0], etag: r[1], size: r[2], contentType: r[3], timestamp: r[4],
-    // Most objects have no metadata: a page of thousands of rows skips the parse for those.
-    metadata: r[5] === '{}' ? {} : JSON.parse(r[5]) as Metadata,
-  };
-}
 
 function toObject(r: ObjectRow): ObjectRecord {
   const rec: ObjectRecord = {
@@ -140,17 +124,6 @@ function applyChanges(current: Metadata, changes: Metadata): Metadata {
   return next;
 }
 
-/** Range conditions on `name` for a page query; names are compared bytewise (BINARY collation). */
-function rangeSql(q: PageQuery, args: unknown[]): string {
-  let sql = '';
-  if (q.gt !== undefined) { sql += ' AND name > ?'; args.push(q.gt); }
-  if (q.gte !== undefined) { sql += ' AND name >= ?'; args.push(q.gte); }
-  if (q.lt !== undefined) { sql += ' AND name < ?'; args.push(q.lt); }
-  sql += ` ORDER BY name ${q.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
-  args.push(q.limit);
-  return sql;
-}
-
 function prepareStatements(db: Db) {
   return {
     lookupPath: db.prepare<[string, string | null, string | null], PathRow>(PATH_LOOKUP).raw(true),
@@ -203,23 +176,14 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   /** Object writes (the hot path) share commits; see group-commit.ts. */
   private readonly commits: GroupCommitter;
+  private readonly listings: ListingQueries;
   constructor(private readonly db: Db) {
     this.stmt = prepareStatements(db);
     this.commits = new GroupCommitter(db);
+    this.listings = new ListingQueries(db);
   }
 
 
-
-  /** Listing statements, prepared once per shape (a handful: which bounds are set, and the order). */
-  private readonly listingStatements = new Map<string, Statement<unknown[]>>();
-  private cached<Row>(sql: string): Statement<unknown[], Row> {
-    let st = this.listingStatements.get(sql);
-    if (!st) {
-      st = this.db.prepare<unknown[]>(sql);
-      this.listingStatements.set(sql, st);
-    }
-    return st as Statement<unknown[], Row>;
-  }
 
   async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
     const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
@@ -257,14 +221,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listContainers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]> {
-    return listEntries(options, async (q) => {
-      const args: unknown[] = [account];
-      const rows = this.cached<ContainerRow>(
-        `SELECT * FROM containers WHERE account = ?${rangeSql(q, args)}`).all(...args);
-      return rows.map((r) => ({
-        name: r.name, objectCount: r.object_count, bytesUsed: r.bytes_used, lastModified: r.put_timestamp,
-      }));
-    });
+    return this.listings.containers(account, options);
   }
 
   async getContainer(account: string, container: string): Promise<ContainerInfo | undefined> {
@@ -308,14 +265,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listObjects(account: string, container: string, options: ListOptions): Promise<Listed<ListedObject>[]> {
-    return listEntries(options, async (q) => {
-      const args: unknown[] = [account, container];
-      // Account and container are the caller's: not read back as two more strings per row. Rows come
-      // as arrays (raw): no object with named properties is built per row only to be copied.
-      const rows = this.cached<ListedRow>(
-        `SELECT ${LISTED_OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${rangeSql(q, args)}`).raw(true).all(...args) as unknown as ListedRow[];
-      return rows.map(listedObject);
-    });
+    return this.listings.objects(account, container, options);
   }
 
   async getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined> {
