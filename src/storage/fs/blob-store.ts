@@ -4,13 +4,14 @@
  * directory, so once `write` resolves the blob survives a crash. Every version of an object gets a new
  * blob id: readers holding the old file keep reading it after an overwrite or delete (POSIX unlink).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { close, createReadStream, createWriteStream, fstat, fsync, open as openFd, read } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { md5OnEventLoop, md5OnThread, OFFLOAD_MIN_BYTES } from './md5-offload.js';
 import {
   BlobIncompleteError, BlobTooLargeError,
   type BlobReader, type BlobStore, type BlobWriteOptions, type StoredBlob,
@@ -58,15 +59,22 @@ export class FsBlobStore implements BlobStore {
   async write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob> {
     const blobId = randomBytes(16).toString('hex');
     const tmpPath = join(this.tmpDir, blobId);
-    const md5 = createHash('md5');
+    // Large (or unannounced) bodies are hashed on the MD5 thread, beside the socket reads and file writes.
+    const md5 = options.expectedSize !== undefined && options.expectedSize < OFFLOAD_MIN_BYTES ? md5OnEventLoop() : md5OnThread();
     let size = 0;
     const limit = options.expectedSize ?? options.maxSize;
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done: TransformCallback) {
         size += chunk.length;
         if (size > limit) return done(options.expectedSize === undefined ? new BlobTooLargeError() : new BlobIncompleteError(size, limit));
-        md5.update(chunk);
-        done(null, chunk);
+        let wait: Promise<void> | undefined;
+        try {
+          wait = md5.update(chunk);
+        } catch (err) {
+          return done(err as Error);
+        }
+        if (wait) wait.then(() => done(null, chunk), done);
+        else done(null, chunk);
       },
     });
     // A numeric descriptor, not a FileHandle: a FileHandle used by a stream with autoClose off can
@@ -80,14 +88,18 @@ export class FsBlobStore implements BlobStore {
       if (options.expectedSize !== undefined && size !== options.expectedSize) {
         throw new BlobIncompleteError(size, options.expectedSize);
       }
+      const digesting = md5.digest();
+      digesting.catch(() => undefined); // awaited below, once the descriptor is no longer in use
       await fsyncAsync(fd);
+      const digest = await digesting;
       closed = true;
       await closeAsync(fd);
       const finalPath = this.pathOf(blobId);
       await rename(tmpPath, finalPath);
       await fsyncPath(join(this.blobsDir, blobId.slice(0, 2)));
-      return { blobId, size, md5: md5.digest('hex') };
+      return { blobId, size, md5: digest };
     } catch (err) {
+      md5.abandon();
       if (!closed) await closeAsync(fd).catch(() => undefined);
       await rm(tmpPath, { force: true });
       throw err;
