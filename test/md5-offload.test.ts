@@ -86,3 +86,28 @@ test('PUT gives the ETag of the bytes on both sides of the thread threshold, ann
   const got = await fetch(`${s.storageUrl}/big/chunked`, { headers: { 'x-auth-token': s.token } });
   assert.equal(md5(Buffer.from(await got.arrayBuffer())), md5(chunked));
 });
+
+test('a client that disconnects mid-upload leaves no object and no temporary file behind', async () => {
+  const { request } = await import('node:http');
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const cases: [string, Record<string, string>, number][] = [
+    ['chunked-small', {}, 1000],
+    ['chunked-large', {}, OFFLOAD_MIN_BYTES + MiB],
+    ['announced-large', { 'content-length': String(64 * MiB) }, OFFLOAD_MIN_BYTES + MiB],
+  ];
+  for (const [name, headers, sent] of cases) {
+    const req = request(`${s.storageUrl}/big/${name}`, { method: 'PUT', headers: { 'x-auth-token': s.token, ...headers } });
+    req.on('error', () => undefined);
+    await new Promise<void>((resolve) => req.write(randomBytes(sent), () => resolve()));
+    // Let the server start writing, then vanish.
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+  }
+  const tmp = join(server.dataDir, 'tmp');
+  for (let i = 0; i < 50 && readdirSync(tmp).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(readdirSync(tmp), [], 'no temporary file left');
+  for (const [name] of cases) {
+    assert.equal((await call(`${s.storageUrl}/big/${name}`, { method: 'HEAD', token: s.token })).status, 404, name);
+  }
+});

@@ -7,6 +7,9 @@
  * - an unknown method (`LICK`): 405 with the Allow list of the path's level, then close;
  * - garbage after a request that is still being answered (a body sent without Content-Length):
  *   the pending response goes out first, then the connection closes.
+ *
+ * A parse error in the middle of a request body (the client disconnected mid-upload) closes the
+ * connection at once, so that the handler reading the body sees it fail.
  */
 import type { Server, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -65,6 +68,12 @@ function respondAndClose(socket: Duplex, status: string, headers: Record<string,
 
 export function handleClientError(server: Server, err: ParseError, socket: ServerSocket): void {
   const pending = socket._httpMessage;
+  if (pending && !pending.req.complete) {
+    // The client went away (or broke the framing) in the middle of a request body, which can now never
+    // complete: closing the socket fails the request's read (an upload then stores nothing).
+    socket.destroy();
+    return;
+  }
   if (pending && !pending.writableFinished) {
     // end(), not destroy(): the answer may still sit in the socket's write queue.
     const close = () => { socket.end(); setTimeout(() => socket.destroy(), 5000).unref(); };
