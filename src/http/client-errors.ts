@@ -8,8 +8,8 @@
  * - garbage after a request that is still being answered (a body sent without Content-Length):
  *   the pending response goes out first, then the connection closes.
  *
- * A parse error in the middle of a request body (the client disconnected mid-upload) closes the
- * connection at once, so that the handler reading the body sees it fail.
+ * A client that closes its side in the middle of a request body (gone mid-upload) has its connection
+ * closed at once, so that the handler reading the body sees the read fail.
  */
 import type { Server, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -68,9 +68,10 @@ function respondAndClose(socket: Duplex, status: string, headers: Record<string,
 
 export function handleClientError(server: Server, err: ParseError, socket: ServerSocket): void {
   const pending = socket._httpMessage;
-  if (pending && !pending.req.complete) {
-    // The client went away (or broke the framing) in the middle of a request body, which can now never
-    // complete: closing the socket fails the request's read (an upload then stores nothing).
+  if (pending && !pending.req.complete && err.code === 'HPE_INVALID_EOF_STATE') {
+    // The client closed its side in the middle of a request body, which can now never complete:
+    // closing the socket fails the request's read (an upload then stores nothing). Waiting for the
+    // answer, as below, would wait for ever on a handler that waits for the body.
     socket.destroy();
     return;
   }
