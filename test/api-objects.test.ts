@@ -59,6 +59,11 @@ test('Transfer-Encoding other than plain chunked → 501', async () => {
   ], Buffer.from('1\r\nx\r\n0\r\n\r\n')));
   assert.equal(res.status, 501);
   assert.equal(res.body.toString(), 'Unsupported Transfer-Coding header value specified in Transfer-Encoding header');
+  // A body that is not chunked at all (Swift's testBadHeaders): the parser fails on it, the 501 still goes out.
+  const raw = await rawRequest(server.port, buildRequest('PUT', `${path}/c/gz`, [
+    ['X-Auth-Token', s.token], ['Transfer-Encoding', 'gzip,chunked'],
+  ], Buffer.from('not chunk framing at all\r\n')));
+  assert.equal(raw.status, 501);
 });
 
 test('a UTF-8 Content-Type comes back byte for byte and as text in JSON listings', async () => {
