@@ -87,10 +87,6 @@ type Headers = Record<string, string>;
 /** A listing's body, and whether it listed nothing (a plain listing of nothing is a 204). */
 export interface RenderedListing { body: string | Buffer; empty: boolean }
 
-function finish(n: Negotiated, body: string, empty: boolean, headers: Headers): SwiftResponse {
-  return listingResponse(n, { body, empty }, headers);
-}
-
 /** The answer for a rendered listing: a format chosen by Accept makes it vary with Accept (200 and 204 alike). */
 export function listingResponse(n: Negotiated, listing: RenderedListing, headers: Headers): SwiftResponse {
   const h: Headers = { ...headers, 'content-type': `${n.contentType}; charset=utf-8` };
@@ -183,7 +179,7 @@ export function containerListing(n: Negotiated, account: string, entries: Listed
     const items = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : {
       name: e.name, count: e.objectCount, bytes: e.bytesUsed, last_modified: isoMicros(e.lastModified),
     }));
-    return finish(n, pyJson(items), entries.length === 0, headers);
+    return listingResponse(n, { body: pyJson(items), empty: entries.length === 0 }, headers);
   }
   if (n.format === 'xml') {
     const items = entries.map((e) => ('subdir' in e
@@ -191,8 +187,8 @@ export function containerListing(n: Negotiated, account: string, entries: Listed
       : `<container><name>${xmlEscape(e.name)}</name><count>${e.objectCount}</count><bytes>${e.bytesUsed}</bytes>` +
         `<last_modified>${isoMicros(e.lastModified)}</last_modified></container>`));
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<account name="${xmlEscape(account)}">${items.join('')}</account>`;
-    return finish(n, body, entries.length === 0, headers);
+    return listingResponse(n, { body, empty: entries.length === 0 }, headers);
   }
   const body = entries.map((e) => ('subdir' in e ? e.subdir : e.name) + '\n').join('');
-  return finish(n, body, entries.length === 0, headers);
+  return listingResponse(n, { body, empty: entries.length === 0 }, headers);
 }

@@ -176,14 +176,13 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   /** Object writes (the hot path) share commits; see group-commit.ts. */
   private readonly commits: GroupCommitter;
+  /** Listing SQL, shared with the listing threads. */
   private readonly listings: ListingQueries;
   constructor(private readonly db: Db) {
     this.stmt = prepareStatements(db);
     this.commits = new GroupCommitter(db);
     this.listings = new ListingQueries(db);
   }
-
-
 
   async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
     const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
