@@ -9,7 +9,7 @@
  * every upload using it fails (its digest rejects): no object is stored with an unknown ETag.
  */
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { OnDemandThread } from '../on-demand-thread.js';
 import type { Md5Reply, Md5Request } from './md5-thread.js';
 
 /** An MD5 being computed: `update` returns a promise when the caller should wait before sending more. */
@@ -44,22 +44,25 @@ interface Upload {
 }
 
 class Md5Thread {
-  private worker?: Worker;
   private readonly uploads = new Map<number, Upload>();
   private readonly spare: Uint8Array[] = [];
   private nextId = 1;
+  private readonly thread = new OnDemandThread<Md5Request, Md5Reply>('MD5 thread', new URL('./md5-thread.js', import.meta.url), {
+    message: (m) => this.receive(m),
+    lost: (err) => this.failAll(err),
+  });
 
   start(): StreamingMd5 {
-    const worker = this.started();
     const id = this.nextId++;
     const upload: Upload = { inFlight: 0 };
     this.uploads.set(id, upload);
-    if (this.uploads.size === 1) worker.ref();
+    this.thread.hold();
     let batch = this.buffer();
     let used = 0;
     const send = (m: Md5Request, transfer: ArrayBuffer[] = []) => {
-      if (this.worker !== worker) throw new Error('the MD5 thread was lost');
-      worker.postMessage(m, transfer);
+      // Gone from the map: the thread holding this upload's MD5 state was lost.
+      if (!this.uploads.has(id)) throw new Error('the MD5 thread was lost');
+      this.thread.post(m, transfer);
     };
     const flush = () => {
       upload.inFlight += batch.byteLength;
@@ -92,7 +95,7 @@ class Md5Thread {
       abandon: () => {
         if (!this.uploads.has(id)) return;
         this.finish(id);
-        if (this.worker === worker) worker.postMessage({ op: 'drop', id } satisfies Md5Request);
+        this.thread.post({ op: 'drop', id });
       },
     };
   }
@@ -102,40 +105,28 @@ class Md5Thread {
   }
 
   private finish(id: number): void {
-    this.uploads.delete(id);
-    if (this.uploads.size === 0) this.worker?.unref();
+    if (this.uploads.delete(id)) this.thread.release();
   }
 
-  private started(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./md5-thread.js', import.meta.url));
-    worker.unref();
-    worker.on('message', (m: Md5Reply) => {
-      const upload = this.uploads.get(m.id);
-      if (m.op === 'ack') {
-        if (this.spare.length < SPARE_BATCHES) this.spare.push(m.bytes);
-        if (!upload) return;
-        upload.inFlight -= m.bytes.byteLength;
-        if (upload.drained && upload.inFlight <= MAX_IN_FLIGHT) {
-          const { resolve } = upload.drained;
-          upload.drained = undefined;
-          resolve();
-        }
-      } else if (upload) {
-        this.finish(m.id);
-        upload.digested?.resolve(m.hex);
+  private receive(m: Md5Reply): void {
+    const upload = this.uploads.get(m.id);
+    if (m.op === 'ack') {
+      if (this.spare.length < SPARE_BATCHES) this.spare.push(m.bytes);
+      if (!upload) return;
+      upload.inFlight -= m.bytes.byteLength;
+      if (upload.drained && upload.inFlight <= MAX_IN_FLIGHT) {
+        const { resolve } = upload.drained;
+        upload.drained = undefined;
+        resolve();
       }
-    });
-    worker.on('error', (err) => this.lost(worker, err));
-    worker.on('exit', (code) => this.lost(worker, new Error(`the MD5 thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+    } else if (upload) {
+      this.finish(m.id);
+      upload.digested?.resolve(m.hex);
+    }
   }
 
   /** Fails every upload the thread was hashing; the next upload starts a new thread. */
-  private lost(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
+  private failAll(err: Error): void {
     for (const upload of this.uploads.values()) {
       upload.drained?.reject(err);
       upload.digested?.reject(err);

@@ -8,9 +8,9 @@
  * listing asked for after a write was acknowledged shows it, and each listing reads one snapshot.
  * A thread that dies fails the listings it held (500) and is started again for the next one.
  */
-import { Worker } from 'node:worker_threads';
 import type { RenderedListing } from '../../swift/listing-format.js';
 import type { ListingRequest, ObjectListings } from '../object-listings.js';
+import { OnDemandThread } from '../on-demand-thread.js';
 import type { ThreadData, ThreadReply, ThreadRequest } from './listing-thread.js';
 
 interface Pending {
@@ -19,10 +19,16 @@ interface Pending {
 }
 
 class ListingThread {
-  private worker?: Worker;
   private readonly pending = new Map<number, Pending>();
+  private readonly thread: OnDemandThread<ThreadRequest, ThreadReply>;
 
-  constructor(private readonly file: string) {}
+  constructor(file: string) {
+    const workerData: ThreadData = { file };
+    this.thread = new OnDemandThread('listing thread', new URL('./listing-thread.js', import.meta.url), {
+      message: (reply) => this.settle(reply),
+      lost: (err) => this.failAll(err),
+    }, { workerData });
+  }
 
   get load(): number {
     return this.pending.size;
@@ -30,45 +36,28 @@ class ListingThread {
 
   render(request: ThreadRequest): Promise<RenderedListing> {
     return new Promise((resolve, reject) => {
-      const worker = this.started();
       this.pending.set(request.id, { resolve, reject });
-      // Only a thread with listings in flight keeps the process alive.
-      if (this.pending.size === 1) worker.ref();
-      worker.postMessage(request);
+      this.thread.hold();
+      this.thread.post(request);
     });
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    for (const p of this.pending.values()) p.reject(new Error('listings closed'));
-    this.pending.clear();
-    if (worker) await worker.terminate();
+    this.failAll(new Error('listings closed'));
+    await this.thread.terminate();
   }
 
-  private started(): Worker {
-    if (this.worker) return this.worker;
-    const data: ThreadData = { file: this.file };
-    const worker = new Worker(new URL('./listing-thread.js', import.meta.url), { workerData: data });
-    worker.unref();
-    worker.on('message', (reply: ThreadReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (reply.ok) p.resolve({ body: Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength), empty: reply.empty });
-      else p.reject(new Error(`listing failed: ${reply.message}`));
-    });
-    worker.on('error', (err) => this.lost(worker, err));
-    worker.on('exit', (code) => this.lost(worker, new Error(`listing thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+  private settle(reply: ThreadReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    this.thread.release();
+    if (reply.ok) p.resolve({ body: Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength), empty: reply.empty });
+    else p.reject(new Error(`listing failed: ${reply.message}`));
   }
 
   /** Fails every listing the thread held; the next listing starts a new one. */
-  private lost(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
+  private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
