@@ -7,6 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { md5OnThread, OFFLOAD_MIN_BYTES } from '../src/storage/fs/md5-offload.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -88,9 +91,6 @@ test('PUT gives the ETag of the bytes on both sides of the thread threshold, ann
 });
 
 test('a client that disconnects mid-upload leaves no object and no temporary file behind', async () => {
-  const { request } = await import('node:http');
-  const { readdirSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const cases: [string, Record<string, string>, number][] = [
     ['chunked-small', {}, 1000],
     ['chunked-large', {}, OFFLOAD_MIN_BYTES + MiB],
