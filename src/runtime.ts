@@ -32,7 +32,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const db = openDatabase(dbFile);
   const meta = new SqliteMetadataStore(db);
   const threads = config.server.listing_threads;
-  const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop(meta);
+  const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop((request) => meta.renderObjectListing(request));
   const blobs = await FsBlobStore.open(dataDir);
   const identityStore = new SqliteIdentityStore(db);
   const keyRing = new TokenKeyRing(identityStore);

@@ -30,11 +30,33 @@ function successor(text: string): string {
 
 const FIRST_DELIMITED_PAGE = 32;
 
+/**
+ * The one range query that answers a listing without delimiter or path (no walk), or undefined when
+ * the listing needs the walk. Bounds as listEntries sets them: marker or prefix below, end_marker or
+ * the prefix's end above, swapped for reverse.
+ */
+export function undelimitedPage(options: ListOptions): PageQuery | undefined {
+  if (options.delimiter || options.path !== undefined) return undefined;
+  const reverse = options.reverse ?? false;
+  const marker = (reverse ? options.endMarker : options.marker) || undefined;
+  const endMarker = (reverse ? options.marker : options.endMarker) || undefined;
+  const prefix = options.prefix;
+  const endPrefix = prefix ? successor(prefix) : undefined;
+  const q: PageQuery = { reverse, limit: options.limit };
+  if (endMarker && (!endPrefix || compareNames(endMarker, endPrefix) < 0)) q.lt = endMarker;
+  else if (endPrefix) q.lt = endPrefix;
+  if (marker && (!prefix || compareNames(marker, prefix) >= 0)) q.gt = marker;
+  else if (prefix) q.gte = prefix;
+  return q;
+}
+
 export async function listEntries<T extends { name: string }>(
   options: ListOptions,
   fetchPage: (query: PageQuery) => Promise<T[]>,
 ): Promise<Listed<T>[]> {
   const { limit, reverse = false } = options;
+  const single = undelimitedPage(options);
+  if (single) return limit > 0 ? fetchPage(single) : [];
   let marker = options.marker || undefined;
   let endMarker = options.endMarker || undefined;
   if (reverse) [marker, endMarker] = [endMarker, marker];

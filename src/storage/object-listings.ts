@@ -4,8 +4,8 @@
  * sqlite/listing-threads.ts), so one big listing does not hold up every other request; the default
  * renders on the event loop.
  */
-import type { ListOptions, MetadataStore } from './contracts.js';
-import { renderObjectListing, type ListingFormat, type RenderedListing } from '../swift/listing-format.js';
+import type { ListOptions } from './contracts.js';
+import type { ListingFormat, RenderedListing } from '../swift/listing-format.js';
 
 export interface ListingRequest {
   account: string;
@@ -19,12 +19,10 @@ export interface ObjectListings {
   close(): Promise<void>;
 }
 
-/** Lists through the metadata store and renders on the calling thread. */
-export function listingsOnEventLoop(meta: MetadataStore): ObjectListings {
+/** Renders on the calling thread, with the metadata store's own renderer. */
+export function listingsOnEventLoop(render: (request: ListingRequest) => Promise<RenderedListing>): ObjectListings {
   return {
-    async render({ account, container, options, format }) {
-      return renderObjectListing(format, container, await meta.listObjects(account, container, options));
-    },
+    render,
     async close() {},
   };
 }

@@ -147,31 +147,41 @@ export function renderObjectListing(format: ListingFormat, container: string, en
 
 /**
  * What pyJson would write for these entries, in Swift's key order, written entry by entry without
- * building them first (a page holds up to 10 000). Most objects show their stored size, hash and
- * content type as they are; only a `;swift_bytes=` content type or an override ETag needs listingView.
+ * building them first (a page holds up to 10 000).
  */
 function objectListingJson(entries: Listed<ListedObject>[]): string {
   let out = '[';
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as Listed<ListedObject>;
     if (i > 0) out += ', ';
-    if ('subdir' in e) {
-      out += `{"subdir": ${pyJsonString(e.subdir)}}`;
-      continue;
-    }
-    let bytes = e.size;
-    let hash = e.etag;
-    let contentType = e.contentType;
-    let slo = '';
-    if (contentType.includes(';') || e.metadata[OVERRIDE_ETAG] !== undefined) {
-      const v = listingView(e);
-      ({ bytes, hash, contentType } = v);
-      if (v.sloEtag !== undefined) slo = `, "slo_etag": ${pyJsonString(v.sloEtag)}`;
-    }
-    out += `{"bytes": ${bytes}, "hash": ${pyJsonString(hash)}, "name": ${pyJsonString(e.name)}, ` +
-      `"content_type": ${pyJsonString(contentType)}, "last_modified": "${isoMicros(e.timestamp)}"${slo}}`;
+    out += 'subdir' in e ? subdirJson(e.subdir) : objectEntryJson(e);
   }
   return `${out}]`;
+}
+
+/** A pseudo-directory's entry in a JSON listing. */
+export function subdirJson(subdir: string): string {
+  return `{"subdir": ${pyJsonString(subdir)}}`;
+}
+
+/**
+ * One object's entry in a JSON container listing, as Swift writes it. It depends only on the object's
+ * own row, so a store may keep it with the row (the SQLite store does: sqlite/listing-entries.ts).
+ * Most objects show their stored size, hash and content type as they are; only a `;swift_bytes=`
+ * content type or an override ETag needs listingView.
+ */
+export function objectEntryJson(e: ListedObject): string {
+  let bytes = e.size;
+  let hash = e.etag;
+  let contentType = e.contentType;
+  let slo = '';
+  if (contentType.includes(';') || e.metadata[OVERRIDE_ETAG] !== undefined) {
+    const v = listingView(e);
+    ({ bytes, hash, contentType } = v);
+    if (v.sloEtag !== undefined) slo = `, "slo_etag": ${pyJsonString(v.sloEtag)}`;
+  }
+  return `{"bytes": ${bytes}, "hash": ${pyJsonString(hash)}, "name": ${pyJsonString(e.name)}, ` +
+    `"content_type": ${pyJsonString(contentType)}, "last_modified": "${isoMicros(e.timestamp)}"${slo}}`;
 }
 
 export function containerListing(n: Negotiated, account: string, entries: Listed<ContainerListEntry>[], headers: Headers): SwiftResponse {

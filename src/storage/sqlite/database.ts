@@ -97,6 +97,10 @@ const MIGRATIONS: readonly string[] = [
      data BLOB NOT NULL
    );
    ALTER TABLE objects ADD COLUMN inline_id INTEGER;`,
+  // 4: each object's JSON container-listing entry, rendered when its row is written, so a JSON
+  // listing is the stored entries joined (see listing-entries.ts). Rows written before stay NULL
+  // until the store fills them in at open, and a listing renders any NULL one from its columns.
+  'ALTER TABLE objects ADD COLUMN listing_json TEXT;',
 ];
 
 export function openDatabase(file: string): Db {

@@ -6,7 +6,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ListingRequest } from '../object-listings.js';
-import { renderObjectListing } from '../../swift/listing-format.js';
 import { ListingQueries } from './listing-queries.js';
 
 export interface ThreadRequest extends ListingRequest { id: number }
@@ -37,7 +36,7 @@ async function answer(req: ThreadRequest): Promise<void> {
     begin.run();
     let rendered;
     try {
-      rendered = renderObjectListing(req.format, req.container, await queries.objects(req.account, req.container, req.options));
+      rendered = await queries.renderObjects(req);
     } finally {
       commit.run();
     }

@@ -6,8 +6,11 @@ import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
   ObjectRecord, PathRecords, PutObjectOutcome,
 } from '../contracts.js';
+import type { ListingRequest } from '../object-listings.js';
+import type { RenderedListing } from '../../swift/listing-format.js';
 import type { Db } from './database.js';
 import { GroupCommitter } from './group-commit.js';
+import { fillListingEntries, listingEntryJson } from './listing-entries.js';
 import { ListingQueries } from './listing-queries.js';
 
 interface AccountRow {
@@ -154,14 +157,14 @@ function prepareStatements(db: Db) {
       `SELECT o.*, d.data AS data FROM objects o LEFT JOIN inline_data d ON d.id = o.inline_id
        WHERE o.account = ? AND o.container = ? AND o.name = ?`),
     upsertObject: db.prepare(
-      `INSERT OR REPLACE INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_id)
-       VALUES (@account, @container, @name, @blob_id, @etag, @size, @content_type, @timestamp, @delete_at, @metadata, @inline_id)`),
+      `INSERT OR REPLACE INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_id, listing_json)
+       VALUES (@account, @container, @name, @blob_id, @etag, @size, @content_type, @timestamp, @delete_at, @metadata, @inline_id, @listing_json)`),
     insertInlineData: db.prepare<[Buffer]>('INSERT INTO inline_data (data) VALUES (?)'),
     deleteInlineData: db.prepare<[number]>('DELETE FROM inline_data WHERE id = ?'),
     deleteAccountInlineData: db.prepare<[string]>(
       'DELETE FROM inline_data WHERE id IN (SELECT inline_id FROM objects WHERE account = ? AND inline_id IS NOT NULL)'),
-    updateObject: db.prepare<[string, string, number | null, number, string, string, string]>(
-      `UPDATE objects SET metadata = ?, content_type = ?, delete_at = ?, timestamp = ?
+    updateObject: db.prepare<[string, string, number | null, number, string, string, string, string]>(
+      `UPDATE objects SET metadata = ?, content_type = ?, delete_at = ?, timestamp = ?, listing_json = ?
        WHERE account = ? AND container = ? AND name = ?`),
     deleteObject: db.prepare<[string, string, string]>(
       'DELETE FROM objects WHERE account = ? AND container = ? AND name = ?'),
@@ -182,6 +185,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.stmt = prepareStatements(db);
     this.commits = new GroupCommitter(db);
     this.listings = new ListingQueries(db);
+    fillListingEntries(db);
   }
 
   async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
@@ -267,6 +271,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.listings.objects(account, container, options);
   }
 
+  /** A container listing rendered on this thread (the listing threads render with the same queries). */
+  renderObjectListing(request: ListingRequest): Promise<RenderedListing> {
+    return this.listings.renderObjects(request);
+  }
+
   async getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined> {
     const r = this.stmt.getObjectWithData.get(account, container, name);
     return r ? toObjectWithData(r) : undefined;
@@ -282,7 +291,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.stmt.upsertObject.run({
         account: rec.account, container: rec.container, name: rec.name, blob_id: rec.blobId, etag: rec.etag,
         size: rec.size, content_type: rec.contentType, timestamp: rec.timestamp, delete_at: rec.deleteAt ?? null,
-        metadata: JSON.stringify(rec.metadata), inline_id: inlineId,
+        metadata: JSON.stringify(rec.metadata), inline_id: inlineId, listing_json: listingEntryJson(rec),
       });
       const countDelta = old ? 0 : 1;
       const bytesDelta = rec.size - (old?.size ?? 0);
@@ -296,10 +305,17 @@ export class SqliteMetadataStore implements MetadataStore {
     account: string, container: string, name: string,
     update: { metadata: Metadata; contentType: string; deleteAt?: number; timestamp: number },
   ): Promise<boolean> {
-    const r = this.stmt.updateObject.run(
-      JSON.stringify(update.metadata), update.contentType, update.deleteAt ?? null, update.timestamp,
-      account, container, name);
-    return r.changes === 1;
+    return this.db.transaction(() => {
+      const row = this.stmt.getObjectRow.get(account, container, name);
+      if (!row) return false;
+      const entry = listingEntryJson({
+        name, etag: row.etag, size: row.size, contentType: update.contentType, timestamp: update.timestamp, metadata: update.metadata,
+      });
+      this.stmt.updateObject.run(
+        JSON.stringify(update.metadata), update.contentType, update.deleteAt ?? null, update.timestamp, entry,
+        account, container, name);
+      return true;
+    }).immediate();
   }
 
   async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
