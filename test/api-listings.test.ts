@@ -91,3 +91,24 @@ test('names JSON must escape are listed as json.dumps writes them: quote, backsl
   assert.deepEqual(written, cases.map(([, json]) => json));
   assert.deepEqual((JSON.parse(res.text) as { name: string }[]).map((e) => e.name), cases.map(([name]) => name));
 });
+
+test('a POST shows in JSON listings: its content type, and its time as last_modified (Swift lists the meta timestamp)', async () => {
+  const c = `${s.storageUrl}/posted`;
+  assert.equal((await call(c, { method: 'PUT', token: s.token })).status, 201);
+  assert.equal((await call(`${c}/dir/o`, { method: 'PUT', token: s.token, body: 'hello', headers: { 'content-type': 'text/plain' } })).status, 201);
+  type Entry = { name?: string; subdir?: string; bytes?: number; hash?: string; content_type?: string; last_modified?: string };
+  const entry = async (query: string): Promise<Entry | undefined> =>
+    (JSON.parse((await call(`${c}?format=json${query}`, { token: s.token })).text) as Entry[]).find((e) => e.name === 'dir/o');
+  const before = await entry('');
+  assert.equal(before?.content_type, 'text/plain');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await call(`${c}/dir/o`, { method: 'POST', token: s.token, headers: { 'content-type': 'image/png', 'x-object-meta-colour': 'blue' } })).status, 202);
+  // Without a delimiter (one range read) and with one (the walk): both show the POST.
+  for (const query of ['', '&prefix=dir/', '&delimiter=/&prefix=dir/', '&reverse=true']) {
+    const after = await entry(query);
+    assert.equal(after?.content_type, 'image/png', query);
+    assert.equal(after?.hash, before?.hash, query);
+    assert.equal(after?.bytes, 5, query);
+    assert.ok((after?.last_modified ?? '') > (before?.last_modified ?? ''), `${query}: ${after?.last_modified} after ${before?.last_modified}`);
+  }
+});
