@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { md5OnEventLoop, md5OnThread, OFFLOAD_MIN_BYTES } from './md5-offload.js';
+import { WriteBehind } from './write-behind.js';
 import {
   BlobIncompleteError, BlobTooLargeError,
   type BlobReader, type BlobStore, type BlobWriteOptions, type StoredBlob,
@@ -59,6 +60,10 @@ export class FsBlobStore implements BlobStore {
   async write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob> {
     const blobId = randomBytes(16).toString('hex');
     const tmpPath = join(this.tmpDir, blobId);
+    // A numeric descriptor, not a FileHandle: a FileHandle used by a stream with autoClose off can
+    // never be closed (Node 20 keeps a reference on it), and we must fsync before closing.
+    const fd = await openFdAsync(tmpPath, 'wx', 0o640);
+    const writeBehind = new WriteBehind(fd);
     // Large (or unannounced) bodies are hashed on the MD5 thread, beside the socket reads and file writes.
     const md5 = options.expectedSize !== undefined && options.expectedSize < OFFLOAD_MIN_BYTES ? md5OnEventLoop() : md5OnThread();
     let size = 0;
@@ -73,13 +78,11 @@ export class FsBlobStore implements BlobStore {
         } catch (err) {
           return done(err as Error);
         }
+        writeBehind.wrote(chunk.length);
         if (wait) wait.then(() => done(null, chunk), done);
         else done(null, chunk);
       },
     });
-    // A numeric descriptor, not a FileHandle: a FileHandle used by a stream with autoClose off can
-    // never be closed (Node 20 keeps a reference on it), and we must fsync before closing.
-    const fd = await openFdAsync(tmpPath, 'wx', 0o640);
     let closed = false;
     try {
       // 4 MiB of buffered writes per upload: the file gets fewer, larger writes and the socket is paused
@@ -90,6 +93,7 @@ export class FsBlobStore implements BlobStore {
       }
       const digesting = md5.digest();
       digesting.catch(() => undefined); // awaited below, once the descriptor is no longer in use
+      await writeBehind.settle();
       await fsyncAsync(fd);
       const digest = await digesting;
       closed = true;
@@ -100,6 +104,7 @@ export class FsBlobStore implements BlobStore {
       return { blobId, size, md5: digest };
     } catch (err) {
       md5.abandon();
+      await writeBehind.settle().catch(() => undefined);
       if (!closed) await closeAsync(fd).catch(() => undefined);
       await rm(tmpPath, { force: true });
       throw err;
