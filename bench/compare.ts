@@ -17,7 +17,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loginV1, SwiftClient } from '../src/client/swift-client.js';
+import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { startLimitServer } from './limit-server.js';
 import { Pauser } from './process-tree.js';
 import { watchRss } from './rss.js';
@@ -132,7 +132,12 @@ async function main(): Promise<void> {
           }).finally(() => { for (const o of others) o.pauser?.resume(); });
           // A server continued after a pause first closes the keep-alive connections that timed out
           // meanwhile; let it, so that the next run does not send its first requests into them.
-          if (others.some((o) => o.pauser)) await new Promise((r) => setTimeout(r, 1000));
+          // Then drop the client's pooled connections as well: one the server is closing just as a request
+          // goes out on it fails with "socket hang up" (it ended a round-3 put-large run once).
+          if (others.some((o) => o.pauser)) {
+            await new Promise((r) => setTimeout(r, 1000));
+            closePooledConnections();
+          }
           if (rss) swiftletPeakRss = Math.max(swiftletPeakRss, rss.stop().totalMiB);
           // Large workloads compare throughput (MB/s), the others operations per second.
           const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;

@@ -37,6 +37,17 @@ function encodePath(...segments: string[]): string {
 
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) };
 
+/**
+ * Closes every pooled keep-alive connection; the next requests open new ones. For callers that know
+ * the pooled ones may be stale: bench:compare pauses the servers it is not measuring, and a request
+ * sent on a connection the server closes at that moment fails ("socket hang up") without an answer.
+ * Only between requests: it closes connections in use too.
+ */
+export function closePooledConnections(): void {
+  agents.http.destroy();
+  agents.https.destroy();
+}
+
 /** Low-level request against a full URL; resolves with the response stream (caller consumes it). */
 export function rawRequest(method: string, url: string, headers: Record<string, string>, body?: Buffer | string | Readable): Promise<IncomingMessage> {
   const u = new URL(url);
