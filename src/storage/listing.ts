@@ -60,15 +60,10 @@ export async function listEntries<T extends { name: string }>(
   let marker = options.marker || undefined;
   let endMarker = options.endMarker || undefined;
   if (reverse) [marker, endMarker] = [endMarker, marker];
-  let prefix = options.prefix;
-  let delimiter = options.delimiter || undefined;
+  // From here on there is a delimiter ('/' for a path listing) and a prefix ('' when none was given).
   const path = options.path;
-  if (path !== undefined) {
-    prefix = path ? path.replace(/\/+$/, '') + '/' : path;
-    delimiter = '/';
-  } else if (delimiter && !prefix) {
-    prefix = '';
-  }
+  const delimiter = path !== undefined ? '/' : options.delimiter ?? '/';
+  const prefix = path !== undefined ? (path ? path.replace(/\/+$/, '') + '/' : '') : options.prefix ?? '';
   const endPrefix = prefix ? successor(prefix) : undefined;
   const pathPrefix = path !== undefined ? prefix : undefined;
   const originalMarker = marker;
@@ -82,7 +77,7 @@ export async function listEntries<T extends { name: string }>(
   let pageSize = FIRST_DELIMITED_PAGE;
   while (results.length < limit) {
     const remaining = limit - results.length;
-    const q: PageQuery = { reverse, limit: delimiter && prefix !== undefined ? Math.min(remaining, pageSize) : remaining };
+    const q: PageQuery = { reverse, limit: Math.min(remaining, pageSize) };
     if (endMarker && (!endPrefix || compareNames(endMarker, endPrefix) < 0)) q.lt = endMarker;
     else if (endPrefix) q.lt = endPrefix;
     if (forceGte && marker !== undefined) {
@@ -92,7 +87,6 @@ export async function listEntries<T extends { name: string }>(
     else if (prefix) q.gte = prefix;
 
     const rows = await fetchPage(q);
-    if (prefix === undefined || !delimiter) return rows;
     if (rows.length === 0) break;
 
     /** While set, rows inside this pseudo-directory (already listed) are passed over. */
@@ -134,11 +128,10 @@ export async function listEntries<T extends { name: string }>(
 
   /** Moves the scan past every name that starts with `head + delimiter`. */
   function skipPast(head: string, inclusive: boolean): void {
-    const delim = delimiter ?? '/';
     if (reverse) {
-      endMarker = head + delim;
+      endMarker = head + delimiter;
     } else {
-      marker = head + delim.slice(0, -1) + successor(delim.slice(-1));
+      marker = head + delimiter.slice(0, -1) + successor(delimiter.slice(-1));
       forceGte = inclusive;
     }
   }
