@@ -112,9 +112,11 @@ describe('metadata, copy and expiry', () => {
   });
 
   test('X-Delete-After: 404 as soon as it expires, then reaped from the listing and the counts', async () => {
-    assert.equal((await call(obj('short'), { method: 'PUT', token: s.token, body: 'bye', headers: { 'X-Delete-After': '1' } })).status, 201);
+    // X-Delete-At is the whole second (Swift's int(now + delete_after)): after 1 s the object could
+    // expire before the HEAD that follows at once; after 2 s it is there for at least a second.
+    assert.equal((await call(obj('short'), { method: 'PUT', token: s.token, body: 'bye', headers: { 'X-Delete-After': '2' } })).status, 201);
     assert.ok((await call(obj('short'), { method: 'HEAD', token: s.token })).headers.get('x-delete-at'));
-    await sleep(2100);
+    await sleep(3100);
     assert.equal((await call(obj('short'), { token: s.token })).status, 404);
     let listed = true;
     for (let i = 0; i < 40 && listed; i++) {
