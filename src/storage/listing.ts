@@ -31,23 +31,49 @@ function successor(text: string): string {
 const FIRST_DELIMITED_PAGE = 32;
 
 /**
+ * Where a scan runs: after `marker`, before `endMarker` (already swapped for reverse), within
+ * `prefix`. The delimiter walk moves the markers as it goes.
+ */
+interface ScanRange {
+  marker: string | undefined;
+  endMarker: string | undefined;
+  readonly prefix: string | undefined;
+  readonly endPrefix: string | undefined;
+}
+
+/** The scan range of `options`: a reverse listing scans from end_marker down to marker. */
+function scanRange(options: ListOptions, prefix: string | undefined): ScanRange {
+  const reverse = options.reverse ?? false;
+  return {
+    marker: (reverse ? options.endMarker : options.marker) || undefined,
+    endMarker: (reverse ? options.marker : options.endMarker) || undefined,
+    prefix,
+    endPrefix: prefix ? successor(prefix) : undefined,
+  };
+}
+
+/**
+ * A page's bounds: end_marker or the prefix's end above; the marker or the prefix below, or the
+ * marker itself when `markerInclusive` (where a seek past a pseudo-directory landed).
+ */
+function pageQuery(range: ScanRange, reverse: boolean, limit: number, markerInclusive = false): PageQuery {
+  const { marker, endMarker, prefix, endPrefix } = range;
+  const q: PageQuery = { reverse, limit };
+  if (endMarker && (!endPrefix || compareNames(endMarker, endPrefix) < 0)) q.lt = endMarker;
+  else if (endPrefix) q.lt = endPrefix;
+  if (markerInclusive && marker !== undefined) q.gte = marker;
+  else if (marker && (!prefix || compareNames(marker, prefix) >= 0)) q.gt = marker;
+  else if (prefix) q.gte = prefix;
+  return q;
+}
+
+/**
  * The one range query that answers a listing without delimiter or path (no walk), or undefined when
- * the listing needs the walk. Bounds as listEntries sets them: marker or prefix below, end_marker or
- * the prefix's end above, swapped for reverse.
+ * the listing needs the walk.
  */
 export function undelimitedPage(options: ListOptions): PageQuery | undefined {
   if (options.delimiter || options.path !== undefined) return undefined;
-  const reverse = options.reverse ?? false;
-  const marker = (reverse ? options.endMarker : options.marker) || undefined;
-  const endMarker = (reverse ? options.marker : options.endMarker) || undefined;
-  const prefix = options.prefix;
-  const endPrefix = prefix ? successor(prefix) : undefined;
-  const q: PageQuery = { reverse, limit: options.limit };
-  if (endMarker && (!endPrefix || compareNames(endMarker, endPrefix) < 0)) q.lt = endMarker;
-  else if (endPrefix) q.lt = endPrefix;
-  if (marker && (!prefix || compareNames(marker, prefix) >= 0)) q.gt = marker;
-  else if (prefix) q.gte = prefix;
-  return q;
+  return pageQuery(scanRange(options, options.prefix), options.reverse ?? false, options.limit);
 }
 
 export async function listEntries<T extends { name: string }>(
@@ -57,16 +83,13 @@ export async function listEntries<T extends { name: string }>(
   const { limit, reverse = false } = options;
   const single = undelimitedPage(options);
   if (single) return limit > 0 ? fetchPage(single) : [];
-  let marker = options.marker || undefined;
-  let endMarker = options.endMarker || undefined;
-  if (reverse) [marker, endMarker] = [endMarker, marker];
   // From here on there is a delimiter ('/' for a path listing) and a prefix ('' when none was given).
   const path = options.path;
   const delimiter = path !== undefined ? '/' : options.delimiter ?? '/';
   const prefix = path !== undefined ? (path ? path.replace(/\/+$/, '') + '/' : '') : options.prefix ?? '';
-  const endPrefix = prefix ? successor(prefix) : undefined;
+  const range = scanRange(options, prefix);
   const pathPrefix = path !== undefined ? prefix : undefined;
-  const originalMarker = marker;
+  const originalMarker = range.marker;
   const results: Listed<T>[] = [];
   let forceGte = false;
 
@@ -77,14 +100,8 @@ export async function listEntries<T extends { name: string }>(
   let pageSize = FIRST_DELIMITED_PAGE;
   while (results.length < limit) {
     const remaining = limit - results.length;
-    const q: PageQuery = { reverse, limit: Math.min(remaining, pageSize) };
-    if (endMarker && (!endPrefix || compareNames(endMarker, endPrefix) < 0)) q.lt = endMarker;
-    else if (endPrefix) q.lt = endPrefix;
-    if (forceGte && marker !== undefined) {
-      q.gte = marker;
-      forceGte = false;
-    } else if (marker && (!prefix || compareNames(marker, prefix) >= 0)) q.gt = marker;
-    else if (prefix) q.gte = prefix;
+    const q = pageQuery(range, reverse, Math.min(remaining, pageSize), forceGte);
+    forceGte = false;
 
     const rows = await fetchPage(q);
     if (rows.length === 0) break;
@@ -96,8 +113,8 @@ export async function listEntries<T extends { name: string }>(
       const name = row.name;
       if (inside !== undefined && name.startsWith(inside)) continue;
       inside = undefined;
-      if (reverse) endMarker = name;
-      else marker = name;
+      if (reverse) range.endMarker = name;
+      else range.marker = name;
       if (results.length >= limit) return results;
       const end = name.indexOf(delimiter, prefix.length);
       if (pathPrefix !== undefined) {
@@ -129,9 +146,9 @@ export async function listEntries<T extends { name: string }>(
   /** Moves the scan past every name that starts with `head + delimiter`. */
   function skipPast(head: string, inclusive: boolean): void {
     if (reverse) {
-      endMarker = head + delimiter;
+      range.endMarker = head + delimiter;
     } else {
-      marker = head + delimiter.slice(0, -1) + successor(delimiter.slice(-1));
+      range.marker = head + delimiter.slice(0, -1) + successor(delimiter.slice(-1));
       forceGte = inclusive;
     }
   }
