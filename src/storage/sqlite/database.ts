@@ -101,6 +101,9 @@ const MIGRATIONS: readonly string[] = [
   // listing is the stored entries joined (see listing-entries.ts). Rows written before stay NULL
   // until the store fills them in at open, and a listing renders any NULL one from its columns.
   'ALTER TABLE objects ADD COLUMN listing_json TEXT;',
+  // 5: the rows still without a listing entry (almost always none), so that opening the store finds
+  // them without reading every object row.
+  'CREATE INDEX objects_without_listing_entry ON objects (account, container, name) WHERE listing_json IS NULL;',
 ];
 
 export function openDatabase(file: string): Db {

@@ -16,37 +16,31 @@ import type { Db } from './database.js';
 export { objectEntryJson as listingEntryJson };
 
 type UnfilledRow = [account: string, container: string, name: string, etag: string, size: number,
-  contentType: string, timestamp: number, metadata: string, listingJson: string | null];
+  contentType: string, timestamp: number, metadata: string];
 
 const BATCH = 1000;
 
 /**
- * Renders the entry of every row that has none, in primary-key order, one short write transaction
- * per batch (so other processes serving from the same file wait milliseconds, not the whole fill).
- * Returns how many rows it filled. Idempotent: rows filled by anyone else are left as they are.
+ * Renders the entry of every row that has none, one short write transaction per batch (so other
+ * processes serving from the same file wait milliseconds, not the whole fill). The rows are found
+ * through the partial index of rows without an entry: when there are none, as after the first fill,
+ * this costs one index probe, not a read of every object. Returns how many rows it filled.
+ * Idempotent: rows filled by anyone else are left as they are.
  */
 export function fillListingEntries(db: Db): number {
-  const first = db.prepare<[], UnfilledRow>(
-    `SELECT account, container, name, etag, size, content_type, timestamp, metadata, listing_json
-     FROM objects ORDER BY account, container, name LIMIT ${BATCH}`).raw(true);
-  const after = db.prepare<[string, string, string], UnfilledRow>(
-    `SELECT account, container, name, etag, size, content_type, timestamp, metadata, listing_json
-     FROM objects WHERE (account, container, name) > (?, ?, ?) ORDER BY account, container, name LIMIT ${BATCH}`).raw(true);
-  const anyUnfilled = db.prepare('SELECT 1 FROM objects WHERE listing_json IS NULL LIMIT 1');
+  const unfilled = db.prepare<[], UnfilledRow>(
+    `SELECT account, container, name, etag, size, content_type, timestamp, metadata
+     FROM objects WHERE listing_json IS NULL LIMIT ${BATCH}`).raw(true);
   const fill = db.prepare<[string, string, string, string]>(
     'UPDATE objects SET listing_json = ? WHERE account = ? AND container = ? AND name = ? AND listing_json IS NULL');
-  if (anyUnfilled.get() === undefined) return 0;
-
   let filled = 0;
-  let last: UnfilledRow | undefined;
+  // Every row a batch reads gets its entry within that transaction and leaves the index.
   const batch = db.transaction(() => {
-    const rows = last ? after.all(last[0], last[1], last[2]) : first.all();
-    for (const [account, container, name, etag, size, contentType, timestamp, metadata, listingJson] of rows) {
-      if (listingJson !== null) continue;
+    const rows = unfilled.all();
+    for (const [account, container, name, etag, size, contentType, timestamp, metadata] of rows) {
       const entry = objectEntryJson({ name, etag, size, contentType, timestamp, metadata: JSON.parse(metadata) as Metadata });
       filled += fill.run(entry, account, container, name).changes;
     }
-    last = rows[rows.length - 1];
     return rows.length;
   });
   while (batch.immediate() === BATCH);
