@@ -104,6 +104,11 @@ const MIGRATIONS: readonly string[] = [
   // 5: the rows still without a listing entry (almost always none), so that opening the store finds
   // them without reading every object row.
   'CREATE INDEX objects_without_listing_entry ON objects (account, container, name) WHERE listing_json IS NULL;',
+  // 6: the blob index holds only objects whose bytes are a file. Inline objects all had blob_id '',
+  // one long run of index entries that every small PUT and DELETE rewrote a page of, for a lookup
+  // (is this file still referenced?) that never asks about ''.
+  `DROP INDEX objects_by_blob;
+   CREATE INDEX objects_by_blob_file ON objects (blob_id) WHERE blob_id <> '';`,
 ];
 
 export function openDatabase(file: string): Db {

@@ -166,11 +166,13 @@ function prepareStatements(db: Db) {
     updateObject: db.prepare<[string, string, number | null, number, string, string, string, string]>(
       `UPDATE objects SET metadata = ?, content_type = ?, delete_at = ?, timestamp = ?, listing_json = ?
        WHERE account = ? AND container = ? AND name = ?`),
-    deleteObject: db.prepare<[string, string, string]>(
-      'DELETE FROM objects WHERE account = ? AND container = ? AND name = ?'),
+    // The row as it was, unless a newer write (a later timestamp) has replaced it since.
+    deleteObject: db.prepare<[string, string, string, number], ObjectRow>(
+      `DELETE FROM objects WHERE account = ? AND container = ? AND name = ? AND timestamp <= ? RETURNING ${OBJECT_COLUMNS}`),
     expired: db.prepare<[number, number], ObjectRow>(
       `SELECT ${OBJECT_COLUMNS} FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? ORDER BY delete_at LIMIT ?`),
-    blobInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM objects WHERE blob_id = ? LIMIT 1'),
+    // `<> ''` lets SQLite use the partial index of file-backed objects.
+    blobInUse: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM objects WHERE blob_id = ? AND blob_id <> '' LIMIT 1"),
     accountBlobs: db.prepare<[string], { blob_id: string }>("SELECT blob_id FROM objects WHERE account = ? AND blob_id <> ''"),
   };
 }
@@ -320,9 +322,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
     return this.commits.submit(() => {
-      const old = this.stmt.getObjectRow.get(account, container, name);
-      if (!old || old.timestamp > timestamp) return undefined;
-      this.stmt.deleteObject.run(account, container, name);
+      const old = this.stmt.deleteObject.get(account, container, name, timestamp);
+      if (!old) return undefined;
       if (old.inline_id !== null) this.stmt.deleteInlineData.run(old.inline_id);
       this.stmt.bumpContainerObjects.run(-1, -old.size, account, container);
       this.stmt.bumpAccountObjects.run(-1, -old.size, account);
