@@ -9,7 +9,8 @@ import { openKeystone } from './identity/keystone/index.js';
 import { IdentityService } from './identity/service.js';
 import { RevocationList, TokenKeyRing } from './identity/tokens.js';
 import { FsBlobStore } from './storage/fs/blob-store.js';
-import { checkpointWal, openDatabase } from './storage/sqlite/database.js';
+import { type CheckpointResult, WalCheckpointer } from './storage/sqlite/checkpointer.js';
+import { openDatabase } from './storage/sqlite/database.js';
 import { SqliteIdentityStore } from './storage/sqlite/identity-store.js';
 import { SqliteListingThreads } from './storage/sqlite/listing-threads.js';
 import { SqliteMetadataStore } from './storage/sqlite/metadata-store.js';
@@ -20,8 +21,8 @@ export interface Runtime extends AppDeps {
   keyRing: TokenKeyRing;
   revocations: RevocationList;
   identityStore: SqliteIdentityStore;
-  /** Moves the metadata WAL into the database (a background job of the primary process). */
-  checkpoint(): void;
+  /** Moves the metadata WAL into the database, on a thread (a background job of the primary process). */
+  checkpoint(): Promise<CheckpointResult>;
   close(): Promise<void>;
 }
 
@@ -33,6 +34,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const meta = new SqliteMetadataStore(db);
   const threads = config.server.listing_threads;
   const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop((request) => meta.renderObjectListing(request));
+  const checkpointer = new WalCheckpointer(dbFile);
   const blobs = await FsBlobStore.open(dataDir);
   const identityStore = new SqliteIdentityStore(db);
   const keyRing = new TokenKeyRing(identityStore);
@@ -57,8 +59,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     revocations,
     keyRing,
     identityStore,
-    checkpoint: () => checkpointWal(db),
+    checkpoint: () => checkpointer.checkpoint(),
     close: async () => {
+      await checkpointer.close();
       await listings.close();
       await meta.close();
     },

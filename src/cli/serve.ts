@@ -58,7 +58,7 @@ function startBackgroundJobs(config: Config, rt: Runtime): void {
     const timer = setInterval(() => { job().catch((err: unknown) => console.error('background job failed:', err)); }, seconds * 1000);
     timer.unref();
   };
-  every(1, async () => rt.checkpoint());
+  every(1, () => rt.checkpoint());
   every(config.swift.expirer_interval, () => reapExpired(meta, blobs, Date.now() / 1000));
   every(3600, () => sweepOrphans(meta, blobs));
   every(3600, () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));

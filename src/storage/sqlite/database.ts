@@ -119,23 +119,15 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // Checkpoints run in the background (checkpointWal, from the primary process), not inside the
-  // commit of whichever request crosses the threshold; this high mark only bounds the WAL should the
-  // background job fall behind.
+  // Checkpoints run in the background (checkpointer.ts, on a thread of the primary process), not
+  // inside the commit of whichever request crosses the threshold; this high mark only bounds the WAL
+  // should the background job fall behind.
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   migrate(db);
   return db;
 }
 
 const WAL_AUTOCHECKPOINT_PAGES = 16_384;
-
-/**
- * Copies committed WAL frames into the database without waiting for readers or writers (PASSIVE),
- * so the WAL stays short (reads stay fast) and request commits never pay for a checkpoint.
- */
-export function checkpointWal(db: Db): void {
-  db.pragma('wal_checkpoint(PASSIVE)');
-}
 
 function migrate(db: Db): void {
   db.transaction(() => {
