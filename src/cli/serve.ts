@@ -51,13 +51,17 @@ async function prepare(config: Config, rt: Runtime): Promise<void> {
   await rt.services.blobs.cleanTemporary();
 }
 
-function startBackgroundJobs(config: Config, rt: Runtime): void {
+async function startBackgroundJobs(config: Config, rt: Runtime): Promise<void> {
   const { meta, blobs } = rt.services;
   const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
   const every = (seconds: number, job: () => Promise<unknown>) => {
     const timer = setInterval(() => { job().catch((err: unknown) => console.error('background job failed:', err)); }, seconds * 1000);
     timer.unref();
   };
+  // The first checkpoint runs before the server listens: it moves into the database whatever WAL
+  // an earlier run left, and starts the checkpoint thread, whose descriptors and memory are then
+  // there from the first request on.
+  await rt.checkpoint();
   every(1, () => rt.checkpoint());
   every(config.swift.expirer_interval, () => reapExpired(meta, blobs, Date.now() / 1000));
   every(3600, () => sweepOrphans(meta, blobs));
@@ -74,7 +78,7 @@ export async function serve(config: Config): Promise<void> {
   if (cluster.isPrimary) {
     const rt = await openRuntime(config);
     await prepare(config, rt);
-    startBackgroundJobs(config, rt);
+    await startBackgroundJobs(config, rt);
     let listening = 0;
     let stopping = false;
     // libuv sizes its thread pool (where fsync, open and rename run) when the process starts, from
@@ -110,7 +114,7 @@ export async function serve(config: Config): Promise<void> {
 async function serveInOneProcess(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   await prepare(config, rt);
-  startBackgroundJobs(config, rt);
+  await startBackgroundJobs(config, rt);
   const server = createSwiftServer(buildApp(rt));
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
