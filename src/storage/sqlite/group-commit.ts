@@ -54,8 +54,19 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Commits the writes queued so far now, rather than at the setImmediate that `submit` scheduled;
+   * returns how many it committed (their promises settle after the flush, as always).
+   */
+  commitQueued(): number {
+    const queued = Math.min(this.queue.length, this.maxBatch);
+    if (queued > 0) this.flush();
+    return queued;
+  }
+
   private flush(): void {
     this.scheduled = false;
+    if (this.queue.length === 0) return; // committed early by commitQueued
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0) {
       this.scheduled = true;

@@ -10,6 +10,7 @@ import type { ListingRequest } from '../object-listings.js';
 import type { RenderedListing } from '../../swift/listing-format.js';
 import type { Db } from './database.js';
 import { GroupCommitter } from './group-commit.js';
+import { ReadBatcher } from './read-batch.js';
 import { fillListingEntries, listingEntryJson } from './listing-entries.js';
 import { ListingQueries } from './listing-queries.js';
 
@@ -181,18 +182,23 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   /** Object writes (the hot path) share commits; see group-commit.ts. */
   private readonly commits: GroupCommitter;
+  /** Every request's path lookup: those of one event-loop turn share a read transaction (read-batch.ts). */
+  private readonly pathReads: ReadBatcher;
   /** Listing SQL, shared with the listing threads. */
   private readonly listings: ListingQueries;
   constructor(private readonly db: Db) {
     this.stmt = prepareStatements(db);
     this.commits = new GroupCommitter(db);
+    this.pathReads = new ReadBatcher(db, () => this.commits.commitQueued());
     this.listings = new ListingQueries(db);
     fillListingEntries(db);
   }
 
-  async lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
-    const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
-    return row ? pathRecords(row) : {};
+  lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
+    return this.pathReads.read(() => {
+      const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
+      return row ? pathRecords(row) : {};
+    });
   }
 
   async getAccount(account: string): Promise<AccountInfo | undefined> {
