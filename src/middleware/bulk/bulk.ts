@@ -1,5 +1,5 @@
 /**
- * Bulk delete, as Swift's bulk middleware: `POST|DELETE ?bulk-delete` with a body of newline-separated,
+ * Bulk delete (here) and bulk upload (extract-archive.ts), as Swift's bulk middleware. Bulk delete: `POST|DELETE ?bulk-delete` with a body of newline-separated,
  * URL-encoded `/container/object` (or `/container`) names deletes objects first, then containers,
  * each through a sub-request authorised again for the caller (spec D10). The answer is 200 with a
  * body reporting what happened (text, JSON or XML by Accept); whitespace is sent while it works so
@@ -13,6 +13,7 @@ import { defaultErrorBody, statusReason } from '../../http/status.js';
 import { parseTarget } from '../../controllers/router.js';
 import { pyJson } from '../../swift/pyjson.js';
 import { discard, readBody, subrequest } from '../dlo/segments.js';
+import { archiveType, extractReport } from './extract-archive.js';
 
 export const MAX_DELETES_PER_REQUEST = 10000;
 export const MAX_FAILED_DELETES = 1000;
@@ -209,6 +210,18 @@ export function reportResponse(format: string | undefined, chunks: AsyncGenerato
 
 export function bulkMiddleware(below: () => Handler): Middleware {
   return async (ctx, next) => {
+    const extract = ctx.query.get('extract-archive');
+    if (extract !== null && ctx.method === 'PUT') {
+      const type = archiveType(extract);
+      if (!type) return { status: 400, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: 'Unsupported archive format' };
+      const format = bestMatch(ctx.headers['accept']);
+      const target = parseTarget(ctx.path);
+      if (!target) {
+        return reportResponse(format, deleteReport(ctx, below(), '', '', () => { throw new BulkError(404, defaultErrorBody(404)); }, format));
+      }
+      const base = [target.container, target.object].filter((p) => p !== undefined).join('/').replace(/\/+$/, '');
+      return reportResponse(format, extractReport(ctx, below(), target.version, target.account, base, type, format));
+    }
     if (!ctx.query.has('bulk-delete') || (ctx.method !== 'POST' && ctx.method !== 'DELETE')) return next(ctx);
     const format = bestMatch(ctx.headers['accept']);
     const target = parseTarget(ctx.path);

@@ -7,6 +7,7 @@ import { pyJson } from '../../swift/pyjson.js';
 import { ETAG_QUOTER_INFO } from '../etag-quoter/etag-quoter.js';
 import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
+import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
 
 export const SWIFT_VERSION = '2.30.1';
@@ -30,6 +31,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     etag_quoter: ETAG_QUOTER_INFO,
     slo: SLO_INFO,
     bulk_delete: BULK_DELETE_INFO,
+    bulk_upload: BULK_UPLOAD_INFO,
   };
 }
 
