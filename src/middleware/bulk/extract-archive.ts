@@ -40,6 +40,15 @@ function decompressed(body: Readable, type: ArchiveType): Readable {
   return body;
 }
 
+/** What Python says of a damaged archive, as Swift reports it ("not a gzip file", "invalid header"). */
+function pythonWording(type: ArchiveType | 'tar-header', message: string): string {
+  if (type === 'tar.gz' && /incorrect header check/.test(message)) return 'not a gzip file';
+  if (type === 'tar.bz2') return 'invalid compressed data';
+  if (type === 'tar-header' && /invalid tar header/i.test(message)) return 'invalid header';
+  if (/unexpected end/i.test(message)) return 'unexpected end of data';
+  return message;
+}
+
 /** pax records that carry a Content-Type or user metadata (GNU tar and bsdtar write xattrs so). */
 function paxHeaders(pax: Record<string, string> | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -85,7 +94,7 @@ export async function* extractReport(
     if (ctx.headers['content-length'] === undefined && te?.toLowerCase() !== 'chunked') throw new BulkError(411, defaultErrorBody(411));
     extract = tar.extract();
     const source = decompressed(ctx.body(), type);
-    source.on('error', (err: unknown) => extract?.destroy(new ArchiveError(messageOf(err))));
+    source.on('error', (err: unknown) => extract?.destroy(new ArchiveError(pythonWording(type, messageOf(err)))));
     source.pipe(extract);
     const entries = extract[Symbol.asyncIterator]();
     for (;;) {
@@ -94,7 +103,7 @@ export async function* extractReport(
         step = await entries.next();
       } catch (err) {
         // Whatever fails in reading the archive (damaged tar, gzip or bzip2 data, a body cut short).
-        throw err instanceof ArchiveError ? err : new ArchiveError(messageOf(err));
+        throw err instanceof ArchiveError ? err : new ArchiveError(pythonWording('tar-header', messageOf(err)));
       }
       if (step.done) break;
       const entry = step.value;
@@ -111,7 +120,7 @@ export async function* extractReport(
         if (!existing.has(container)) {
           const made = await below(subrequest(ctx, 'PUT', `/${version}/${account}/${container}`));
           discard(made);
-          if (made.status === 401) throw new BulkError(401, defaultErrorBody(401));
+          if (made.status === 401) throw new BulkError(401, '');
           if (made.status >= 200 && made.status <= 299) existing.add(container);
           // The object PUT may still succeed (a write ACL on an existing container).
           else containerFailure = [quoted(container), statusLine(made.status)];
@@ -131,7 +140,7 @@ export async function* extractReport(
           if (containerFailure) failed.push(containerFailure);
           if (res.status === 401) {
             failed.push([quoted(objPath), statusLine(401)]);
-            throw new BulkError(401, defaultErrorBody(401));
+            throw new BulkError(401, '');
           }
           if (res.status >= 500) failedStatus = 502;
           failed.push([quoted(objPath), statusLine(res.status)]);
