@@ -1,7 +1,8 @@
 /**
- * Bulk delete (here) and bulk upload (extract-archive.ts), as Swift's bulk middleware. Bulk delete: `POST|DELETE ?bulk-delete` with a body of newline-separated,
- * URL-encoded `/container/object` (or `/container`) names deletes objects first, then containers,
- * each through a sub-request authorised again for the caller (spec D10). The answer is 200 with a
+ * Bulk delete (here) and bulk upload (extract-archive.ts), as Swift's bulk middleware. Bulk delete:
+ * `POST|DELETE ?bulk-delete` with a body of newline-separated, URL-encoded `/container/object` (or
+ * `/container`) names deletes objects first, then containers, each through a sub-request authorised
+ * again for the caller (spec D10). The answer is 200 with a
  * body reporting what happened (text, JSON or XML by Accept); whitespace is sent while it works so
  * that clients do not time out. The same delete loop serves SLO's `?multipart-manifest=delete`.
  */
@@ -20,8 +21,9 @@ export const MAX_FAILED_DELETES = 1000;
 export const YIELD_FREQUENCY_SECONDS = 10;
 export const BULK_DELETE_INFO = { max_deletes_per_request: MAX_DELETES_PER_REQUEST, max_failed_deletes: MAX_FAILED_DELETES };
 
-/** Longest name a line may hold (Swift: max object name + max container name + 2). */
-const MAX_PATH_LENGTH = 1024 + 256 + 2;
+/** Longest name a delete line may hold, and longest path an upload report quotes back (Swift: max
+ * object name + max container name + 2). */
+export const MAX_PATH_LENGTH = 1024 + 256 + 2;
 
 export const ACCEPTABLE_FORMATS = ['text/plain', 'application/json', 'application/xml', 'text/xml'];
 
@@ -101,6 +103,37 @@ export class BulkError extends Error {
   constructor(readonly status: number, readonly body: string) { super(body); }
 }
 
+/**
+ * What a streamed report sends while it works: nothing more often than every
+ * YIELD_FREQUENCY_SECONDS, first the XML declaration (XML) or a space, then spaces; once anything
+ * was sent, the report that ends the body goes after a blank line (`separator`).
+ */
+export class Heartbeat {
+  private lastYield = Date.now();
+  private toYield: string;
+  separator = '';
+
+  constructor(format: string | undefined) {
+    this.toYield = format?.endsWith('/xml') ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ' ';
+  }
+
+  /** What to send now to keep the client waiting, or undefined when it is not time yet. */
+  beat(): string | undefined {
+    if (this.lastYield + YIELD_FREQUENCY_SECONDS * 1000 >= Date.now()) return undefined;
+    this.lastYield = Date.now();
+    const out = this.toYield;
+    this.toYield = ' ';
+    this.separator = '\r\n\r\n';
+    return out;
+  }
+}
+
+/** Swift's bulk requests need a body of known length or a chunked one: 411 otherwise. */
+export function requireBodyLength(ctx: RequestContext): void {
+  const te = ctx.headers['transfer-encoding'];
+  if (ctx.headers['content-length'] === undefined && te?.toLowerCase() !== 'chunked') throw new BulkError(411, defaultErrorBody(411));
+}
+
 /** One name to delete; `error` when looking it up already failed (SLO sub-manifests). */
 export interface DeleteItem { name: string; error?: { code: number; message: string } }
 
@@ -112,20 +145,10 @@ export async function* deleteReport(
   ctx: RequestContext, below: Handler, version: string, account: string,
   items: () => AsyncIterable<DeleteItem> | Promise<DeleteItem[]>, format: string | undefined,
 ): AsyncGenerator<string> {
-  let lastYield = Date.now();
-  let toYield = format?.endsWith('/xml') ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ' ';
-  let separator = '';
+  const heartbeat = new Heartbeat(format);
   const failed: [string, string][] = [];
   const result: ResultDict = { 'Response Status': statusLine(200), 'Response Body': '', 'Number Deleted': 0, 'Number Not Found': 0 };
   let failedStatus = 400;
-  const heartbeat = (): string | undefined => {
-    if (lastYield + YIELD_FREQUENCY_SECONDS * 1000 >= Date.now()) return undefined;
-    lastYield = Date.now();
-    const out = toYield;
-    toYield = ' ';
-    separator = '\r\n\r\n';
-    return out;
-  };
   try {
     if (!format) throw new BulkError(406, defaultErrorBody(406));
     const incoming = ctx.headers['content-type'];
@@ -151,7 +174,7 @@ export async function* deleteReport(
             failed.push([pyQuote(item.name), statusLine(res.status)]);
           }
         }
-        const beat = heartbeat();
+        const beat = heartbeat.beat();
         if (beat !== undefined) yield beat;
         if (failed.length >= MAX_FAILED_DELETES) throw new BulkError(400, 'Max delete failures exceeded');
       }
@@ -170,7 +193,7 @@ export async function* deleteReport(
       result['Response Status'] = statusLine(500);
     }
   }
-  yield separator + responseBody(format, result, failed, 'delete');
+  yield heartbeat.separator + responseBody(format, result, failed, 'delete');
 }
 
 function trimSlashes(name: string): string {
@@ -179,8 +202,7 @@ function trimSlashes(name: string): string {
 
 /** Swift's get_objs_to_delete: newline-separated, URL-encoded names from the request body. */
 async function namesFromBody(ctx: RequestContext): Promise<DeleteItem[]> {
-  const te = ctx.headers['transfer-encoding'];
-  if (ctx.headers['content-length'] === undefined && te?.toLowerCase() !== 'chunked') throw new BulkError(411, defaultErrorBody(411));
+  requireBodyLength(ctx);
   const body = await readBody({ status: 200, headers: {}, body: ctx.body() }, (MAX_DELETES_PER_REQUEST + 1) * (MAX_PATH_LENGTH + 2));
   const items: DeleteItem[] = [];
   for (const line of body.toString('latin1').split('\n')) {
@@ -215,12 +237,7 @@ export function bulkMiddleware(below: () => Handler): Middleware {
       const type = archiveType(extract);
       if (!type) return { status: 400, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: 'Unsupported archive format' };
       const format = bestMatch(ctx.headers['accept']);
-      const target = parseTarget(ctx.path);
-      if (!target) {
-        return reportResponse(format, deleteReport(ctx, below(), '', '', () => { throw new BulkError(404, defaultErrorBody(404)); }, format));
-      }
-      const base = [target.container, target.object].filter((p) => p !== undefined).join('/').replace(/\/+$/, '');
-      return reportResponse(format, extractReport(ctx, below(), target.version, target.account, base, type, format));
+      return reportResponse(format, extractReport(ctx, below(), parseTarget(ctx.path), type, format));
     }
     if (!ctx.query.has('bulk-delete') || (ctx.method !== 'POST' && ctx.method !== 'DELETE')) return next(ctx);
     const format = bestMatch(ctx.headers['accept']);

@@ -11,20 +11,20 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import unbzip2 from 'unbzip2-stream';
+import type { Target } from '../../controllers/services.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Handler } from '../../http/pipeline.js';
 import { defaultErrorBody } from '../../http/status.js';
 import { discard, subrequest } from '../dlo/segments.js';
-import { BulkError, pyQuote, responseBody, statusLine, YIELD_FREQUENCY_SECONDS, type ResultDict } from './bulk.js';
+import {
+  BulkError, Heartbeat, MAX_PATH_LENGTH, pyQuote, requireBodyLength, responseBody, statusLine, type ResultDict,
+} from './bulk.js';
 
 export const MAX_CONTAINERS_PER_EXTRACTION = 10000;
 export const MAX_FAILED_EXTRACTIONS = 1000;
 export const BULK_UPLOAD_INFO = {
   max_containers_per_extraction: MAX_CONTAINERS_PER_EXTRACTION, max_failed_extractions: MAX_FAILED_EXTRACTIONS,
 };
-
-/** Longest path quoted back in a failure (Swift: max object name + max container name + 2). */
-const MAX_PATH_LENGTH = 1024 + 256 + 2;
 
 export type ArchiveType = 'tar' | 'tar.gz' | 'tar.bz2';
 
@@ -74,15 +74,13 @@ const quoted = (path: string) => pyQuote(path.slice(0, MAX_PATH_LENGTH));
 
 /**
  * Swift's handle_extract_iter as a stream: yields whitespace while working, then the report. Never
- * throws: failures are in the body.
+ * throws: failures are in the body. `target` is the request's path (undefined when it names no
+ * account: a 404 in the report).
  */
 export async function* extractReport(
-  ctx: RequestContext, below: Handler, version: string, account: string, base: string,
-  type: ArchiveType, format: string | undefined,
+  ctx: RequestContext, below: Handler, target: Target | undefined, type: ArchiveType, format: string | undefined,
 ): AsyncGenerator<string> {
-  let lastYield = Date.now();
-  let toYield = format?.endsWith('/xml') ? '<?xml version="1.0" encoding="UTF-8"?>\n' : ' ';
-  let separator = '';
+  const heartbeat = new Heartbeat(format);
   const failed: [string, string][] = [];
   const result: ResultDict = { 'Response Status': statusLine(201), 'Response Body': '', 'Number Files Created': 0 };
   let failedStatus = 400;
@@ -90,8 +88,11 @@ export async function* extractReport(
   let extract: ReturnType<typeof tar.extract> | undefined;
   try {
     if (!format) throw new BulkError(406, defaultErrorBody(406));
-    const te = ctx.headers['transfer-encoding'];
-    if (ctx.headers['content-length'] === undefined && te?.toLowerCase() !== 'chunked') throw new BulkError(411, defaultErrorBody(411));
+    requireBodyLength(ctx);
+    if (!target) throw new BulkError(404, defaultErrorBody(404));
+    const { version, account } = target;
+    // The base every archive path goes below: the container and pseudo-folder of the URL, if any.
+    const base = [target.container, target.object].filter((p) => p !== undefined).join('/').replace(/\/+$/, '');
     extract = tar.extract();
     const source = decompressed(ctx.body(), type);
     source.on('error', (err: unknown) => extract?.destroy(new ArchiveError(pythonWording(type, messageOf(err)))));
@@ -149,12 +150,8 @@ export async function* extractReport(
       } finally {
         entry.resume(); // whatever the PUT left unread, so the archive moves on to the next entry
       }
-      if (lastYield + YIELD_FREQUENCY_SECONDS * 1000 < Date.now()) {
-        lastYield = Date.now();
-        yield toYield;
-        toYield = ' ';
-        separator = '\r\n\r\n';
-      }
+      const beat = heartbeat.beat();
+      if (beat !== undefined) yield beat;
     }
     if (failed.length > 0) result['Response Status'] = statusLine(failedStatus);
     else if (!result['Number Files Created']) throw new BulkError(400, 'Invalid Tar File: No Valid Files');
@@ -172,7 +169,7 @@ export async function* extractReport(
   } finally {
     extract?.destroy();
   }
-  yield separator + responseBody(format, result, failed, 'extract');
+  yield heartbeat.separator + responseBody(format, result, failed, 'extract');
 }
 
 /** The archive could not be read: a 400 in the report, as Swift's TarError and zlib.error. */
