@@ -1,13 +1,13 @@
 /**
  * Group commit: object writes that arrive in the same turn of the event loop are applied in one
  * IMMEDIATE transaction. The transaction commits with `synchronous = NORMAL` (no flush while the
- * event loop waits), then WalSync flushes the WAL on the thread pool; each caller's promise settles
+ * event loop waits), then WalFlusher flushes the WAL on its thread; each caller's promise settles
  * only after that flush, so a 2xx still means durable. Meanwhile the event loop keeps accepting and
  * committing the next writes, which share the next flush. Every write runs in its own savepoint, so
  * one failing write does not undo the others.
  */
 import type { Db } from './database.js';
-import { WalSync } from './wal-sync.js';
+import { WalFlusher } from './wal-flusher.js';
 
 interface Pending {
   run: () => unknown;
@@ -20,7 +20,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly walSync: WalSync;
+  private readonly wal: WalFlusher;
   private readonly syncNormal;
   private readonly syncFull;
   /** Built once: better-sqlite3 makes several functions for every `transaction()` call. */
@@ -29,7 +29,7 @@ export class GroupCommitter {
   private readonly applyOne;
 
   constructor(db: Db, private readonly maxBatch = 256) {
-    this.walSync = new WalSync(`${db.name}-wal`);
+    this.wal = new WalFlusher(`${db.name}-wal`);
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.applyOne = db.transaction((write: () => unknown) => write());
@@ -64,6 +64,11 @@ export class GroupCommitter {
     return queued;
   }
 
+  /** Waits for the commits made so far to be flushed, then stops the flush thread. */
+  close(): Promise<void> {
+    return this.wal.close();
+  }
+
   private flush(): void {
     this.scheduled = false;
     if (this.queue.length === 0) return; // committed early by commitQueued
@@ -83,7 +88,7 @@ export class GroupCommitter {
     } finally {
       this.syncFull.run();
     }
-    this.walSync.sync().then(
+    this.wal.sync().then(
       () => batch.forEach((op, i) => {
         const o = outcomes[i];
         if (o?.ok) op.resolve(o.value);

@@ -346,6 +346,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    await this.commits.close();
     this.db.close();
   }
 }
