@@ -51,12 +51,20 @@ async function prepare(config: Config, rt: Runtime): Promise<void> {
   await rt.services.blobs.cleanTemporary();
 }
 
-async function startBackgroundJobs(config: Config, rt: Runtime): Promise<void> {
+/** Starts the periodic jobs; the function it returns stops them (before the stores close, so that no
+ * job starts on a closing store and reports that as a failure). */
+async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => void> {
   const { meta, blobs } = rt.services;
   const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
+  const timers: NodeJS.Timeout[] = [];
+  let stopped = false;
   const every = (seconds: number, job: () => Promise<unknown>) => {
-    const timer = setInterval(() => { job().catch((err: unknown) => console.error('background job failed:', err)); }, seconds * 1000);
+    const timer = setInterval(() => {
+      // A job still running when the stores close fails with them; that is the shutdown, not a fault.
+      job().catch((err: unknown) => { if (!stopped) console.error('background job failed:', err); });
+    }, seconds * 1000);
     timer.unref();
+    timers.push(timer);
   };
   // The first checkpoint runs before the server listens: it moves into the database whatever WAL
   // an earlier run left, and starts the checkpoint thread, whose descriptors and memory are then
@@ -66,6 +74,10 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<void> {
   every(config.swift.expirer_interval, () => reapExpired(meta, blobs, Date.now() / 1000));
   every(3600, () => sweepOrphans(meta, blobs));
   every(3600, () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));
+  return () => {
+    stopped = true;
+    for (const timer of timers) clearInterval(timer);
+  };
 }
 
 function listeningMessage(config: Config, processes: string): string {
@@ -78,7 +90,7 @@ export async function serve(config: Config): Promise<void> {
   if (cluster.isPrimary) {
     const rt = await openRuntime(config);
     await prepare(config, rt);
-    await startBackgroundJobs(config, rt);
+    const stopBackgroundJobs = await startBackgroundJobs(config, rt);
     let listening = 0;
     let stopping = false;
     // libuv sizes its thread pool (where fsync, open and rename run) when the process starts, from
@@ -98,6 +110,7 @@ export async function serve(config: Config): Promise<void> {
     for (let i = 0; i < count; i++) fork();
     const stop = () => {
       stopping = true;
+      stopBackgroundJobs();
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
       void rt.close().finally(() => process.exit(0));
     };
@@ -114,7 +127,7 @@ export async function serve(config: Config): Promise<void> {
 async function serveInOneProcess(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   await prepare(config, rt);
-  await startBackgroundJobs(config, rt);
+  const stopBackgroundJobs = await startBackgroundJobs(config, rt);
   const server = createSwiftServer(buildApp(rt));
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
@@ -123,7 +136,10 @@ async function serveInOneProcess(config: Config): Promise<void> {
   console.log(listeningMessage(config, 'one process'));
   const stop = () => {
     // Stop accepting, let requests in flight finish, then close the databases.
-    server.close(() => { void rt.close().finally(() => process.exit(0)); });
+    server.close(() => {
+      stopBackgroundJobs();
+      void rt.close().finally(() => process.exit(0));
+    });
     server.closeIdleConnections();
   };
   process.on('SIGTERM', stop);
