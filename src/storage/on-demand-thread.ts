@@ -1,8 +1,8 @@
 /**
- * A worker thread started at its first message and started again after it is lost, which keeps the
- * process alive only while work is in flight on it. The listing threads and the MD5 thread are
- * both this; each keeps its own record of the requests in flight and fails them when told the thread
- * was lost.
+ * A worker thread started when first needed (a message or a hold) and started again after it is
+ * lost, which keeps the process alive only while work is in flight on it. The listing, MD5,
+ * checkpoint and WAL flush threads are all this; each keeps its own record of the requests in flight
+ * and fails them when told the thread was lost.
  */
 import { Worker, type TransferListItem, type WorkerOptions } from 'node:worker_threads';
 

@@ -25,14 +25,14 @@
  * succeed without them on disk ("fsyncgate"), so no later success would prove anything. Writes then
  * fail (5xx) until the process restarts and SQLite recovers the WAL; reads go on.
  */
-import { Worker } from 'node:worker_threads';
+import { OnDemandThread } from '../on-demand-thread.js';
 import type { WalFlushThreadData } from './wal-flush-thread.js';
 
 /** Slots of the shared control array (BigInt64, so the generations never wrap). */
 export const REQUESTED = 0;
 export const FLUSHED = 1;
 export const FAILED = 2;
-export const CONTROL_SLOTS = 3;
+const CONTROL_SLOTS = 3;
 
 interface Waiter {
   generation: bigint;
@@ -42,24 +42,31 @@ interface Waiter {
 
 export class WalFlusher {
   private readonly control = new BigInt64Array(new SharedArrayBuffer(CONTROL_SLOTS * BigInt64Array.BYTES_PER_ELEMENT));
-  private worker?: Worker;
+  /** Started by the first caller; each waiting caller holds it (and so the process) until settled. */
+  private readonly thread: OnDemandThread<never, string>;
   private requested = 0n;
   /** Callers in generation order; each is settled once FLUSHED reaches its generation. */
   private waiters: Waiter[] = [];
   private watching = false;
   private failure?: Error;
 
-  constructor(private readonly walPath: string) {}
+  constructor(private readonly walPath: string) {
+    const workerData: WalFlushThreadData = { walPath, control: this.control.buffer as SharedArrayBuffer };
+    this.thread = new OnDemandThread('WAL flush thread', new URL('./wal-flush-thread.js', import.meta.url), {
+      message: (report) => console.error(report), // why a flush failed; FAILED already says that it did
+      // Nobody waiting can be told their commit is durable; the next call starts a new thread.
+      lost: (err) => { for (const w of this.waiters.splice(0)) w.reject(err); },
+    }, { workerData });
+  }
 
   /** Resolves once every WAL frame this process wrote before the call is on stable storage. */
   sync(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    const worker = this.started();
+    this.thread.hold(); // starts the thread if need be, before it is asked for anything
     const generation = ++this.requested;
     Atomics.store(this.control, REQUESTED, generation);
     Atomics.notify(this.control, REQUESTED);
     return new Promise<void>((resolve, reject) => {
-      if (this.waiters.length === 0) worker.ref(); // the process stays alive until the flush is done
       this.waiters.push({ generation, resolve, reject });
       if (!this.watching) this.settle();
     });
@@ -67,11 +74,9 @@ export class WalFlusher {
 
   /** Waits for the flushes callers are waiting on, then stops the thread. */
   async close(): Promise<void> {
-    const last = this.waiters.at(-1);
-    if (last) await new Promise<void>((done) => this.waiters.push({ generation: last.generation, resolve: done, reject: () => done() }));
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+    // A flush asked for now covers every commit of the callers still waiting.
+    if (this.waiters.length > 0) await this.sync().catch(() => undefined);
+    await this.thread.terminate();
   }
 
   /** Settles the callers whose generation is flushed, then waits for FLUSHED to move if any remain. */
@@ -83,35 +88,14 @@ export class WalFlusher {
     while (ready < this.waiters.length && (this.failure || (this.waiters[ready]?.generation ?? 0n) <= flushed)) ready++;
     const done = this.waiters.splice(0, ready);
     for (const w of done) {
+      this.thread.release();
       if (this.failure) w.reject(this.failure);
       else w.resolve();
     }
-    if (this.waiters.length === 0) {
-      this.worker?.unref();
-      return;
-    }
+    if (this.waiters.length === 0) return;
     this.watching = true;
     const wait = Atomics.waitAsync(this.control, FLUSHED, flushed);
     if (wait.async) void wait.value.then(this.settle);
     else queueMicrotask(this.settle);
   };
-
-  private started(): Worker {
-    if (this.worker) return this.worker;
-    const workerData: WalFlushThreadData = { walPath: this.walPath, control: this.control.buffer as SharedArrayBuffer };
-    const worker = new Worker(new URL('./wal-flush-thread.js', import.meta.url), { workerData });
-    worker.unref();
-    worker.on('message', (message: string) => console.error(message));
-    worker.on('error', (err) => this.lose(worker, err));
-    worker.on('exit', (code) => this.lose(worker, new Error(`WAL flush thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  /** The thread died: nobody waiting can be told their commit is durable; the next call starts a new one. */
-  private lose(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
-    for (const w of this.waiters.splice(0)) w.reject(err);
-  }
 }
