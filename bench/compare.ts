@@ -1,6 +1,6 @@
 /**
  * `npm run bench:compare [-- --start-swift ../shared/anchors/swift-saio | --swift-auth-url URL --swift-user U --swift-key K]
- *   [--duration S] [--rounds N] [--workloads a,b] [--large-size BYTES] [--large-concurrency C]`
+ *   [--duration S] [--rounds N] [--workloads a,b] [--large-size BYTES] [--large-concurrency C] [--limit-process]`
  *
  * Starts a fresh Swiftlet and the trivial limit server on this machine (and, with --start-swift,
  * OpenStack Swift as a one-node cluster from the SAIO scripts, stopped again at the end), and runs
@@ -9,7 +9,8 @@
  * updaters run for minutes after a burst of PUTs) is not billed to another. Small objects are
  * measured in ops/s, large ones in MB/s, and the composite GET (user + service token on SERVICE_)
  * next to the same GET with a user token. Prints the ratios Swiftlet / Swift and Swiftlet / limit
- * with their spread over the rounds, and Swiftlet's peak RSS.
+ * with their spread over the rounds, and Swiftlet's peak RSS. The limit server runs in this process
+ * (sharing the load generator's thread), or with --limit-process in one of its own (see limit-server.ts).
  * Figures are only meaningful as ratios measured in the same run.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,7 +19,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swift-client.js';
-import { startLimitServer } from './limit-server.js';
+import { spawnLimitServer, startLimitServer } from './limit-server.js';
 import { Pauser } from './process-tree.js';
 import { watchRss } from './rss.js';
 import { startSwiftlet } from './swiftlet-process.js';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     options: {
       'swift-auth-url': { type: 'string' }, 'swift-user': { type: 'string', default: 'test:tester' }, 'swift-key': { type: 'string', default: 'testing' },
       'swift-service-user': { type: 'string', default: 'test5:tester5' }, 'swift-service-key': { type: 'string', default: 'testing5' },
-      'start-swift': { type: 'string' },
+      'start-swift': { type: 'string' }, 'limit-process': { type: 'boolean', default: false },
       duration: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' },
       'large-concurrency': { type: 'string', default: '2' }, 'large-size': { type: 'string', default: String(LARGE_SIZE) },
       port: { type: 'string', default: '18480' },
@@ -95,7 +96,9 @@ async function main(): Promise<void> {
   const startedSwift = values['start-swift'] !== undefined ? startSwift(values['start-swift']) : undefined;
   const swiftAuthUrl = startedSwift?.authUrl ?? values['swift-auth-url'];
   const swiftlet = await startSwiftlet(port);
-  const limit = await startLimitServer(port + 1, Math.max(4096, largeSize));
+  const limitMaxSize = Math.max(4096, largeSize);
+  const limitProcess = values['limit-process'] ? await spawnLimitServer(port + 1, limitMaxSize) : undefined;
+  const limitInHarness = limitProcess ? undefined : await startLimitServer(port + 1, limitMaxSize);
   try {
     const login = async (name: string, authUrl: string, user: string, key: string, svcUser: string, svcKey: string,
       server: { pid?: number; pauser?: Pauser } = {}): Promise<Target> => {
@@ -109,7 +112,8 @@ async function main(): Promise<void> {
     };
     const targets: Target[] = [
       await login('swiftlet', `http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc', { pid: swiftlet.pid, pauser: new Pauser(() => [swiftlet.pid]) }),
-      await login('limit', `http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x', 'x', 'x'),
+      await login('limit', `http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x', 'x', 'x',
+        limitProcess ? { pauser: new Pauser(() => [limitProcess.pid]) } : {}),
     ];
     if (swiftAuthUrl) {
       targets.push(await login('swift', swiftAuthUrl, values['swift-user'] ?? '', values['swift-key'] ?? '',
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
         for (const t of targets) {
           const others = targets.filter((o) => o !== t);
           for (const o of others) o.pauser?.pause();
-          const rss = t.pid !== undefined ? watchRss(t.pid) : undefined;
+          const rss = t.name === 'swiftlet' && t.pid !== undefined ? watchRss(t.pid) : undefined;
           const r = await runWorkload(w, {
             client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
             concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
@@ -148,7 +152,8 @@ async function main(): Promise<void> {
       }
     }
     console.log(`\nmachine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}; concurrency ${values.concurrency} (large: ${values['large-concurrency']} × ${largeSize} bytes), ` +
-      `${values.duration} s per run, ${values.rounds} rounds (median; min–max); Swiftlet peak RSS (all processes) ${swiftletPeakRss} MiB`);
+      `${values.duration} s per run, ${values.rounds} rounds (median; min–max); Swiftlet peak RSS (all processes) ${swiftletPeakRss} MiB; ` +
+      `limit server ${limitProcess ? 'in a process of its own' : "in the harness's process"}`);
     console.log('| workload | unit | Swiftlet | Swift | limit | Swiftlet / Swift | Swiftlet / limit |');
     console.log('|---|---|---|---|---|---|---|');
     for (const w of WORKLOADS) {
@@ -165,7 +170,8 @@ async function main(): Promise<void> {
       console.log(`\ncomposite (user + service token on SERVICE_) costs ${((median(baseline) / median(composite) - 1) * 100).toFixed(1)}% more than the same GET with a user token (Swiftlet)`);
     }
   } finally {
-    limit.close();
+    limitInHarness?.close();
+    await limitProcess?.stop();
     await swiftlet.stop();
     // Swift's updaters keep working long after a run; stop what --start-swift started.
     startedSwift?.stop();

@@ -36,6 +36,30 @@ test('every caller settles, in the order they asked, and later calls after an id
   }
 });
 
+test('settleFlushed answers a caller whose flush is done while the event loop is still busy', async () => {
+  const s = scratchDir();
+  const wal = new WalFlusher(join(s.dir, 'db-wal'));
+  try {
+    writeFileSync(join(s.dir, 'db-wal'), Buffer.alloc(4096, 1));
+    await wal.sync(); // the thread is up
+    let answered = false;
+    const pending = wal.sync().then(() => { answered = true; });
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    // The event loop never polls for I/O in this loop (Atomics.wait blocks it; awaiting a resolved
+    // promise runs microtasks only), so the thread's notification cannot be what answers the caller.
+    for (let i = 0; i < 500 && !answered; i++) {
+      Atomics.wait(sleeper, 0, 0, 10);
+      wal.settleFlushed();
+      await Promise.resolve();
+    }
+    assert.equal(answered, true, 'the caller was not answered within 5 s of blocking');
+    await pending;
+  } finally {
+    await wal.close();
+    s.done();
+  }
+});
+
 test('a WAL that cannot be opened rejects every waiting caller; once it exists, a new thread flushes', async () => {
   const s = scratchDir();
   const path = join(s.dir, 'later', 'db-wal');

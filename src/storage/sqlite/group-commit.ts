@@ -64,6 +64,11 @@ export class GroupCommitter {
     return queued;
   }
 
+  /** Answers the writers whose commits are flushed by now, without waiting for the flusher's notification. */
+  settleFlushed(): void {
+    this.wal.settleFlushed();
+  }
+
   /** Waits for the commits made so far to be flushed, then stops the flush thread. */
   close(): Promise<void> {
     return this.wal.close();
@@ -71,6 +76,7 @@ export class GroupCommitter {
 
   private flush(): void {
     this.scheduled = false;
+    this.wal.settleFlushed();
     if (this.queue.length === 0) return; // committed early by commitQueued
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0) {

@@ -195,6 +195,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
+    // Every request passes here, so this is where finished flushes are answered soonest.
+    this.commits.settleFlushed();
     return this.pathReads.read(() => {
       const row = this.stmt.lookupPath.get(account, container ?? null, container === undefined ? null : object ?? null);
       return row ? pathRecords(row) : {};
