@@ -99,13 +99,17 @@ export function checkMetadataTotals(metadata: Metadata, target: Target, c: Const
   if (size > c.max_meta_overall_size) throw new SwiftError('MetadataInvalid', { message: `Total metadata too large; max ${c.max_meta_overall_size}` });
 }
 
-/** Headers, besides x-<target>-meta-*, that an account or container keeps. */
+/**
+ * Headers, besides x-<target>-meta-*, that an account or container keeps.
+ *
+ * Not X-Versions-Location or X-History-Location: Swiftlet does not implement versioned writes, and a
+ * Swift without that middleware does not keep them either. Clients (and Swift's functional tests)
+ * learn whether versioning is on from whether the header persisted; keeping one we do not honour
+ * would tell them that overwritten objects are archived when they are not.
+ */
 const PERSISTED: Record<'account' | 'container', readonly string[]> = {
   account: ['x-account-access-control'],
-  container: [
-    'x-container-read', 'x-container-write', 'x-container-sync-to', 'x-container-sync-key',
-    'x-versions-location', 'x-history-location',
-  ],
+  container: ['x-container-read', 'x-container-write', 'x-container-sync-to', 'x-container-sync-key'],
 };
 
 /**
