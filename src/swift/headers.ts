@@ -3,7 +3,6 @@
  * kind of resource persists. Metadata keys are stored lower-case and sent back title-cased, as Swift.
  */
 import { SwiftError } from '../http/errors.js';
-import type { HeaderMap } from '../http/response.js';
 import type { Metadata } from '../storage/contracts.js';
 import type { Constraints } from './constraints.js';
 
@@ -160,10 +159,4 @@ export function metadataKeptOnPost(stored: Metadata): Metadata {
     if (name.startsWith('x-object-sysmeta-') || name === 'x-static-large-object') kept[name] = value;
   }
   return kept;
-}
-
-export function metadataHeaders(metadata: Metadata): HeaderMap {
-  const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(metadata)) out[k] = v;
-  return out;
 }
