@@ -14,9 +14,9 @@
  * 11 000-18 000 ops/s either way): the load generator's own ~60 µs per request is what bounds the
  * limit, not the thread it shares. The option is there to check that on other machines.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnServer, type ChildServer } from './child-server.js';
 
 /** `maxObjectSize`: the largest object a workload will PUT and GET (the buffer GETs answer from). */
 export function startLimitServer(port: number, maxObjectSize: number): Promise<Server> {
@@ -53,20 +53,8 @@ export function startLimitServer(port: number, maxObjectSize: number): Promise<S
 }
 
 /** A limit server in a child process of its own; `stop` ends it. */
-export async function spawnLimitServer(port: number, maxObjectSize: number): Promise<{ pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), String(port), String(maxObjectSize)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('limit server listening')) ok(); });
-    child.once('exit', (code) => fail(new Error(`limit server exited ${code}`)));
-  });
-  return {
-    pid: child.pid ?? 0,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+export function spawnLimitServer(port: number, maxObjectSize: number): Promise<ChildServer> {
+  return spawnServer('limit server', [fileURLToPath(import.meta.url), String(port), String(maxObjectSize)], 'limit server listening');
 }
 
 // Run directly: a limit server in a process of its own (bench:compare --limit-process starts it so).

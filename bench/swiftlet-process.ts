@@ -1,8 +1,8 @@
 /** A throw-away Swiftlet for benchmarks: fresh data directory, a user and a service user, stopped and removed after. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnServer } from './child-server.js';
 
 const SWIFTLET_USERS = `
 [[identity.users]]
@@ -23,18 +23,13 @@ export async function startSwiftlet(port: number, workers?: number): Promise<{ p
   const config = `${data}.toml`;
   writeFileSync(config, SWIFTLET_USERS);
   const cli = resolve(import.meta.dirname, '../src/cli/main.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data', data, '--config', config, ...(workers ? ['--workers', String(workers)] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '32' } });
-  await new Promise<void>((ok, fail) => {
-    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('Swiftlet listening')) ok(); });
-    child.once('exit', (code) => fail(new Error(`swiftlet exited ${code}`)));
-  });
+  const child = await spawnServer('swiftlet', [cli, 'serve', '--port', String(port), '--data', data, '--config', config, ...(workers ? ['--workers', String(workers)] : [])],
+    'Swiftlet listening', { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '32' });
   return {
-    pid: child.pid ?? 0,
+    pid: child.pid,
     dataDir: data,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await child.stop();
       rmSync(data, { recursive: true, force: true });
       rmSync(config, { force: true });
     },
