@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WalFlusher } from '../src/storage/sqlite/wal-flusher.js';
+import { FLUSHED, WalFlusher } from '../src/storage/sqlite/wal-flusher.js';
 
 function scratchDir(): { dir: string; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'swiftlet-walflush-'));
@@ -55,6 +55,38 @@ test('settleFlushed answers a caller whose flush is done while the event loop is
     assert.equal(answered, true, 'the caller was not answered within 5 s of blocking');
     await pending;
   } finally {
+    await wal.close();
+    s.done();
+  }
+});
+
+test('a caller is answered when its flush finishes between the flusher checking FLUSHED and arming its wait', async () => {
+  const s = scratchDir();
+  const wal = new WalFlusher(join(s.dir, 'db-wal'));
+  const originalLoad = Atomics.load;
+  try {
+    writeFileSync(join(s.dir, 'db-wal'), Buffer.alloc(4096, 1));
+    // Stand-in for the event loop being preempted at the worst moment: the first time the flusher
+    // reads FLUSHED, hold it (the value already read) until the thread has published the flush, so
+    // that anything read afterwards sees the flush done. A flusher that decides on one reading and
+    // arms its wait on a second one waits for a change that has already happened, and never answers.
+    let armed = true;
+    const patched = (array: Parameters<typeof Atomics.load>[0], index: number) => {
+      const value = originalLoad(array as BigInt64Array, index);
+      if (armed && index === FLUSHED && array instanceof BigInt64Array && array.buffer instanceof SharedArrayBuffer) {
+        armed = false;
+        Atomics.wait(array, FLUSHED, value as bigint, 5000);
+      }
+      return value;
+    };
+    Atomics.load = patched as typeof Atomics.load;
+    const answered = wal.sync().then(() => 'answered');
+    Atomics.load = originalLoad;
+    const outcome = await Promise.race([answered, new Promise((r) => setTimeout(r, 3000, 'not answered within 3 s'))]);
+    assert.equal(armed, false, 'the flusher never read FLUSHED');
+    assert.equal(outcome, 'answered');
+  } finally {
+    Atomics.load = originalLoad;
     await wal.close();
     s.done();
   }

@@ -88,8 +88,11 @@ export class WalFlusher {
    * calls this at points every request passes, so a finished flush is answered in the same turn.
    */
   settleFlushed(): void {
-    if (this.waiters.length === 0) return;
-    const flushed = Atomics.load(this.control, FLUSHED);
+    if (this.waiters.length > 0) this.settleUpTo(Atomics.load(this.control, FLUSHED));
+  }
+
+  /** Settles the callers whose generation is at most `flushed` (all of them, rejected, once a flush failed). */
+  private settleUpTo(flushed: bigint): void {
     if (Atomics.load(this.control, FAILED) !== 0n) this.failure ??= new Error(`flushing ${this.walPath} failed: writes are refused until restart`);
     let ready = 0;
     while (ready < this.waiters.length && (this.failure || (this.waiters[ready]?.generation ?? 0n) <= flushed)) ready++;
@@ -103,13 +106,19 @@ export class WalFlusher {
   /**
    * Settles the callers whose generation is flushed, then, if any remain, waits for FLUSHED to move
    * (one wait at a time, however often settleFlushed runs meanwhile).
+   *
+   * The wait is armed on the very reading the callers were judged by. Reading FLUSHED again for the
+   * wait would lose a flush that finished between the two readings: the wait would then be for a
+   * change that has already happened, and the callers it covers would hang until some later write
+   * moved FLUSHED again (seen as a writer process that never exited, test/storage-conformance).
    */
   private readonly settle = (): void => {
     this.watching = false;
-    this.settleFlushed();
+    const flushed = Atomics.load(this.control, FLUSHED);
+    this.settleUpTo(flushed);
     if (this.waiters.length === 0) return;
     this.watching = true;
-    const wait = Atomics.waitAsync(this.control, FLUSHED, Atomics.load(this.control, FLUSHED));
+    const wait = Atomics.waitAsync(this.control, FLUSHED, flushed);
     if (wait.async) void wait.value.then(this.settle);
     else queueMicrotask(this.settle);
   };
