@@ -9,7 +9,7 @@
  * every upload using it fails (its digest rejects): no object is stored with an unknown ETag.
  */
 import { createHash } from 'node:crypto';
-import { OnDemandThread } from '../on-demand-thread.js';
+import { OnDemandThread } from '../../threads/on-demand-thread.js';
 import type { Md5Reply, Md5Request } from './md5-thread.js';
 
 /** An MD5 being computed: `update` returns a promise when the caller should wait before sending more. */

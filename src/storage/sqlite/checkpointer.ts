@@ -6,7 +6,7 @@
  * was served. On the thread the copy runs on another core and requests go on committing meanwhile
  * (a PASSIVE checkpoint takes no lock that writers wait for).
  */
-import { OnDemandThread } from '../on-demand-thread.js';
+import { OnDemandThread } from '../../threads/on-demand-thread.js';
 import type { CheckpointReply, CheckpointThreadData } from './checkpoint-thread.js';
 
 export interface CheckpointResult {

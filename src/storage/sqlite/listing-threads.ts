@@ -10,7 +10,7 @@
  */
 import type { RenderedListing } from '../../swift/listing-format.js';
 import type { ListingRequest, ObjectListings } from '../object-listings.js';
-import { OnDemandThread } from '../on-demand-thread.js';
+import { OnDemandThread } from '../../threads/on-demand-thread.js';
 import type { ThreadData, ThreadReply, ThreadRequest } from './listing-thread.js';
 
 interface Pending {

@@ -27,7 +27,7 @@
  * succeed without them on disk ("fsyncgate"), so no later success would prove anything. Writes then
  * fail (5xx) until the process restarts and SQLite recovers the WAL; reads go on.
  */
-import { OnDemandThread } from '../on-demand-thread.js';
+import { OnDemandThread } from '../../threads/on-demand-thread.js';
 import type { WalFlushThreadData } from './wal-flush-thread.js';
 
 /** Slots of the shared control array (BigInt64, so the generations never wrap). */

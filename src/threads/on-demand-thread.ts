@@ -1,6 +1,6 @@
 /**
  * A worker thread started when first needed (a message or a hold) and started again after it is
- * lost, which keeps the process alive only while work is in flight on it. The listing, MD5,
+ * lost, which keeps the process alive only while work is in flight on it. The listing, MD5, password,
  * checkpoint and WAL flush threads are all this; each keeps its own record of the requests in flight
  * and fails them when told the thread was lost.
  */
