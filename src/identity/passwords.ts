@@ -17,12 +17,18 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** One password thread and the derivations it has been asked for. */
+interface Slot {
+  thread: OnDemandThread<DeriveRequest, DeriveReply>;
+  pending: Map<number, Pending>;
+}
+
 /**
  * Up to `size` threads, each started only when every running one is busy: one login costs one
  * thread's memory, a burst of logins at most `size` threads' (each keeps scrypt's 16-32 MiB).
  */
 class PasswordThreads {
-  private readonly threads: { thread: OnDemandThread<DeriveRequest, DeriveReply>; pending: Map<number, Pending> }[] = [];
+  private readonly threads: Slot[] = [];
   private nextId = 1;
 
   constructor(private readonly size: number) {}
@@ -38,7 +44,7 @@ class PasswordThreads {
     });
   }
 
-  private leastBusy() {
+  private leastBusy(): Slot {
     const idle = this.threads.find((t) => t.pending.size === 0);
     if (idle) return idle;
     if (this.threads.length < this.size) {
@@ -57,7 +63,7 @@ class PasswordThreads {
           pending.clear();
         },
       });
-      const slot = { thread, pending };
+      const slot: Slot = { thread, pending };
       this.threads.push(slot);
       return slot;
     }
