@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'node:http';
 import tar from 'tar-stream';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -126,4 +127,33 @@ test('a caller without write access creates nothing: the report says 401', async
   assert.match(res.text, /Response Status: 401 Unauthorized/);
   assert.match(res.text, /Response Body: \n/, 'Swift reports the 401 with an empty body');
   assert.match(res.text, /Number Files Created: 0/);
+});
+
+test('the report keeps the connection open, as Swift does: the next request reuses it', async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(s.storageUrl);
+  const send = (method: string, path: string, headers: Record<string, string>, body?: Buffer) =>
+    new Promise<{ status: number; connection?: string; reused: boolean; text: string }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method, path, agent, headers: { 'X-Auth-Token': s.token, ...headers } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    const archive = readFileSync(join(dir, 'docs.tar.gz'));
+    const put = await send('PUT', `${url.pathname}/kept?extract-archive=tar.gz`, { Accept: 'application/json', 'Content-Length': String(archive.length) }, archive);
+    assert.equal(put.status, 200);
+    assert.equal((JSON.parse(put.text) as Record<string, unknown>)['Number Files Created'], 1);
+    assert.notEqual(put.connection, 'close');
+    const get = await send('GET', `${url.pathname}/kept/docs/readme.md`, {});
+    assert.equal(get.status, 200);
+    assert.equal(get.text, '# readme\n');
+    assert.equal(get.reused, true, 'the GET went on the connection of the bulk upload');
+  } finally {
+    agent.destroy();
+  }
 });

@@ -221,12 +221,24 @@ async function namesFromBody(ctx: RequestContext): Promise<DeleteItem[]> {
   return items;
 }
 
-/** A streamed report: 200 with the negotiated Content-Type (none when nothing is acceptable). */
-export function reportResponse(format: string | undefined, chunks: AsyncGenerator<string>): SwiftResponse {
+/**
+ * A streamed report: 200 with the negotiated Content-Type (none when nothing is acceptable).
+ *
+ * The headers wait for the report's first chunk (a heartbeat, or the whole report when it is quick),
+ * as in Swift, whose answer is a generator that sends the headers with its first chunk. By then the
+ * report has started reading the request body if it is going to, so the connection is kept open;
+ * a report that refuses without reading the body (406, 411, 404) still closes it.
+ */
+export async function reportResponse(format: string | undefined, chunks: AsyncGenerator<string>): Promise<SwiftResponse> {
+  const first = await chunks.next();
+  async function* whole(): AsyncGenerator<string> {
+    if (!first.done) yield first.value;
+    yield* chunks;
+  }
   return {
     status: 200,
     headers: { 'content-type': format ?? 'text/html; charset=UTF-8' },
-    body: Readable.from(chunks),
+    body: Readable.from(whole()),
   };
 }
 
