@@ -20,27 +20,32 @@ function scratchDir(): { dir: string; done: () => void } {
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-test('every caller settles, in the order they asked, and later calls after an idle spell still flush', async () => {
+/** Runs `body` with a flusher of a 4 KiB WAL in a scratch directory; closes it and removes the directory after. */
+async function withFlusher(body: (wal: WalFlusher) => Promise<void>): Promise<void> {
   const s = scratchDir();
-  const wal = new WalFlusher(join(s.dir, 'db-wal'));
+  const path = join(s.dir, 'db-wal');
+  writeFileSync(path, Buffer.alloc(4096, 1));
+  const wal = new WalFlusher(path);
   try {
-    writeFileSync(join(s.dir, 'db-wal'), Buffer.alloc(4096, 1));
+    await body(wal);
+  } finally {
+    await wal.close();
+    s.done();
+  }
+}
+
+test('every caller settles, in the order they asked, and later calls after an idle spell still flush', async () => {
+  await withFlusher(async (wal) => {
     const order: number[] = [];
     await Promise.all(Array.from({ length: 50 }, (_, i) => wal.sync().then(() => order.push(i))));
     assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i));
     await new Promise((r) => setTimeout(r, 50)); // the thread is asleep now
     await wal.sync();
-  } finally {
-    await wal.close();
-    s.done();
-  }
+  });
 });
 
 test('settleFlushed answers a caller whose flush is done while the event loop is still busy', async () => {
-  const s = scratchDir();
-  const wal = new WalFlusher(join(s.dir, 'db-wal'));
-  try {
-    writeFileSync(join(s.dir, 'db-wal'), Buffer.alloc(4096, 1));
+  await withFlusher(async (wal) => {
     await wal.sync(); // the thread is up
     let answered = false;
     const pending = wal.sync().then(() => { answered = true; });
@@ -54,42 +59,36 @@ test('settleFlushed answers a caller whose flush is done while the event loop is
     }
     assert.equal(answered, true, 'the caller was not answered within 5 s of blocking');
     await pending;
-  } finally {
-    await wal.close();
-    s.done();
-  }
+  });
 });
 
 test('a caller is answered when its flush finishes between the flusher checking FLUSHED and arming its wait', async () => {
-  const s = scratchDir();
-  const wal = new WalFlusher(join(s.dir, 'db-wal'));
-  const originalLoad = Atomics.load;
-  try {
-    writeFileSync(join(s.dir, 'db-wal'), Buffer.alloc(4096, 1));
-    // Stand-in for the event loop being preempted at the worst moment: the first time the flusher
-    // reads FLUSHED, hold it (the value already read) until the thread has published the flush, so
-    // that anything read afterwards sees the flush done. A flusher that decides on one reading and
-    // arms its wait on a second one waits for a change that has already happened, and never answers.
-    let armed = true;
-    const patched = (array: Parameters<typeof Atomics.load>[0], index: number) => {
-      const value = originalLoad(array as BigInt64Array, index);
-      if (armed && index === FLUSHED && array instanceof BigInt64Array && array.buffer instanceof SharedArrayBuffer) {
-        armed = false;
-        Atomics.wait(array, FLUSHED, value as bigint, 5000);
-      }
-      return value;
-    };
-    Atomics.load = patched as typeof Atomics.load;
-    const answered = wal.sync().then(() => 'answered');
-    Atomics.load = originalLoad;
-    const outcome = await Promise.race([answered, new Promise((r) => setTimeout(r, 3000, 'not answered within 3 s'))]);
-    assert.equal(armed, false, 'the flusher never read FLUSHED');
-    assert.equal(outcome, 'answered');
-  } finally {
-    Atomics.load = originalLoad;
-    await wal.close();
-    s.done();
-  }
+  await withFlusher(async (wal) => {
+    const originalLoad = Atomics.load;
+    try {
+      // Stand-in for the event loop being preempted at the worst moment: the first time the flusher
+      // reads FLUSHED, hold it (the value already read) until the thread has published the flush, so
+      // that anything read afterwards sees the flush done. A flusher that decides on one reading and
+      // arms its wait on a second one waits for a change that has already happened, and never answers.
+      let armed = true;
+      const patched = (array: Parameters<typeof Atomics.load>[0], index: number) => {
+        const value = originalLoad(array as BigInt64Array, index);
+        if (armed && index === FLUSHED && array instanceof BigInt64Array && array.buffer instanceof SharedArrayBuffer) {
+          armed = false;
+          Atomics.wait(array, FLUSHED, value as bigint, 5000);
+        }
+        return value;
+      };
+      Atomics.load = patched as typeof Atomics.load;
+      const answered = wal.sync().then(() => 'answered');
+      Atomics.load = originalLoad;
+      const outcome = await Promise.race([answered, new Promise((r) => setTimeout(r, 3000, 'not answered within 3 s'))]);
+      assert.equal(armed, false, 'the flusher never read FLUSHED');
+      assert.equal(outcome, 'answered');
+    } finally {
+      Atomics.load = originalLoad;
+    }
+  });
 });
 
 test('a WAL that cannot be opened rejects every waiting caller; once it exists, a new thread flushes', async () => {
