@@ -13,6 +13,7 @@ import type { SwiftResponse } from '../../http/response.js';
 import { defaultErrorBody, statusReason } from '../../http/status.js';
 import { parseTarget } from '../../controllers/router.js';
 import { pyJson } from '../../swift/pyjson.js';
+import { pyQuote } from '../../swift/quote.js';
 import { discard, readBody, subrequest } from '../dlo/segments.js';
 import { archiveType, extractReport } from './extract-archive.js';
 
@@ -65,11 +66,6 @@ export function bestMatch(accept: string | undefined, offers: readonly string[] 
     }
   }
   return undefined;
-}
-
-/** Python's urllib quote(name, safe='/'). */
-export function pyQuote(name: string): string {
-  return encodeURIComponent(name).replace(/%2F/gi, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function xmlEscape(s: string): string {

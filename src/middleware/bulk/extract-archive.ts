@@ -16,8 +16,9 @@ import type { RequestContext } from '../../http/context.js';
 import type { Handler } from '../../http/pipeline.js';
 import { defaultErrorBody } from '../../http/status.js';
 import { discard, subrequest } from '../dlo/segments.js';
+import { pyQuote } from '../../swift/quote.js';
 import {
-  BulkError, Heartbeat, MAX_PATH_LENGTH, pyQuote, requireBodyLength, responseBody, statusLine, type ResultDict,
+  BulkError, Heartbeat, MAX_PATH_LENGTH, requireBodyLength, responseBody, statusLine, type ResultDict,
 } from './bulk.js';
 
 export const MAX_CONTAINERS_PER_EXTRACTION = 10000;

@@ -21,6 +21,7 @@ import { parseTarget } from '../../controllers/router.js';
 import { guessContentType } from '../../swift/content-type.js';
 import { pyJson } from '../../swift/pyjson.js';
 import { rangesFor, type ByteRange } from '../../swift/ranges.js';
+import { pyQuote } from '../../swift/quote.js';
 import { parseHttpDate } from '../../swift/timestamp.js';
 import {
   BulkError, bestMatch, deleteReport, reportResponse, responseBody, statusLine, type DeleteItem,
@@ -270,7 +271,7 @@ async function handlePut(ctx: RequestContext, next: Handler, below: Handler, ver
         discard(head);
         heads.set(name, head);
       }
-      const quoted = pyQuoteName(name);
+      const quoted = pyQuote(name);
       if (head.status < 200 || head.status > 299) {
         problems.push([quoted, statusLine(head.status)]);
         continue;
@@ -381,10 +382,6 @@ async function handlePut(ctx: RequestContext, next: Handler, below: Handler, ver
     yield `\r\n\r\n${responseBody(format, result, problems, 'upload')}`;
   }
   return { status: 202, headers: { 'content-type': format }, body: Readable.from(report()) };
-}
-
-function pyQuoteName(name: string): string {
-  return encodeURIComponent(name).replace(/%2F/gi, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Swift's convert_segment_listing: the stored manifest in the format it was put in. */
