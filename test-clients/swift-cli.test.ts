@@ -220,6 +220,34 @@ describe('swift CLI (python-swiftclient)', () => {
     assert.deepEqual(lines(await ok(['list'])).filter((n) => n.startsWith('seg') || n.startsWith('slo')), []);
   });
 
+  it('tempurl: post -m Temp-URL-Key, then URLs made by `swift tempurl` GET and PUT without a token', async () => {
+    await ok(['post', '-m', 'Temp-URL-Key:cli-secret']);
+    const account = new URL((await ok(['auth'])).match(/OS_STORAGE_URL=(\S+)/)?.[1] ?? '').pathname.split('/')[2] ?? '';
+    const getPath = lines(await ok(['tempurl', 'GET', '3600', `/v1/${account}/c/hello.txt`, 'cli-secret']))[0] ?? '';
+    const got = await fetch(`${server.url}${getPath}`);
+    assert.equal(got.status, 200, getPath);
+    assert.deepEqual(Buffer.from(await got.arrayBuffer()), files.get('hello.txt'));
+    // An ISO 8601 expiry and a prefix-based URL (every object under dir/sub/).
+    const iso = lines(await ok(['tempurl', '--iso8601', 'GET', '1h', `/v1/${account}/c/dir/one.txt`, 'cli-secret']))[0] ?? '';
+    assert.match(iso, /temp_url_expires=\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(Buffer.from(await (await fetch(`${server.url}${iso}`)).arrayBuffer()), files.get('dir/one.txt'));
+    const prefixed = lines(await ok(['tempurl', '--prefix-based', 'GET', '3600', `/v1/${account}/c/dir/sub/`, 'cli-secret']))[0] ?? '';
+    const query = prefixed.slice(prefixed.indexOf('?'));
+    const deep = await fetch(`${server.url}/v1/${account}/c/dir/sub/deeper/three.dat${query}`);
+    assert.equal(deep.status, 200);
+    assert.equal(md5(Buffer.from(await deep.arrayBuffer())), md5(files.get('dir/sub/deeper/three.dat') ?? Buffer.alloc(0)));
+    assert.equal((await fetch(`${server.url}/v1/${account}/c/hello.txt${query}`)).status, 401, 'outside the prefix');
+    // PUT through a URL into a container of its own, read back with the CLI.
+    await ok(['post', 'tu']);
+    const putPath = lines(await ok(['tempurl', 'PUT', '600', `/v1/${account}/tu/uploaded.bin`, 'cli-secret']))[0] ?? '';
+    const body = randomBytes(100_000);
+    assert.equal((await fetch(`${server.url}${putPath}`, { method: 'PUT', body })).status, 201);
+    const out = mkdtempSync(join(work, 'tempurl-'));
+    await ok(['download', 'tu', 'uploaded.bin', '-o', join(out, 'uploaded.bin')]);
+    assert.equal(md5(readFileSync(join(out, 'uploaded.bin'))), md5(body));
+    await ok(['delete', 'tu']);
+  });
+
   it('delete an object, then whole containers', async () => {
     assert.deepEqual(lines(await ok(['delete', 'c', 'hello.txt'])), ['hello.txt']);
     assert.ok(!lines(await ok(['list', 'c'])).includes('hello.txt'));

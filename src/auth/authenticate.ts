@@ -62,7 +62,10 @@ export async function resolveIdentity(
  */
 export function authenticate(resolve: TokenResolver, cfg: PolicyConfig, wwwAuthenticate?: string): Middleware {
   return async (ctx, next) => {
-    if (!ctx.internal) {
+    // A temporary URL's signature is the credential (its scope is checked at authorisation):
+    // a token sent along is ignored, as Swift's auth middlewares do under an override.
+    if (ctx.tempUrlScope) delete ctx.identity;
+    else if (!ctx.internal) {
       const identity = await resolveIdentity(ctx.headers, resolve, cfg, Date.now() / 1000);
       if (identity) ctx.identity = identity;
       else delete ctx.identity;

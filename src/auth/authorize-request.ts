@@ -30,6 +30,15 @@ export function storedAccountAcl(raw: string | undefined): AccountAcl | undefine
 export async function authorizeRequest(
   ctx: RequestContext, target: Target, s: Services, policy: PolicyConfig,
 ): Promise<{ owner: boolean; reseller: boolean }> {
+  // A temporary URL authorises by its signature alone (R2.11: an override set by an earlier
+  // middleware); the policy and any token are not consulted, and nothing outside its scope is allowed.
+  if (ctx.tempUrlScope) {
+    const scope = ctx.tempUrlScope;
+    if (target.account === scope.account && (scope.container === undefined || target.container === scope.container)) {
+      return { owner: false, reseller: false };
+    }
+    throw unauthorized(target.account);
+  }
   const req: AuthzRequest = { method: ctx.method, account: target.account };
   if (target.container !== undefined) req.container = target.container;
   if (target.object !== undefined) req.object = target.object;
@@ -56,13 +65,16 @@ export async function authorizeRequest(
   }
   const decision = authorize(ctx.identity, req, policy);
   if (!decision.allow) {
-    if (decision.status === 401) {
-      throw new SwiftError('Unauthorized', {}, { 'WWW-Authenticate': `Swift realm="${encodeURIComponent(target.account)}"` });
-    }
+    if (decision.status === 401) throw unauthorized(target.account);
     throw new SwiftError('Forbidden');
   }
   if (decision.owner) cleanAclHeaders(ctx, target);
   return { owner: decision.owner, reseller: isResellerRequest(ctx.identity, policy) };
+}
+
+/** 401 with Swift's challenge: the realm is the account. */
+export function unauthorized(account: string): SwiftError {
+  return new SwiftError('Unauthorized', {}, { 'WWW-Authenticate': `Swift realm="${encodeURIComponent(account)}"` });
 }
 
 /** Normalises ACL headers of an owner's container or account write, or refuses them with 400. */

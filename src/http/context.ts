@@ -19,6 +19,14 @@ export interface RequestContext {
   identity?: Identity;
   /** True for sub-requests made by features (copy); they skip authentication but not authorization. */
   internal: boolean;
+  /** The client's IP address as the socket reports it (for `temp_url_ip_range`). */
+  remoteAddress: string;
+  /**
+   * Set by the tempurl middleware for a request signed with a valid temporary URL: tokens are then
+   * ignored and authorisation allows this account (an account key signed it) or only this container
+   * (a container key did), nothing else. Sub-requests (DLO/SLO segments) inherit it.
+   */
+  tempUrlScope?: TempUrlScope;
   /**
    * Lookups made while serving this request (account and container records), so that authorization,
    * features and controllers do not read the same record several times. Shared with sub-requests.
@@ -28,6 +36,12 @@ export interface RequestContext {
   body(): Readable;
   /** Whether the body stream was ever handed out (an unread body means the connection must close). */
   bodyTaken(): boolean;
+}
+
+export interface TempUrlScope {
+  account: string;
+  /** Present when a container's key signed the URL. */
+  container?: string;
 }
 
 /** `tx<21 hex>-<10 hex of unix time>`, as Swift's transaction ids. */
@@ -94,6 +108,7 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     transId: newTransId(),
     origin: `${tls ? 'https' : 'http'}://${headers['host'] ?? '127.0.0.1'}`,
     internal: false,
+    remoteAddress: req.socket.remoteAddress ?? '',
     memo: new Map(),
     body() {
       if (!taken && expectsContinue) res.writeContinue();

@@ -41,6 +41,8 @@ export const ERROR_TABLE = {
   BodyTooShort: { status: 499 },
   ChecksumMismatch: { status: 422 },
   Unauthorized: { status: 401 },
+  TempUrlInvalid: { status: 401, html: true, message: '401 Unauthorized: Temp URL invalid\n' },
+  TempUrlHeaderNotAllowed: { status: 400, html: true, message: (p) => `The header ${p.header} is not allowed in this tempurl` },
   Forbidden: { status: 403 },
   NotFound: { status: 404 },
   MethodNotAllowed: { status: 405 },

@@ -9,6 +9,7 @@ import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
 import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
+import { TEMPURL_INFO } from '../tempurl/tempurl.js';
 
 export const SWIFT_VERSION = '2.30.1';
 
@@ -32,6 +33,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     slo: SLO_INFO,
     bulk_delete: BULK_DELETE_INFO,
     bulk_upload: BULK_UPLOAD_INFO,
+    tempurl: TEMPURL_INFO,
   };
 }
 
