@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → authenticate
+ *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -24,6 +24,7 @@ import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
 import { projectDomain } from './middleware/project-domain/project-domain.js';
 import { healthcheck } from './middleware/healthcheck/healthcheck.js';
 import { info } from './middleware/info/info.js';
+import { staticWeb } from './middleware/staticweb/staticweb.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
 
 export interface AppDeps {
@@ -58,6 +59,8 @@ export function buildApp(deps: AppDeps): Handler {
     // Before authentication, as in Swift's pipeline: a valid temporary URL stands in for a token.
     tempUrl(services.meta),
     authenticate(deps.resolveToken, policy, deps.wwwAuthenticate),
+    // After authentication, as in Swift: it serves anonymous visitors; its reads are sub-requests.
+    staticWeb(services, policy, () => belowAuth),
     ...features,
   ];
   return compose(edge, router);

@@ -34,6 +34,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     bulk_delete: BULK_DELETE_INFO,
     bulk_upload: BULK_UPLOAD_INFO,
     tempurl: TEMPURL_INFO,
+    staticweb: {},
   };
 }
 
