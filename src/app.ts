@@ -2,7 +2,7 @@
  * Builds the request pipeline, in Swift's order:
  *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
- *   → feature middlewares (bulk, copy, slo, dlo) → router (authorize → account | container | object controllers).
+ *   → feature middlewares (bulk, copy, slo, dlo, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
  */
 import { authenticate, type TokenResolver } from './auth/authenticate.js';
@@ -25,6 +25,7 @@ import { projectDomain } from './middleware/project-domain/project-domain.js';
 import { healthcheck } from './middleware/healthcheck/healthcheck.js';
 import { info } from './middleware/info/info.js';
 import { staticWeb } from './middleware/staticweb/staticweb.js';
+import { symlinkMiddleware } from './middleware/symlink/symlink.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
 
 export interface AppDeps {
@@ -42,7 +43,9 @@ export function buildApp(deps: AppDeps): Handler {
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
   const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth),
-    copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit)];
+    copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit),
+    // Innermost, as in Swift: large objects' segments and copies' sources that are links get followed.
+    symlinkMiddleware(services.meta, () => router)];
   const router = v1Router(services, policy, () => belowAuth);
   belowAuth = compose([catchErrors, ...features], router);
 

@@ -98,12 +98,21 @@ export function listingResponse(n: Negotiated, listing: RenderedListing, headers
 /** Sysmeta a feature sets so that listings show another ETag than the stored bytes' (Swift's container update override). */
 const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
 
+interface ListingView {
+  bytes: number;
+  hash: string;
+  contentType: string;
+  /** JSON-only keys after the standard five, already rendered (`, "slo_etag": …, "symlink_path": …`). */
+  extraJson: string;
+}
+
 /**
- * What a listing shows for an object, as Swift's container server and slo middleware: a
- * `;swift_bytes=N` content-type parameter gives the size (an SLO's total), an override ETag replaces
- * the hash, and its `slo_etag` parameter becomes the JSON listing's `slo_etag` (quoted).
+ * What a listing shows for an object, as Swift's container server and its slo and symlink
+ * middlewares: a `;swift_bytes=N` content-type parameter gives the size (an SLO's total), an
+ * override ETag replaces the hash, and of its parameters `slo_etag` becomes the JSON listing's
+ * `slo_etag` (quoted) and the symlink ones its `symlink_etag`, `symlink_bytes` and `symlink_path`.
  */
-function listingView(e: ListedObject): { bytes: number; hash: string; contentType: string; sloEtag?: string } {
+function listingView(e: ListedObject): ListingView {
   let bytes = e.size;
   let contentType = e.contentType;
   const semi = contentType.lastIndexOf(';');
@@ -115,18 +124,25 @@ function listingView(e: ListedObject): { bytes: number; hash: string; contentTyp
     }
   }
   const override = e.metadata?.[OVERRIDE_ETAG];
-  if (override === undefined) return { bytes, hash: e.etag, contentType };
+  if (override === undefined) return { bytes, hash: e.etag, contentType, extraJson: '' };
   const [value = '', ...params] = override.split(';');
   let hash = value.trim();
-  let sloEtag: string | undefined;
+  let extraJson = '';
+  let symlinkTarget: string | undefined;
+  let symlinkAccount = '';
   for (const p of params) {
     const eq = p.indexOf('=');
     const key = p.slice(0, eq === -1 ? undefined : eq).trim();
     const val = eq === -1 ? '' : p.slice(eq + 1).trim();
-    if (key === 'slo_etag') sloEtag = `"${val}"`;
+    if (key === 'slo_etag') extraJson += `, "slo_etag": ${pyJsonString(`"${val}"`)}`;
+    else if (key === 'symlink_target') symlinkTarget = val;
+    else if (key === 'symlink_target_account') symlinkAccount = val;
+    else if (key === 'symlink_target_etag') extraJson += `, "symlink_etag": ${pyJsonString(val)}`;
+    else if (key === 'symlink_target_bytes') extraJson += `, "symlink_bytes": ${Number.parseInt(val, 10) || 0}`;
     else hash += `; ${key}=${val}`;
   }
-  return sloEtag === undefined ? { bytes, hash, contentType } : { bytes, hash, contentType, sloEtag };
+  if (symlinkTarget !== undefined) extraJson += `, "symlink_path": ${pyJsonString(`/v1/${symlinkAccount}/${symlinkTarget}`)}`;
+  return { bytes, hash, contentType, extraJson };
 }
 
 /** A container listing's body in one of Swift's formats; pure, so it can run on any thread. */
@@ -174,14 +190,10 @@ export function objectEntryJson(e: ListedObject): string {
   let bytes = e.size;
   let hash = e.etag;
   let contentType = e.contentType;
-  let slo = '';
-  if (contentType.includes(';') || e.metadata[OVERRIDE_ETAG] !== undefined) {
-    const v = listingView(e);
-    ({ bytes, hash, contentType } = v);
-    if (v.sloEtag !== undefined) slo = `, "slo_etag": ${pyJsonString(v.sloEtag)}`;
-  }
+  let extraJson = '';
+  if (contentType.includes(';') || e.metadata[OVERRIDE_ETAG] !== undefined) ({ bytes, hash, contentType, extraJson } = listingView(e));
   return `{"bytes": ${bytes}, "hash": ${pyJsonString(hash)}, "name": ${pyJsonString(e.name)}, ` +
-    `"content_type": ${pyJsonString(contentType)}, "last_modified": "${isoMicros(e.timestamp)}"${slo}}`;
+    `"content_type": ${pyJsonString(contentType)}, "last_modified": "${isoMicros(e.timestamp)}"${extraJson}}`;
 }
 
 export function containerListing(n: Negotiated, account: string, entries: Listed<ContainerListEntry>[], headers: Headers): SwiftResponse {

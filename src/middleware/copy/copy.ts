@@ -78,6 +78,8 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
   // `?multipart-manifest=get` copies a large object's manifest instead of its contents (SLO in its put format).
   const manifestCopy = ctx.query.get('multipart-manifest') === 'get';
   const srcQuery = new URLSearchParams(manifestCopy ? { 'multipart-manifest': 'get', format: 'raw' } : {});
+  // `?symlink=get` copies a symlink itself (its X-Symlink-Target* headers make the copy a link too).
+  if (ctx.query.get('symlink') === 'get') srcQuery.set('symlink', 'get');
   const source = await below({
     ...ctx, method: 'GET', path: srcPath, rawPath: srcPath, headers: srcHeaders, query: srcQuery, internal: true,
     body: () => Readable.from([]), bodyTaken: () => true,
@@ -91,7 +93,9 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
   const fresh = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-fresh-metadata'] ?? '');
   const headers: Record<string, string> = {};
   if (!fresh) {
-    for (const [k, v] of Object.entries(sh)) if (USER_META.test(k) && k !== 'x-delete-at' && k !== 'x-object-manifest') headers[k] = String(v);
+    for (const [k, v] of Object.entries(sh)) {
+      if ((USER_META.test(k) || k.startsWith('x-symlink-target')) && k !== 'x-delete-at' && k !== 'x-object-manifest') headers[k] = String(v);
+    }
   }
   for (const [k, v] of Object.entries(ctx.headers)) {
     if (k === 'x-copy-from' || k === 'x-copy-from-account' || k === 'x-fresh-metadata') continue;

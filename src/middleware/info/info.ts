@@ -9,6 +9,7 @@ import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
 import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
+import { SYMLINK_INFO } from '../symlink/symlink.js';
 import { TEMPURL_INFO } from '../tempurl/tempurl.js';
 
 export const SWIFT_VERSION = '2.30.1';
@@ -35,6 +36,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     bulk_upload: BULK_UPLOAD_INFO,
     tempurl: TEMPURL_INFO,
     staticweb: {},
+    symlink: SYMLINK_INFO,
   };
 }
 
