@@ -1,5 +1,6 @@
 import type { RequestContext } from './context.js';
-import type { SwiftResponse } from './response.js';
+import { isSwiftError } from './errors.js';
+import { errorResponse, type SwiftResponse } from './response.js';
 
 export type Handler = (ctx: RequestContext) => Promise<SwiftResponse>;
 export type Middleware = (ctx: RequestContext, next: Handler) => Promise<SwiftResponse>;
@@ -21,4 +22,14 @@ export function compose(middlewares: readonly Middleware[], final: Handler): Han
     };
     return dispatch(0)(ctx);
   };
+}
+
+/** Runs a handler for a sub-request and answers a SwiftError with its response, so callers can inspect the status. */
+export async function responseOf(handler: Handler, ctx: RequestContext): Promise<SwiftResponse> {
+  try {
+    return await handler(ctx);
+  } catch (err) {
+    if (!isSwiftError(err)) throw err;
+    return errorResponse(err);
+  }
 }

@@ -16,7 +16,7 @@ import { parseTarget } from '../../controllers/router.js';
 import type { Services, Target } from '../../controllers/services.js';
 import type { RequestContext } from '../../http/context.js';
 import { isSwiftError, SwiftError } from '../../http/errors.js';
-import type { Handler, Middleware } from '../../http/pipeline.js';
+import { responseOf, type Handler, type Middleware } from '../../http/pipeline.js';
 import { errorResponse, type SwiftResponse } from '../../http/response.js';
 import { defaultErrorBody } from '../../http/status.js';
 import { memoContainer } from '../../storage/request-memo.js';
@@ -40,11 +40,11 @@ const isRedirect = (status: number) => status >= 300 && status < 400;
 export function staticWeb(services: Services, policy: PolicyConfig, below: () => Handler): Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next(ctx);
-    const target = parseTarget(ctx.path);
-    if (!target || target.container === undefined) return next(ctx);
     const webMode = TRUE_VALUES.test(ctx.headers['x-web-mode'] ?? '');
     // Identified callers get the plain API unless they ask for the web view.
     if ((ctx.identity !== undefined || ctx.tempUrlScope !== undefined) && !webMode) return next(ctx);
+    const target = parseTarget(ctx.path);
+    if (!target || target.container === undefined) return next(ctx);
     const site = new Site(ctx, target, target.container, await webSettings(ctx, services, target.account, target.container), below());
     return target.object === undefined ? site.containerPage(next, services, policy, webMode) : site.objectPage(next, target.object);
   };
@@ -60,15 +60,6 @@ async function webSettings(ctx: RequestContext, services: Services, account: str
     index: get('index'), error: get('error'), listings: get('listings'), listingsLabel: get('listings-label'),
     listingsCss: get('listings-css'), directoryType: get('directory-type'),
   };
-}
-
-async function responseOf(handler: Handler, ctx: RequestContext): Promise<SwiftResponse> {
-  try {
-    return await handler(ctx);
-  } catch (err) {
-    if (!isSwiftError(err)) throw err;
-    return errorResponse(err);
-  }
 }
 
 class Site {

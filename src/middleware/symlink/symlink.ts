@@ -17,9 +17,9 @@
 import { parseTarget } from '../../controllers/router.js';
 import type { Target } from '../../controllers/services.js';
 import { decodePath, type RequestContext } from '../../http/context.js';
-import { isSwiftError, SwiftError } from '../../http/errors.js';
-import type { Handler, Middleware } from '../../http/pipeline.js';
-import { errorResponse, type SwiftResponse } from '../../http/response.js';
+import { SwiftError } from '../../http/errors.js';
+import { responseOf, type Handler, type Middleware } from '../../http/pipeline.js';
+import type { SwiftResponse } from '../../http/response.js';
 import type { MetadataStore } from '../../storage/contracts.js';
 import { pyRepr } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
@@ -41,15 +41,6 @@ const TARGET = 'x-object-sysmeta-symlink-target';
 const TARGET_ACCOUNT = 'x-object-sysmeta-symlink-target-account';
 const TARGET_ETAG = 'x-object-sysmeta-symlink-target-etag';
 const TARGET_BYTES = 'x-object-sysmeta-symlink-target-bytes';
-
-async function responseOf(handler: Handler, ctx: RequestContext): Promise<SwiftResponse> {
-  try {
-    return await handler(ctx);
-  } catch (err) {
-    if (!isSwiftError(err)) throw err;
-    return errorResponse(err);
-  }
-}
 
 /** A 409 naming, when one was reached, the link target at fault (Content-Location). */
 function linkConflict(code: 'SymlinkEtagsDiffer' | 'SymlinkEtagMismatch' | 'SymlinkTargetMissing', location: string | undefined, params: Record<string, string> = {}): SwiftError {
