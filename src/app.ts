@@ -2,7 +2,7 @@
  * Builds the request pipeline, in Swift's order:
  *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
- *   → feature middlewares (bulk, copy, slo, dlo, symlink) → router (authorize → account | container | object controllers).
+ *   → feature middlewares (bulk, copy, slo, dlo, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
  */
 import { authenticate, type TokenResolver } from './auth/authenticate.js';
@@ -26,6 +26,7 @@ import { healthcheck } from './middleware/healthcheck/healthcheck.js';
 import { info } from './middleware/info/info.js';
 import { staticWeb } from './middleware/staticweb/staticweb.js';
 import { symlinkMiddleware } from './middleware/symlink/symlink.js';
+import { versionedWrites } from './middleware/versioned-writes/versioned-writes.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
 
 export interface AppDeps {
@@ -42,12 +43,16 @@ export function buildApp(deps: AppDeps): Handler {
   const { services, policy } = deps;
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
+  const symlinks = symlinkMiddleware(services.meta, () => router);
   const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth),
     copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit),
+    // Archives objects as stored: its own reads and writes skip the large-object features above it.
+    versionedWrites(services, policy, () => storedObjects),
     // Innermost, as in Swift: large objects' segments and copies' sources that are links get followed.
-    symlinkMiddleware(services.meta, () => router)];
+    symlinks];
   const router = v1Router(services, policy, () => belowAuth);
   belowAuth = compose([catchErrors, ...features], router);
+  const storedObjects = compose([symlinks], router);
 
   const edge: Middleware[] = [
     catchErrors,

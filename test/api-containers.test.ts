@@ -23,18 +23,18 @@ test('PUT container with an unknown X-Storage-Policy → 400 naming it; Policy-0
   assert.equal(head.headers.get('x-storage-policy'), 'Policy-0');
 });
 
-test('X-Versions-Location and X-History-Location are not kept: versioned writes are not implemented, so a client must see versioning off', async () => {
-  // A Swift without the versioned_writes middleware drops them too (its container server keeps
-  // X-Versions-Location only with allow_versions); clients and Swift's functional tests decide that
-  // versioning is on from the header persisting.
+test('X-Versions-Location then X-History-Location: the container switches mode and shows only the latest', async () => {
+  // Clients (and Swift's functional tests) read the mode from which header comes back.
   const put = await call(`${s.storageUrl}/vw-objs`, { method: 'PUT', token: s.token, headers: { 'X-Versions-Location': 'vw-versions', 'X-Container-Meta-Kept': 'yes' } });
   assert.equal(put.status, 201);
+  const stack = await call(`${s.storageUrl}/vw-objs`, { method: 'HEAD', token: s.token });
+  assert.equal(stack.headers.get('x-versions-location'), 'vw-versions');
   const post = await call(`${s.storageUrl}/vw-objs`, { method: 'POST', token: s.token, headers: { 'X-History-Location': 'vw-versions' } });
   assert.equal(post.status, 204);
   const head = await call(`${s.storageUrl}/vw-objs`, { method: 'HEAD', token: s.token });
   assert.equal(head.status, 204);
   assert.equal(head.headers.get('x-versions-location'), null);
-  assert.equal(head.headers.get('x-history-location'), null);
+  assert.equal(head.headers.get('x-history-location'), 'vw-versions');
   assert.equal(head.headers.get('x-container-meta-kept'), 'yes');
 });
 

@@ -64,7 +64,7 @@ export function authenticate(resolve: TokenResolver, cfg: PolicyConfig, wwwAuthe
   return async (ctx, next) => {
     // A temporary URL's signature is the credential (its scope is checked at authorisation):
     // a token sent along is ignored, as Swift's auth middlewares do under an override.
-    if (ctx.tempUrlScope) delete ctx.identity;
+    if (ctx.grantScope) delete ctx.identity;
     else if (!ctx.internal) {
       const identity = await resolveIdentity(ctx.headers, resolve, cfg, Date.now() / 1000);
       if (identity) ctx.identity = identity;

@@ -30,10 +30,11 @@ export function storedAccountAcl(raw: string | undefined): AccountAcl | undefine
 export async function authorizeRequest(
   ctx: RequestContext, target: Target, s: Services, policy: PolicyConfig,
 ): Promise<{ owner: boolean; reseller: boolean }> {
-  // A temporary URL authorises by its signature alone (R2.11: an override set by an earlier
-  // middleware); the policy and any token are not consulted, and nothing outside its scope is allowed.
-  if (ctx.tempUrlScope) {
-    const scope = ctx.tempUrlScope;
+  // A request an earlier middleware authorised itself (R2.11: an override; a temporary URL's
+  // signature, versioned writes' archive copies): the policy and any token are not consulted, and
+  // nothing outside the granted scope is allowed.
+  if (ctx.grantScope) {
+    const scope = ctx.grantScope;
     if (target.account === scope.account && (scope.container === undefined || target.container === scope.container)) {
       return { owner: false, reseller: false };
     }

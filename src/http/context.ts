@@ -22,11 +22,12 @@ export interface RequestContext {
   /** The client's IP address as the socket reports it (for `temp_url_ip_range`). */
   remoteAddress: string;
   /**
-   * Set by the tempurl middleware for a request signed with a valid temporary URL: tokens are then
-   * ignored and authorisation allows this account (an account key signed it) or only this container
-   * (a container key did), nothing else. Sub-requests (DLO/SLO segments) inherit it.
+   * Set by a middleware that authorised the request itself, for authorisation to allow this account
+   * (or only this container) and nothing else, tokens ignored: tempurl for a request signed with a
+   * valid temporary URL, versioned writes for its own archive copies (which the account's owner
+   * configured). Sub-requests (DLO/SLO segments, symlink targets) inherit it.
    */
-  tempUrlScope?: TempUrlScope;
+  grantScope?: GrantScope;
   /**
    * Lookups made while serving this request (account and container records), so that authorization,
    * features and controllers do not read the same record several times. Shared with sub-requests.
@@ -38,7 +39,7 @@ export interface RequestContext {
   bodyTaken(): boolean;
 }
 
-export interface TempUrlScope {
+export interface GrantScope {
   account: string;
   /** Present when a container's key signed the URL. */
   container?: string;

@@ -55,6 +55,8 @@ export const ERROR_TABLE = {
   SymlinkEtagsDiffer: { status: 409, message: 'X-Symlink-Target-Etag headers do not match' },
   SymlinkEtagMismatch: { status: 409, message: (p) => `Object Etag ${p.found} does not match X-Symlink-Target-Etag header ${p.expected}` },
   SymlinkTargetMissing: { status: 409, message: 'X-Symlink-Target does not exist' },
+  VersionsBothLocations: { status: 400, message: 'Only one of x-versions-location or x-history-location may be specified' },
+  VersionsLocationSlash: { status: 412, html: true, message: 'Container name cannot contain slashes' },
   Forbidden: { status: 403 },
   NotFound: { status: 404 },
   MethodNotAllowed: { status: 405 },

@@ -101,10 +101,8 @@ export function checkMetadataTotals(metadata: Metadata, target: Target, c: Const
 /**
  * Headers, besides x-<target>-meta-*, that an account or container keeps.
  *
- * Not X-Versions-Location or X-History-Location: Swiftlet does not implement versioned writes, and a
- * Swift without that middleware does not keep them either. Clients (and Swift's functional tests)
- * learn whether versioning is on from whether the header persisted; keeping one we do not honour
- * would tell them that overwritten objects are archived when they are not.
+ * Not X-Versions-Location or X-History-Location as such: the versioned-writes middleware keeps
+ * them as container sysmeta (with the mode) and shows them back.
  */
 const PERSISTED: Record<'account' | 'container', readonly string[]> = {
   account: ['x-account-access-control'],

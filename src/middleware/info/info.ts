@@ -11,6 +11,7 @@ import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
 import { SYMLINK_INFO } from '../symlink/symlink.js';
 import { TEMPURL_INFO } from '../tempurl/tempurl.js';
+import { VERSIONED_WRITES_INFO } from '../versioned-writes/versioned-writes.js';
 
 export const SWIFT_VERSION = '2.30.1';
 
@@ -37,6 +38,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     tempurl: TEMPURL_INFO,
     staticweb: {},
     symlink: SYMLINK_INFO,
+    versioned_writes: VERSIONED_WRITES_INFO,
   };
 }
 

@@ -42,7 +42,7 @@ export function staticWeb(services: Services, policy: PolicyConfig, below: () =>
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next(ctx);
     const webMode = TRUE_VALUES.test(ctx.headers['x-web-mode'] ?? '');
     // Identified callers get the plain API unless they ask for the web view.
-    if ((ctx.identity !== undefined || ctx.tempUrlScope !== undefined) && !webMode) return next(ctx);
+    if ((ctx.identity !== undefined || ctx.grantScope !== undefined) && !webMode) return next(ctx);
     const target = parseTarget(ctx.path);
     if (!target || target.container === undefined) return next(ctx);
     const site = new Site(ctx, target, target.container, await webSettings(ctx, services, target.account, target.container), below());

@@ -178,7 +178,9 @@ async function prepareLink(ctx: RequestContext, target: Target, objects: Handler
 
   const checked = etag ? await staticTarget(ctx, `/${target.version}/${pyQuote(account)}/${h['x-symlink-target']}`, etag, objects) : undefined;
   // A static link to a large object carries its listing extras (slo_etag) forward.
-  const override = [h[OVERRIDE_ETAG] ?? checked?.override ?? MD5_OF_EMPTY, `symlink_target=${h['x-symlink-target']}`];
+  // A link copied from another (an archived version) brings its old symlink parameters: drop them.
+  const base = (h[OVERRIDE_ETAG] ?? checked?.override ?? MD5_OF_EMPTY).split(';').filter((p) => !/^\s*symlink_/.test(p)).join(';');
+  const override = [base, `symlink_target=${h['x-symlink-target']}`];
   // Always recorded, so that a listing rendered from the row alone can name the target's account.
   override.push(`symlink_target_account=${h['x-symlink-target-account'] ?? pyQuote(target.account)}`);
   if (etag && checked) {

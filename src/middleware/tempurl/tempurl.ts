@@ -5,7 +5,7 @@
  * (`X-Container-Meta-Temp-URL-Key[-2]`) holds. Only owners can set or see those keys (spec R4.2).
  *
  * - An account key grants that account, a container key only that container: the scope goes on the
- *   request (`tempUrlScope`) and authorisation allows nothing outside it, sub-requests included
+ *   request (`grantScope`) and authorisation allows nothing outside it, sub-requests included
  *   (a DLO's segments in another container answer 401 to a container key).
  * - A signature binds the method (a HEAD is allowed by a GET, HEAD, PUT or POST signature), the
  *   expiry, the path or, with `temp_url_prefix`, every object under a prefix, and optionally the
@@ -18,7 +18,7 @@
  * - A successful GET or HEAD names the download (Content-Disposition: `filename`, `inline`, the
  *   object's own, or attachment under the object's name) and says when the URL expires (Expires).
  */
-import type { RequestContext, TempUrlScope } from '../../http/context.js';
+import type { RequestContext, GrantScope } from '../../http/context.js';
 import { SwiftError } from '../../http/errors.js';
 import type { Middleware } from '../../http/pipeline.js';
 import type { HeaderMap, SwiftResponse } from '../../http/response.js';
@@ -50,7 +50,7 @@ export const TEMPURL_INFO = {
 
 interface SignedKey {
   key: string;
-  scope: TempUrlScope;
+  scope: GrantScope;
 }
 
 /** `/v1/<account>/<container>/<object>` as Swift's split_path(path, 4, 4, True); undefined for any other path. */
@@ -60,7 +60,7 @@ function objectPathParts(path: string): { account: string; container: string; ob
   return { account: m[2] ?? '', container: m[3] ?? '', object: m[4] ?? '' };
 }
 
-function keysOf(metadata: Record<string, string> | undefined, prefix: string, scope: TempUrlScope): SignedKey[] {
+function keysOf(metadata: Record<string, string> | undefined, prefix: string, scope: GrantScope): SignedKey[] {
   const keys: SignedKey[] = [];
   for (const name of [`${prefix}-temp-url-key`, `${prefix}-temp-url-key-2`]) {
     const stored = metadata?.[name];
@@ -111,7 +111,7 @@ export function tempUrl(meta: MetadataStore): Middleware {
     if (prefix !== undefined && !object.startsWith(prefix)) throw invalid(ctx);
     const signedPath = prefix === undefined ? `/v1/${account}/${container}/${object}` : `prefix:/v1/${account}/${container}/${prefix}`;
     const methods = ctx.method === 'HEAD' ? HEAD_SIGNED_AS : [ctx.method];
-    let scope: TempUrlScope | undefined;
+    let scope: GrantScope | undefined;
     for (const method of methods) {
       for (const { key, scope: keyScope } of keys) {
         if (sameSignature(signature.hex, sign(key, signature.digest, method, expires, signedPath, ipRangeParam))) {
@@ -137,7 +137,7 @@ export function tempUrl(meta: MetadataStore): Middleware {
     if (prefix !== undefined) kept.set('temp_url_prefix', prefix);
     if (filename) kept.set('filename', filename);
     ctx.query = kept;
-    ctx.tempUrlScope = scope;
+    ctx.grantScope = scope;
 
     const res = await next(ctx);
     removeMetadataHeaders(res.headers);

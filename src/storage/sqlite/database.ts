@@ -109,9 +109,10 @@ const MIGRATIONS: readonly string[] = [
   // (is this file still referenced?) that never asks about ''.
   `DROP INDEX objects_by_blob;
    CREATE INDEX objects_by_blob_file ON objects (blob_id) WHERE blob_id <> '';`,
-  // 7: containers no longer keep X-Versions-Location / X-History-Location (versioned writes are not
-  // implemented, see PERSISTED in swift/headers.ts); drop those that earlier versions stored, so no
-  // container goes on claiming that its overwritten objects are archived.
+  // 7: containers no longer keep X-Versions-Location / X-History-Location as plain headers (versioned
+  // writes were not implemented then); drop those that earlier versions stored, so no container goes
+  // on claiming that its overwritten objects are archived. The versioned-writes middleware added
+  // later keeps the location as container sysmeta, which this does not touch.
   `UPDATE containers SET metadata = json_remove(metadata, '$."x-versions-location"', '$."x-history-location"')
    WHERE json_type(metadata, '$."x-versions-location"') IS NOT NULL OR json_type(metadata, '$."x-history-location"') IS NOT NULL;`,
 ];
