@@ -15,7 +15,7 @@ import { accountController } from './account.js';
 import { containerController } from './container.js';
 import { objectController } from './object.js';
 import type { Access, Services, Target } from './services.js';
-import { prefetchPath } from '../storage/request-memo.js';
+import { prefetchPathOnce } from '../storage/request-memo.js';
 
 /** `/v1/<account>[/<container>[/<object>]]`, or undefined when the path is not an API path (404). */
 export function parseTarget(path: string): Target | undefined {
@@ -151,7 +151,7 @@ export function v1Router(services: Services, policy: PolicyConfig, subrequest: (
     if (ctx.method !== 'OPTIONS') {
       // One read for every record the request will look at before acting (object only for reads).
       const readsObject = level === 'object' && (ctx.method === 'GET' || ctx.method === 'HEAD');
-      await prefetchPath(ctx, services.meta, target.account, target.container, readsObject ? target.object : undefined);
+      await prefetchPathOnce(ctx, services.meta, target.account, target.container, readsObject ? target.object : undefined);
     }
     const { owner, reseller } = await authorizeRequest(ctx, target, services, policy);
     if (ctx.method === 'OPTIONS') {

@@ -30,6 +30,21 @@ export function prefetchPath(ctx: RequestContext, meta: MetadataStore, account: 
   return all.then(() => undefined);
 }
 
+/** The path each request object (not its sub-requests, which are new objects) has prefetched. */
+const prefetchedBy = new WeakMap<RequestContext, string>();
+
+/**
+ * prefetchPath, unless this very request object already prefetched the same records: a feature
+ * that needs them before the router (versioned writes reads the container) then costs no second
+ * read. Sub-requests are new objects and read afresh.
+ */
+export function prefetchPathOnce(ctx: RequestContext, meta: MetadataStore, account: string, container?: string, object?: string): Promise<void> {
+  const key = objectKey(account, container ?? '', object ?? '');
+  if (prefetchedBy.get(ctx) === key) return Promise.resolve();
+  prefetchedBy.set(ctx, key);
+  return prefetchPath(ctx, meta, account, container, object);
+}
+
 export function memoAccount(ctx: RequestContext, meta: MetadataStore, account: string): Promise<AccountInfo | undefined> {
   return memo(ctx, accountKey(account), () => meta.getAccount(account));
 }

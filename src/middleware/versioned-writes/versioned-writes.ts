@@ -27,7 +27,7 @@ import { decodePath, type RequestContext } from '../../http/context.js';
 import { SwiftError } from '../../http/errors.js';
 import { responseOf, type Handler, type Middleware } from '../../http/pipeline.js';
 import type { HeaderMap, SwiftResponse } from '../../http/response.js';
-import { memoContainer } from '../../storage/request-memo.js';
+import { memoContainer, prefetchPathOnce } from '../../storage/request-memo.js';
 import { formatTimestamp, newTimestamp } from '../../swift/timestamp.js';
 import { discard, encodePath, headerValue, readBody } from '../dlo/segments.js';
 
@@ -50,6 +50,8 @@ export function versionedWrites(services: Services, policy: PolicyConfig, raw: (
     if (!target || target.container === undefined) return next(ctx);
     if (target.object === undefined) return containerRequest(ctx, next);
     if (ctx.method !== 'PUT' && ctx.method !== 'DELETE') return next(ctx);
+    // The read the router makes anyway (it reuses it): versioning costs no extra read per write.
+    await prefetchPathOnce(ctx, services.meta, target.account, target.container);
     const container = await memoContainer(ctx, services.meta, target.account, target.container);
     const location = container?.metadata[SYSMETA_LOCATION];
     if (!location) return next(ctx);
