@@ -125,6 +125,8 @@ interface FollowOptions {
 async function follow(ctx: RequestContext, first: SwiftResponse, objects: Handler, options: FollowOptions = { softLinks: true }): Promise<SwiftResponse> {
   const { softLinks } = options;
   let res = first;
+  // Almost every object is not a link: answer it as it is before parsing anything.
+  if (res.headers[TARGET] === undefined && options.expectedEtag === undefined && options.lastPath === undefined) return res;
   let current = parseTarget(ctx.path);
   let expectedEtag = options.expectedEtag;
   let lastPath = options.lastPath;
