@@ -99,13 +99,11 @@ class Site {
 
   async objectPage(next: Handler, object: string): Promise<SwiftResponse> {
     const res = await responseOf(next, this.ctx);
-    let status = res.status;
-    if (isSuccess(status) || isRedirect(status)) {
+    if (isSuccess(res.status) || isRedirect(res.status)) {
       const length = Number(headerValue(res.headers, 'content-length') ?? 0);
-      // A directory marker is not a page: the directory's index or listing is.
+      // A directory marker is not a page (it counts as absent): the directory's index or listing is.
       if (headerValue(res.headers, 'content-type') !== (this.web.directoryType ?? 'application/directory') || length > 1) return res;
-      status = 404;
-    } else if (status !== 404) {
+    } else if (res.status !== 404) {
       return res; // as Swift: custom error pages only for 404s of objects
     }
     // Not a web site: the answer as it was (a directory marker included).
