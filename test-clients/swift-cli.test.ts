@@ -248,6 +248,28 @@ describe('swift CLI (python-swiftclient)', () => {
     await ok(['delete', 'tu']);
   });
 
+  it('versioned writes: post -H X-Versions-Location, upload twice, the archive holds the first; delete restores it', async () => {
+    await ok(['post', 'vw_archive']);
+    await ok(['post', 'vw', '-H', 'X-Versions-Location: vw_archive']);
+    assert.equal(parseStat(await ok(['stat', 'vw'])).get('X-Versions-Location'), 'vw_archive');
+    const dir = mkdtempSync(join(work, 'vw-'));
+    writeFileSync(join(dir, 'note.txt'), 'first draft\n');
+    await ok(['upload', 'vw', 'note.txt'], dir);
+    writeFileSync(join(dir, 'note.txt'), 'second draft\n');
+    await ok(['upload', 'vw', 'note.txt'], dir);
+    const archived = lines(await ok(['list', 'vw_archive']));
+    assert.equal(archived.length, 1);
+    assert.match(archived[0] ?? '', /^008note\.txt\/\d{10}\.\d{5}$/);
+    await ok(['download', 'vw_archive', archived[0] ?? '', '-o', join(dir, 'old.txt')]);
+    assert.equal(readFileSync(join(dir, 'old.txt'), 'utf8'), 'first draft\n');
+    await ok(['delete', 'vw', 'note.txt']);
+    await ok(['download', 'vw', 'note.txt', '-o', join(dir, 'restored.txt')]);
+    assert.equal(readFileSync(join(dir, 'restored.txt'), 'utf8'), 'first draft\n');
+    assert.deepEqual(lines(await ok(['list', 'vw_archive'])), []);
+    await ok(['delete', 'vw']);
+    await ok(['delete', 'vw_archive']);
+  });
+
   it('delete an object, then whole containers', async () => {
     assert.deepEqual(lines(await ok(['delete', 'c', 'hello.txt'])), ['hello.txt']);
     assert.ok(!lines(await ok(['list', 'c'])).includes('hello.txt'));
