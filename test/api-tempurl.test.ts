@@ -64,7 +64,8 @@ after(async () => { await server.stop(); });
 function assertInvalid(res: { status: number; text: string; headers: Headers }, method = 'GET'): void {
   assert.equal(res.status, 401);
   if (method !== 'HEAD') assert.equal(res.text, '401 Unauthorized: Temp URL invalid\n');
-  assert.equal(res.headers.get('www-authenticate'), `Swift realm="${account}"`);
+  // As Swift 2.30.1 answers (side by side): its tempurl 401s do not name the account.
+  assert.equal(res.headers.get('www-authenticate'), 'Swift realm="unknown"');
 }
 
 describe('temporary URLs signed with an account key', () => {

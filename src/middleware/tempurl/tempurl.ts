@@ -75,9 +75,9 @@ function disposition(type: string, filename: string): string {
   return `${type}; filename="${pyQuote(filename, ' /')}"; filename*=UTF-8''${pyQuote(filename, '')}`;
 }
 
+/** Swift's tempurl answers its own 401s with realm "unknown" (checked against Swift 2.30.1), not the account's. */
 function invalid(ctx: RequestContext): SwiftError {
-  const realm = /^\/[^/]+\/([^/]+)/.exec(ctx.path)?.[1];
-  const challenge = { 'WWW-Authenticate': `Swift realm="${encodeURIComponent(realm && realm !== 'v1.0' && realm !== 'auth' ? realm : 'unknown')}"` };
+  const challenge = { 'WWW-Authenticate': 'Swift realm="unknown"' };
   return ctx.method === 'HEAD' ? new SwiftError('Unauthorized', {}, challenge) : new SwiftError('TempUrlInvalid', {}, challenge);
 }
 
