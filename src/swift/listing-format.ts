@@ -96,7 +96,7 @@ export function listingResponse(n: Negotiated, listing: RenderedListing, headers
 }
 
 /** Sysmeta a feature sets so that listings show another ETag than the stored bytes' (Swift's container update override). */
-const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
+export const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
 
 interface ListingView {
   bytes: number;

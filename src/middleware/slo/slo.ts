@@ -19,6 +19,7 @@ import type { HeaderMap, SwiftResponse } from '../../http/response.js';
 import { defaultErrorBody } from '../../http/status.js';
 import { parseTarget } from '../../controllers/router.js';
 import { guessContentType } from '../../swift/content-type.js';
+import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyJson } from '../../swift/pyjson.js';
 import { rangesFor, type ByteRange } from '../../swift/ranges.js';
 import { pyQuote } from '../../swift/quote.js';
@@ -45,9 +46,8 @@ export const SLO_INFO = {
   allow_async_delete: false,
 };
 
-const SYSMETA_ETAG = 'x-object-sysmeta-slo-etag';
-const SYSMETA_SIZE = 'x-object-sysmeta-slo-size';
-const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
+export const SYSMETA_ETAG = 'x-object-sysmeta-slo-etag';
+export const SYSMETA_SIZE = 'x-object-sysmeta-slo-size';
 /** Internal marker: a sub-request that wants the manifest object exactly as stored. */
 const RAW = 'x-backend-slo-raw-manifest';
 

@@ -21,15 +21,16 @@ import { SwiftError } from '../../http/errors.js';
 import { responseOf, type Handler, type Middleware } from '../../http/pipeline.js';
 import type { SwiftResponse } from '../../http/response.js';
 import type { MetadataStore } from '../../storage/contracts.js';
+import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyRepr } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
 import { discard, headerValue, normalizeEtag } from '../dlo/segments.js';
+import { SYSMETA_ETAG as SLO_ETAG, SYSMETA_SIZE as SLO_SIZE } from '../slo/slo.js';
 
 export const SYMLOOP_MAX = 2;
 export const SYMLINK_INFO = { symloop_max: SYMLOOP_MAX, static_links: true };
 
 const MD5_OF_EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
-const OVERRIDE_ETAG = 'x-object-sysmeta-container-update-override-etag';
 /** Client headers and the sysmeta that stores each (values stay URL-quoted, as sent). */
 const LINK_HEADERS = [
   ['x-symlink-target', 'x-object-sysmeta-symlink-target'],
@@ -224,10 +225,10 @@ async function staticTarget(
     discard(res);
     throw new SwiftError(res.status === 401 ? 'Unauthorized' : res.status === 403 ? 'Forbidden' : 'Unavailable');
   }
-  const bytes = headerValue(res.headers, 'x-object-sysmeta-slo-size') ?? headerValue(res.headers, 'content-length') ?? '0';
+  const bytes = headerValue(res.headers, SLO_SIZE) ?? headerValue(res.headers, 'content-length') ?? '0';
   const contentType = headerValue(res.headers, 'content-type') ?? 'application/octet-stream';
   const targetOverride = headerValue(res.headers, OVERRIDE_ETAG);
-  const sloEtag = headerValue(res.headers, 'x-object-sysmeta-slo-etag');
+  const sloEtag = headerValue(res.headers, SLO_ETAG);
   if (targetOverride !== undefined && targetOverride.includes(';')) {
     return { bytes, contentType, override: `${MD5_OF_EMPTY};${targetOverride.slice(targetOverride.indexOf(';') + 1)}` };
   }
