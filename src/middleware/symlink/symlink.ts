@@ -24,7 +24,7 @@ import type { MetadataStore } from '../../storage/contracts.js';
 import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyRepr } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
-import { discard, headerValue, normalizeEtag } from '../dlo/segments.js';
+import { discard, headerValue, normalizeEtag, subrequest } from '../dlo/segments.js';
 import { SYSMETA_ETAG as SLO_ETAG, SYSMETA_SIZE as SLO_SIZE } from '../slo/slo.js';
 
 export const SYMLOOP_MAX = 2;
@@ -213,12 +213,7 @@ async function hasBody(ctx: RequestContext): Promise<boolean> {
 async function staticTarget(
   ctx: RequestContext, targetPath: string, etag: string, objects: Handler,
 ): Promise<{ bytes: string; contentType: string; override?: string }> {
-  const headers: Record<string, string> = {};
-  for (const name of ['x-auth-token', 'x-service-token', 'referer']) {
-    const v = ctx.headers[name];
-    if (v !== undefined) headers[name] = v;
-  }
-  const head: RequestContext = { ...ctx, method: 'HEAD', path: decodePath(targetPath) ?? '\u0000', rawPath: targetPath, headers, query: new URLSearchParams(), internal: true };
+  const head = subrequest(ctx, 'HEAD', decodePath(targetPath) ?? '\u0000');
   const res = await follow(head, await responseOf(objects, head), objects, { softLinks: false, expectedEtag: etag, lastPath: targetPath });
   if (res.status === 404) throw linkConflict('SymlinkTargetMissing', targetPath);
   if (res.status < 200 || res.status > 299) {
