@@ -23,7 +23,7 @@ import { SwiftError } from '../../http/errors.js';
 import type { Middleware } from '../../http/pipeline.js';
 import type { HeaderMap, SwiftResponse } from '../../http/response.js';
 import type { MetadataStore } from '../../storage/contracts.js';
-import { memoAccount, memoContainer } from '../../storage/request-memo.js';
+import { memoAccount, memoContainer, prefetchPathOnce } from '../../storage/request-memo.js';
 import { headerToText } from '../../swift/headers.js';
 import { pyRepr } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
@@ -101,6 +101,8 @@ export function tempUrl(meta: MetadataStore): Middleware {
     }
 
     const { account, container, object } = parts;
+    // The same one read the router makes for this request (it reuses it), not two reads more.
+    await prefetchPathOnce(ctx, meta, account, container, ctx.method === 'GET' || ctx.method === 'HEAD' ? object : undefined);
     const keys = [
       ...keysOf((await memoAccount(ctx, meta, account))?.metadata, 'x-account-meta', { account }),
       ...keysOf((await memoContainer(ctx, meta, account, container))?.metadata, 'x-container-meta', { account, container }),
