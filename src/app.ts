@@ -2,7 +2,7 @@
  * Builds the request pipeline, in Swift's order:
  *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
- *   → feature middlewares (bulk, copy, slo, dlo, versioned writes, symlink) → router (authorize → account | container | object controllers).
+ *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
  */
 import { authenticate, type TokenResolver } from './auth/authenticate.js';
@@ -27,6 +27,7 @@ import { info } from './middleware/info/info.js';
 import { staticWeb } from './middleware/staticweb/staticweb.js';
 import { symlinkMiddleware } from './middleware/symlink/symlink.js';
 import { versionedWrites } from './middleware/versioned-writes/versioned-writes.js';
+import { objectVersioning } from './middleware/object-versioning/object-versioning.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
 
 export interface AppDeps {
@@ -46,7 +47,9 @@ export function buildApp(deps: AppDeps): Handler {
   const symlinks = symlinkMiddleware(services.meta, () => router);
   const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth),
     copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit),
-    // Archives objects as stored: its own reads and writes skip the large-object features above it.
+    // Both keep versions as stored: their own reads and writes skip the large-object features above them.
+    // Object versioning runs first, as Swift wraps the legacy middleware in it.
+    objectVersioning(services, policy, () => storedObjects),
     versionedWrites(services, policy, () => storedObjects),
     // Innermost, as in Swift: large objects' segments and copies' sources that are links get followed.
     symlinks];

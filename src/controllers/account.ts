@@ -6,6 +6,7 @@ import type { RequestContext } from '../http/context.js';
 import type { AccountInfo } from '../storage/contracts.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { containerListing, listOptions, negotiateFormat } from '../swift/listing-format.js';
+import { ALLOW_RESERVED_NAMES } from '../swift/reserved-names.js';
 import { newTimestamp } from '../swift/timestamp.js';
 import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
 import type { Access, Services, Target } from './services.js';
@@ -48,7 +49,10 @@ export async function accountController(ctx: RequestContext, target: Target, acc
         if (format.vary) head['vary'] = 'Accept';
         return { status: 204, headers: head };
       }
-      const entries = await s.meta.listContainers(account, listOptions(ctx.query, cfg.account_listing_limit));
+      const options = listOptions(ctx.query, cfg.account_listing_limit);
+      // Features' own containers (object versioning's) are listed only to the features.
+      if (ctx.headers[ALLOW_RESERVED_NAMES] !== 'true') options.hideReserved = true;
+      const entries = await s.meta.listContainers(account, options);
       const res = containerListing(format, account, entries, headers);
       return res;
     }

@@ -64,8 +64,12 @@ function randomHex(bytes: number): string {
   return out;
 }
 
-/** Strictly decodes percent-escapes into UTF-8; undefined when the bytes are not valid UTF-8 or hold NUL. */
-export function decodePath(raw: string): string | undefined {
+/**
+ * Strictly decodes percent-escapes into UTF-8; undefined when the bytes are not valid UTF-8 or hold
+ * NUL. `allowReserved` lets NUL through, for paths into the reserved namespace that only features
+ * build (swift/reserved-names.ts), never for what a client sent.
+ */
+export function decodePath(raw: string, allowReserved = false): string | undefined {
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const ch = raw.charCodeAt(i);
@@ -80,7 +84,7 @@ export function decodePath(raw: string): string | undefined {
     }
   }
   const buf = Buffer.from(bytes);
-  if (buf.includes(0)) return undefined;
+  if (!allowReserved && buf.includes(0)) return undefined;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {

@@ -66,6 +66,8 @@ export interface ListOptions {
   reverse?: boolean;
   /** Swift's `path` query: only direct children of this pseudo-directory. */
   path?: string;
+  /** Leave out names in the reserved namespace (starting with NUL), as Swift's listings do for clients. */
+  hideReserved?: boolean;
 }
 
 export interface ContainerListEntry {

@@ -39,6 +39,7 @@ interface ScanRange {
   endMarker: string | undefined;
   readonly prefix: string | undefined;
   readonly endPrefix: string | undefined;
+  readonly hideReserved: boolean;
 }
 
 /** The scan range of `options`: a reverse listing scans from end_marker down to marker. */
@@ -49,6 +50,7 @@ function scanRange(options: ListOptions, prefix: string | undefined): ScanRange 
     endMarker: (reverse ? options.marker : options.endMarker) || undefined,
     prefix,
     endPrefix: prefix ? successor(prefix) : undefined,
+    hideReserved: options.hideReserved ?? false,
   };
 }
 
@@ -64,8 +66,18 @@ function pageQuery(range: ScanRange, reverse: boolean, limit: number, markerIncl
   if (markerInclusive && marker !== undefined) q.gte = marker;
   else if (marker && (!prefix || compareNames(marker, prefix) >= 0)) q.gt = marker;
   else if (prefix) q.gte = prefix;
+  // Reserved names all sort below U+0001: a lower bound there leaves every one of them out.
+  if (range.hideReserved) {
+    const lower = q.gt ?? q.gte;
+    if (lower === undefined || lower < FIRST_UNRESERVED) {
+      delete q.gt;
+      q.gte = FIRST_UNRESERVED;
+    }
+  }
   return q;
 }
+
+const FIRST_UNRESERVED = '\u0001';
 
 /**
  * The one range query that answers a listing without delimiter or path (no walk), or undefined when

@@ -5,7 +5,10 @@
 import { SwiftError } from '../http/errors.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { ContainerListEntry, Listed, ListedObject, ListOptions } from '../storage/contracts.js';
+import { decodePath } from '../http/context.js';
 import { isoMicros } from './timestamp.js';
+import { pyQuote } from './quote.js';
+import { parseVersionObjectName, primaryOfVersionsContainer } from './reserved-names.js';
 import { pyJson, pyJsonString } from './pyjson.js';
 
 export type ListingFormat = 'plain' | 'json' | 'xml';
@@ -130,19 +133,53 @@ function listingView(e: ListedObject): ListingView {
   let extraJson = '';
   let symlinkTarget: string | undefined;
   let symlinkAccount = '';
+  let symlinkEtag: string | undefined;
+  let symlinkBytes: number | undefined;
+  let sloEtagJson = '';
   for (const p of params) {
     const eq = p.indexOf('=');
     const key = p.slice(0, eq === -1 ? undefined : eq).trim();
     const val = eq === -1 ? '' : p.slice(eq + 1).trim();
-    if (key === 'slo_etag') extraJson += `, "slo_etag": ${pyJsonString(`"${val}"`)}`;
-    else if (key === 'symlink_target') symlinkTarget = val;
+    if (key === 'slo_etag') {
+      sloEtagJson = `, "slo_etag": ${pyJsonString(`"${val}"`)}`;
+      extraJson += sloEtagJson;
+    } else if (key === 'symlink_target') symlinkTarget = val;
     else if (key === 'symlink_target_account') symlinkAccount = val;
-    else if (key === 'symlink_target_etag') extraJson += `, "symlink_etag": ${pyJsonString(val)}`;
-    else if (key === 'symlink_target_bytes') extraJson += `, "symlink_bytes": ${Number.parseInt(val, 10) || 0}`;
+    else if (key === 'symlink_target_etag') {
+      symlinkEtag = val;
+      extraJson += `, "symlink_etag": ${pyJsonString(val)}`;
+    } else if (key === 'symlink_target_bytes') {
+      symlinkBytes = Number.parseInt(val, 10) || 0;
+      extraJson += `, "symlink_bytes": ${symlinkBytes}`;
+    }
     else hash += `; ${key}=${val}`;
   }
-  if (symlinkTarget !== undefined) extraJson += `, "symlink_path": ${pyJsonString(`/v1/${symlinkAccount}/${symlinkTarget}`)}`;
+  if (symlinkTarget !== undefined) {
+    const version = versionLink(symlinkAccount, symlinkTarget);
+    if (version && symlinkEtag !== undefined) {
+      // Object versioning: the listing shows the version the link stands for, as Swift's does.
+      return { bytes: symlinkBytes ?? bytes, hash: symlinkEtag + hash.slice(value.trim().length), contentType,
+        extraJson: `${sloEtagJson}, "symlink_path": ${pyJsonString(version)}, "version_symlink": true` };
+    }
+    extraJson += `, "symlink_path": ${pyJsonString(`/v1/${symlinkAccount}/${symlinkTarget}`)}`;
+  }
   return { bytes, hash, contentType, extraJson };
+}
+
+/**
+ * For a link into a versions container (`%00versions%00<container>/%00<object>%00<inverted time>`,
+ * only object versioning makes those), the path clients see: `/v1/<account>/<container>/<object>?version-id=<id>`.
+ */
+function versionLink(quotedAccount: string, quotedTarget: string): string | undefined {
+  if (!quotedTarget.startsWith('%00versions%00')) return undefined;
+  const target = decodePath(quotedTarget, true);
+  const account = decodePath(quotedAccount);
+  if (target === undefined || account === undefined) return undefined;
+  const slash = target.indexOf('/');
+  const container = primaryOfVersionsContainer(target.slice(0, slash));
+  const version = parseVersionObjectName(target.slice(slash + 1));
+  if (slash === -1 || container === undefined || !version) return undefined;
+  return `${pyQuote(`/v1/${account}/${container}/${version.object}`)}?version-id=${version.versionId}`;
 }
 
 /** A container listing's body in one of Swift's formats; pure, so it can run on any thread. */

@@ -131,7 +131,12 @@ export function requireBodyLength(ctx: RequestContext): void {
 }
 
 /** One name to delete; `error` when looking it up already failed (SLO sub-manifests). */
-export interface DeleteItem { name: string; error?: { code: number; message: string } }
+export interface DeleteItem {
+  name: string;
+  error?: { code: number; message: string };
+  /** One version of the object (object versioning's `?version-id`), as SLO deletes a manifest version. */
+  versionId?: string;
+}
 
 /**
  * Swift's handle_delete_iter as a stream: deletes `items` (objects, then containers when `items` is a
@@ -161,7 +166,7 @@ export async function* deleteReport(
           else failed.push([pyQuote(item.name), item.error.message]);
         } else {
           const path = `/${version}/${account}/${item.name.replace(/^\/+/, '')}`;
-          const res = await below(subrequest(ctx, 'DELETE', path));
+          const res = await below(subrequest(ctx, 'DELETE', path, item.versionId !== undefined ? { 'version-id': item.versionId } : {}));
           discard(res);
           if (res.status >= 200 && res.status <= 299) result['Number Deleted'] = Number(result['Number Deleted']) + 1;
           else if (res.status === 404) result['Number Not Found'] = Number(result['Number Not Found']) + 1;

@@ -80,6 +80,9 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
   const srcQuery = new URLSearchParams(manifestCopy ? { 'multipart-manifest': 'get', format: 'raw' } : {});
   // `?symlink=get` copies a symlink itself (its X-Symlink-Target* headers make the copy a link too).
   if (ctx.query.get('symlink') === 'get') srcQuery.set('symlink', 'get');
+  // `?version-id` names a version of the source (object versioning), never of the copy.
+  const sourceVersion = ctx.query.get('version-id');
+  if (sourceVersion !== null) srcQuery.set('version-id', sourceVersion);
   const source = await below({
     ...ctx, method: 'GET', path: srcPath, rawPath: srcPath, headers: srcHeaders, query: srcQuery, internal: true,
     body: () => Readable.from([]), bodyTaken: () => true,
@@ -106,6 +109,7 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
   delete headers['etag'];
   if (!ctx.headers['content-type'] || fresh && !ctx.headers['content-type']) headers['content-type'] = String(sh['content-type'] ?? '');
   const query = new URLSearchParams(ctx.query);
+  query.delete('version-id');
   if (manifestCopy) {
     query.delete('multipart-manifest');
     if (sh['x-static-large-object'] !== undefined) query.set('multipart-manifest', 'put');

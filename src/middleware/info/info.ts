@@ -12,6 +12,7 @@ import { SLO_INFO } from '../slo/slo.js';
 import { SYMLINK_INFO } from '../symlink/symlink.js';
 import { TEMPURL_INFO } from '../tempurl/tempurl.js';
 import { VERSIONED_WRITES_INFO } from '../versioned-writes/versioned-writes.js';
+import { OBJECT_VERSIONING_INFO } from '../object-versioning/object-versioning.js';
 
 export const SWIFT_VERSION = '2.30.1';
 
@@ -39,6 +40,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     staticweb: {},
     symlink: SYMLINK_INFO,
     versioned_writes: VERSIONED_WRITES_INFO,
+    object_versioning: OBJECT_VERSIONING_INFO,
   };
 }
 

@@ -596,9 +596,11 @@ async function handleGetOrHead(ctx: RequestContext, next: Handler, below: Handle
 }
 
 /** Swift's get_slo_segments: a manifest's segments, or the BulkError the delete report shows. */
-async function sloSegments(ctx: RequestContext, below: Handler, version: string, account: string, name: string): Promise<StoredSegment[]> {
+async function sloSegments(ctx: RequestContext, below: Handler, version: string, account: string, name: string, versionId?: string): Promise<StoredSegment[]> {
   const path = `/${version}/${account}/${name.replace(/^\/+/, '')}`;
-  const res = await below(subrequest(ctx, 'GET', path, { 'multipart-manifest': 'get' }, { [RAW]: '1' }));
+  const query: Record<string, string> = { 'multipart-manifest': 'get' };
+  if (versionId !== undefined) query['version-id'] = versionId;
+  const res = await below(subrequest(ctx, 'GET', path, query, { [RAW]: '1' }));
   if (res.status >= 200 && res.status <= 299) {
     if (isSlo(res.headers)) {
       try {
@@ -618,14 +620,18 @@ async function sloSegments(ctx: RequestContext, below: Handler, version: string,
 
 /** Swift's get_segments_to_delete_iter: segments depth-first, each manifest after its segments. */
 async function* segmentsToDelete(ctx: RequestContext, below: Handler, version: string, account: string, container: string, object: string): AsyncGenerator<DeleteItem> {
-  const queue: (StoredSegment & { error?: { code: number; message: string } })[] = [{ sub_slo: true, name: `/${container}/${object}` }];
+  // `?version-id` names a version of the manifest itself (object versioning), not of its segments.
+  const top: StoredSegment & { error?: { code: number; message: string }; versionId?: string } = { sub_slo: true, name: `/${container}/${object}` };
+  const versionId = ctx.query.get('version-id');
+  if (versionId !== null) top.versionId = versionId;
+  const queue: (StoredSegment & { error?: { code: number; message: string }; versionId?: string })[] = [top];
   while (queue.length > 0) {
     if (queue.length > MAX_MANIFEST_SEGMENTS * 10) throw new BulkError(400, 'Too many buffered slo segments to delete.');
     const seg = queue.shift();
     if (!seg || seg.data !== undefined) continue;
     if (seg.sub_slo) {
       try {
-        queue.push(...(await sloSegments(ctx, below, version, account, seg.name ?? '')));
+        queue.push(...(await sloSegments(ctx, below, version, account, seg.name ?? '', seg.versionId)));
       } catch (err) {
         if (!(err instanceof BulkError)) throw err;
         seg.error = { code: err.status, message: err.body };
@@ -634,6 +640,7 @@ async function* segmentsToDelete(ctx: RequestContext, below: Handler, version: s
     } else {
       const item: DeleteItem = { name: seg.name ?? '' };
       if (seg.error) item.error = seg.error;
+      if (seg.versionId !== undefined) item.versionId = seg.versionId;
       yield item;
     }
   }

@@ -24,6 +24,7 @@ import type { MetadataStore } from '../../storage/contracts.js';
 import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyRepr } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
+import { ALLOW_RESERVED_NAMES } from '../../swift/reserved-names.js';
 import { discard, headerValue, normalizeEtag, subrequest } from '../dlo/segments.js';
 import { SYSMETA_ETAG as SLO_ETAG, SYSMETA_SIZE as SLO_SIZE } from '../slo/slo.js';
 
@@ -42,6 +43,36 @@ const TARGET = 'x-object-sysmeta-symlink-target';
 const TARGET_ACCOUNT = 'x-object-sysmeta-symlink-target-account';
 const TARGET_ETAG = 'x-object-sysmeta-symlink-target-etag';
 const TARGET_BYTES = 'x-object-sysmeta-symlink-target-bytes';
+/**
+ * A link a feature made into the reserved namespace (object versioning's link to the current
+ * version). Clients cannot make one (their targets may not hold NUL) nor address its target, so
+ * the hop to it is granted that one container, as Swift pre-authorises it; hops beyond are the caller's.
+ */
+const ALLOW_RESERVED = 'x-object-sysmeta-allow-reserved-names';
+/** A hop that does not count towards SYMLOOP_MAX (a versioned object is a link to its version). */
+const SYMLOOP_EXTEND = 'x-object-sysmeta-symloop-extend';
+
+/**
+ * The stored headers of a static link from an object of `account` to `<container>/<object>` in
+ * the reserved namespace, whose target was just written with `etag` and `bytes` (so it is not
+ * checked again). Object versioning writes these below this middleware. `override` is the
+ * listing ETag the object's own PUT asked for (an SLO's carries its slo_etag).
+ */
+export function reservedLinkHeaders(
+  account: string, container: string, object: string, etag: string, bytes: number, override = MD5_OF_EMPTY,
+): Record<string, string> {
+  const target = pyQuote(`${container}/${object}`);
+  const base = override.split(';').filter((p) => !/^\s*symlink_/.test(p)).join(';');
+  return {
+    [TARGET]: target,
+    [TARGET_ETAG]: etag,
+    [TARGET_BYTES]: String(bytes),
+    [ALLOW_RESERVED]: 'true',
+    [SYMLOOP_EXTEND]: 'true',
+    [OVERRIDE_ETAG]: `${base}; symlink_target=${target}; symlink_target_account=${pyQuote(account)}; ` +
+      `symlink_target_etag=${etag}; symlink_target_bytes=${bytes}`,
+  };
+}
 
 /** A 409 naming, when one was reached, the link target at fault (Content-Location). */
 function linkConflict(code: 'SymlinkEtagsDiffer' | 'SymlinkEtagMismatch' | 'SymlinkTargetMissing', location: string | undefined, params: Record<string, string> = {}): SwiftError {
@@ -107,10 +138,20 @@ function linkPath(res: SwiftResponse, version: string, account: string): string 
   return `/${version}/${targetAccount}/${target.replace(/^\/+/, '')}`;
 }
 
-/** A hop to `path` (quoted), authorised as the caller, with the caller's method and headers. */
-function hop(ctx: RequestContext, method: string, quotedPath: string, objects: Handler): Promise<SwiftResponse> {
-  const path = decodePath(quotedPath) ?? '\u0000';
-  return responseOf(objects, { ...ctx, method, path, rawPath: quotedPath, internal: true });
+/**
+ * A hop to `path` (quoted), authorised as the caller, with the caller's method and headers; a hop
+ * into the reserved namespace (`reserved`) is granted its one container instead.
+ */
+function hop(ctx: RequestContext, method: string, quotedPath: string, objects: Handler, reserved: boolean): Promise<SwiftResponse> {
+  const path = decodePath(quotedPath, reserved) ?? '\u0000';
+  if (!reserved) return responseOf(objects, { ...ctx, method, path, rawPath: quotedPath, internal: true });
+  const target = parseTarget(path);
+  const grantScope = target?.container !== undefined ? { account: target.account, container: target.container } : undefined;
+  if (!grantScope) throw new SwiftError('SymlinkTargetPath');
+  return responseOf(objects, {
+    ...ctx, method, path, rawPath: quotedPath, internal: true, grantScope,
+    headers: { ...ctx.headers, [ALLOW_RESERVED_NAMES]: 'true' },
+  });
 }
 
 interface FollowOptions {
@@ -131,7 +172,8 @@ async function follow(ctx: RequestContext, first: SwiftResponse, objects: Handle
   let current = parseTarget(ctx.path);
   let expectedEtag = options.expectedEtag;
   let lastPath = options.lastPath;
-  for (let hops = 0; ; hops++) {
+  let hops = 0;
+  for (;;) {
     const path = current ? linkPath(res, current.version, current.account) : undefined;
     const linkEtag = headerValue(res.headers, TARGET_ETAG);
     if (path === undefined || !(linkEtag !== undefined || softLinks)) break;
@@ -139,10 +181,12 @@ async function follow(ctx: RequestContext, first: SwiftResponse, objects: Handle
     const found = linkEtag ?? headerValue(res.headers, 'etag');
     if (expectedEtag !== undefined && expectedEtag !== found) throw linkConflict('SymlinkEtagsDiffer', lastPath);
     if (hops >= SYMLOOP_MAX) throw new SwiftError('SymlinkLoop', { max: SYMLOOP_MAX });
+    if (headerValue(res.headers, SYMLOOP_EXTEND) !== 'true') hops++;
+    const reserved = headerValue(res.headers, ALLOW_RESERVED) === 'true';
     lastPath = path;
     expectedEtag = linkEtag;
-    res = await hop(ctx, ctx.method, path, objects);
-    current = parseTarget(decodePath(path) ?? '');
+    res = await hop(ctx, ctx.method, path, objects, reserved);
+    current = parseTarget(decodePath(path, reserved) ?? '');
   }
   const finalEtag = headerValue(res.headers, 'etag');
   if (finalEtag && expectedEtag !== undefined && normalizeEtag(finalEtag) !== expectedEtag) {

@@ -106,6 +106,15 @@ async function containerRequest(ctx: RequestContext, next: Handler): Promise<Swi
   return res;
 }
 
+/** The headers of an object read as stored (`?symlink=get`) that a copy of it is written with. */
+export function storedCopyHeaders(read: HeaderMap): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(read)) {
+    if (!NOT_COPIED.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
 /** `<3 hex digits: UTF-8 length of name><name>/`: every version of one object, in time order. */
 function versionPrefix(object: string): string {
   return `${Buffer.byteLength(object, 'utf8').toString(16).padStart(3, '0')}${object}/`;
@@ -195,10 +204,7 @@ class Archive {
 
   /** Writes a read object (headers and body, as stored) to `path`. */
   private copy(source: SwiftResponse, path: string): Promise<SwiftResponse> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(source.headers as HeaderMap)) {
-      if (!NOT_COPIED.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
+    const headers = storedCopyHeaders(source.headers);
     const body = source.body instanceof Readable ? source.body : Readable.from([source.body ?? '']);
     return this.granted('PUT', path, {}, headers, body);
   }
