@@ -270,6 +270,31 @@ describe('swift CLI (python-swiftclient)', () => {
     await ok(['delete', 'vw_archive']);
   });
 
+  it('object versioning: post -H X-Versions-Enabled, upload twice, list --versions, download --version-id, delete --versions', async () => {
+    await ok(['post', 'ov', '-H', 'X-Versions-Enabled: true']);
+    assert.equal(parseStat(await ok(['stat', 'ov'])).get('X-Versions-Enabled'), 'True');
+    const dir = mkdtempSync(join(work, 'ov-'));
+    writeFileSync(join(dir, 'note.txt'), 'first draft\n');
+    await ok(['upload', 'ov', 'note.txt'], dir);
+    writeFileSync(join(dir, 'note.txt'), 'second draft\n');
+    await ok(['upload', 'ov', 'note.txt'], dir);
+    // `<bytes> <date> <time> <version id> <content type> <name>`, newest first
+    const listed = lines(await ok(['list', 'ov', '--versions'])).map((l) => l.trim().split(/\s+/));
+    assert.equal(listed.length, 2);
+    assert.deepEqual(listed.map((f) => [f[0], f[5]]), [['13', 'note.txt'], ['12', 'note.txt']]);
+    const [newest, oldest] = listed.map((f) => f[3] ?? '');
+    assert.equal(parseStat(await ok(['stat', 'ov', 'note.txt'])).get('X-Object-Version-Id'), newest);
+    await ok(['download', 'ov', 'note.txt', '--version-id', oldest ?? '', '-o', join(dir, 'old.txt')]);
+    assert.equal(readFileSync(join(dir, 'old.txt'), 'utf8'), 'first draft\n');
+    await ok(['delete', 'ov', 'note.txt']);
+    const after = lines(await ok(['list', 'ov', '--versions'])).map((l) => l.trim().split(/\s+/));
+    assert.equal(after.length, 3);
+    assert.equal(after[0]?.[4], 'application/x-deleted;swift_versions_deleted=1', 'a delete marker, newest');
+    assert.deepEqual(lines(await ok(['list', 'ov'])), []);
+    await ok(['delete', 'ov', '--versions']);
+    assert.ok(!lines(await ok(['list'])).includes('ov'), 'every version and then the container are deleted');
+  });
+
   it('delete an object, then whole containers', async () => {
     assert.deepEqual(lines(await ok(['delete', 'c', 'hello.txt'])), ['hello.txt']);
     assert.ok(!lines(await ok(['list', 'c'])).includes('hello.txt'));
