@@ -193,6 +193,8 @@ describe('writing and reading versions', () => {
     await put('/sizes/o', '12345');
     await put('/sizes/o', '1234567');
     assert.equal((await req('/sizes', { method: 'HEAD' })).headers.get('x-container-bytes-used'), '12');
+    const account = JSON.parse((await req('?format=json&prefix=sizes')).text) as { name: string; count: number; bytes: number }[];
+    assert.deepEqual(account.map(({ name, count, bytes }) => ({ name, count, bytes })), [{ name: 'sizes', count: 1, bytes: 12 }]);
     assert.equal((await req('/sizes', { method: 'POST', headers: { 'X-Container-Meta-Quota-Bytes': '15' } })).status, 204);
     assert.equal((await req('/sizes/o', { method: 'PUT', body: '1234' })).status, 413, 'the quota counts old versions');
   });

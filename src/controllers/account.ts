@@ -6,6 +6,7 @@ import type { RequestContext } from '../http/context.js';
 import type { AccountInfo } from '../storage/contracts.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { containerListing, listOptions, negotiateFormat } from '../swift/listing-format.js';
+import { withVersionsBytes } from '../middleware/object-versioning/account-listing.js';
 import { ALLOW_RESERVED_NAMES } from '../swift/reserved-names.js';
 import { newTimestamp } from '../swift/timestamp.js';
 import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
@@ -50,9 +51,11 @@ export async function accountController(ctx: RequestContext, target: Target, acc
         return { status: 204, headers: head };
       }
       const options = listOptions(ctx.query, cfg.account_listing_limit);
-      // Features' own containers (object versioning's) are listed only to the features.
-      if (ctx.headers[ALLOW_RESERVED_NAMES] !== 'true') options.hideReserved = true;
-      const entries = await s.meta.listContainers(account, options);
+      // Features' own containers (object versioning's) are listed only to the features; to
+      // everyone else a versioned container's bytes include its versions'.
+      options.hideReserved = ctx.headers[ALLOW_RESERVED_NAMES] !== 'true';
+      let entries = await s.meta.listContainers(account, options);
+      if (options.hideReserved && options.path === undefined) entries = await withVersionsBytes(s.meta, account, options, entries);
       const res = containerListing(format, account, entries, headers);
       return res;
     }
