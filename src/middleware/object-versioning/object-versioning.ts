@@ -124,7 +124,8 @@ class Operation {
     if (ctx.method === 'DELETE') return this.deleteContainer(next);
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next(ctx);
     if (ctx.method === 'GET' && ctx.query.has('versions')) {
-      return listVersions(ctx, next, (params) => this.granted('GET', `${this.accountPath()}/${versionsContainerName(this.containerName)}`, params));
+      const listed = await listVersions(ctx, next, (params) => this.granted('GET', `${this.accountPath()}/${versionsContainerName(this.containerName)}`, params));
+      return this.showVersioning(listed);
     }
     const res = await next(ctx);
     return this.showVersioning(res);
@@ -200,7 +201,8 @@ class Operation {
       case 'POST':
         return this.post(next, versions);
       default:
-        return this.nameVersion(await next(ctx), versions);
+        // Errors too say which version they are about (a deleted object's 404 says null).
+        return this.nameVersion(await responseOf(next, ctx), versions);
     }
   }
 
