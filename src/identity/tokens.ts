@@ -106,6 +106,11 @@ export class TokenKeyRing {
 
   /** Opens a token; `expired` tells whether it is past its expiry (callers decide whether that is allowed). */
   async check(token: string, now: number): Promise<TokenCheck> {
+    // Every request checks its tokens: one already opened is answered before any decoding.
+    const opened = this.opened.get(token);
+    if (opened !== undefined && this.keys.has(opened.keyId) && !this.stale()) {
+      return { valid: true, payload: opened.payload, expired: opened.payload.expiresAt <= now };
+    }
     if (!token.startsWith(PREFIX) || token.length > 4096) return { valid: false };
     const raw = Buffer.from(token.slice(PREFIX.length), 'base64url');
     if (raw.length < 5 + 12 + 16 || raw.readUInt8(0) !== VERSION) return { valid: false };
@@ -192,6 +197,8 @@ export class RevocationList {
       await this.polling;
     }
     if (this.revoked.has(p.auditId)) return true;
+    // Most of the time no user or project has had its tokens ended: nothing more to look up.
+    if (this.revokedBefore.size === 0) return false;
     if ((this.revokedBefore.get(`user:${p.userId}`) ?? -1) >= p.issuedAt) return true;
     if (p.appCred && (this.revokedBefore.get(`appcred:${p.appCred.id}`) ?? -1) >= p.issuedAt) return true;
     if (p.projectId === undefined) return false;
