@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -29,6 +29,7 @@ import { symlinkMiddleware } from './middleware/symlink/symlink.js';
 import { versionedWrites } from './middleware/versioned-writes/versioned-writes.js';
 import { objectVersioning } from './middleware/object-versioning/object-versioning.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
+import { formPost } from './middleware/formpost/formpost.js';
 
 export interface AppDeps {
   services: Services;
@@ -67,8 +68,9 @@ export function buildApp(deps: AppDeps): Handler {
     ...(services.config.identity.mode === 'keystone'
       ? []
       : [v1Auth(deps.identity, policy.prefixes[0] ?? ''), identityRoot(), identityV3(deps.v3)]),
-    // Before authentication, as in Swift's pipeline: a valid temporary URL stands in for a token.
+    // Before authentication, as in Swift's pipeline: a valid temporary URL or signed form stands in for a token.
     tempUrl(services.meta),
+    formPost(services.meta, () => belowAuth),
     authenticate(deps.resolveToken, policy, deps.wwwAuthenticate),
     // After authentication, as in Swift: it serves anonymous visitors; its reads are sub-requests.
     staticWeb(services, policy, () => belowAuth),

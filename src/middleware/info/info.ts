@@ -11,6 +11,7 @@ import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
 import { SYMLINK_INFO } from '../symlink/symlink.js';
 import { TEMPURL_INFO } from '../tempurl/tempurl.js';
+import { FORMPOST_INFO } from '../formpost/formpost.js';
 import { VERSIONED_WRITES_INFO } from '../versioned-writes/versioned-writes.js';
 import { OBJECT_VERSIONING_INFO } from '../object-versioning/object-versioning.js';
 
@@ -37,6 +38,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     bulk_delete: BULK_DELETE_INFO,
     bulk_upload: BULK_UPLOAD_INFO,
     tempurl: TEMPURL_INFO,
+    formpost: FORMPOST_INFO,
     staticweb: {},
     symlink: SYMLINK_INFO,
     versioned_writes: VERSIONED_WRITES_INFO,

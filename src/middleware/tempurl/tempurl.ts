@@ -48,9 +48,21 @@ export const TEMPURL_INFO = {
   deprecated_digests: [...DEPRECATED_DIGESTS],
 };
 
-interface SignedKey {
+export interface SignedKey {
   key: string;
   scope: GrantScope;
+}
+
+/**
+ * The Temp-URL keys that may sign requests into `container` of `account`: the account's, then the
+ * container's (Swift's get_tempurl_keys_from_metadata), each with the scope it grants. Form POST
+ * signs with the same keys.
+ */
+export async function tempUrlKeys(ctx: RequestContext, meta: MetadataStore, account: string, container: string): Promise<SignedKey[]> {
+  return [
+    ...keysOf((await memoAccount(ctx, meta, account))?.metadata, 'x-account-meta', { account }),
+    ...keysOf((await memoContainer(ctx, meta, account, container))?.metadata, 'x-container-meta', { account, container }),
+  ];
 }
 
 /** `/v1/<account>/<container>/<object>` as Swift's split_path(path, 4, 4, True); undefined for any other path. */
@@ -103,10 +115,7 @@ export function tempUrl(meta: MetadataStore): Middleware {
     const { account, container, object } = parts;
     // The same one read the router makes for this request (it reuses it), not two reads more.
     await prefetchPathOnce(ctx, meta, account, container, ctx.method === 'GET' || ctx.method === 'HEAD' ? object : undefined);
-    const keys = [
-      ...keysOf((await memoAccount(ctx, meta, account))?.metadata, 'x-account-meta', { account }),
-      ...keysOf((await memoContainer(ctx, meta, account, container))?.metadata, 'x-container-meta', { account, container }),
-    ];
+    const keys = await tempUrlKeys(ctx, meta, account, container);
     if (keys.length === 0) throw invalid(ctx);
 
     const prefix = ctx.query.get('temp_url_prefix') ?? undefined;
