@@ -134,6 +134,24 @@ describe('uploads', () => {
   });
 });
 
+describe('from scripts of other sites', () => {
+  test('the container\'s CORS settings decide whether the answer may be read', async () => {
+    assert.equal((await req('/cors', { method: 'PUT', headers: { 'X-Container-Meta-Access-Control-Allow-Origin': 'https://app.example' } })).status, 201);
+    const path = `${accountPath}/cors/`;
+    const boundary = 'corsBoundary';
+    const send = (origin: string) => call(`${base}/cors/`, {
+      method: 'POST', body: new Uint8Array(formBody(path, { files: [{ field: 'f', filename: 'c.txt', body: 'c' }] }, boundary)),
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, Origin: origin },
+    });
+    const allowed = await send('https://app.example');
+    assert.equal(allowed.status, 201);
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://app.example');
+    const other = await send('https://evil.example');
+    assert.equal(other.status, 201, 'CORS only governs what the page may read');
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+});
+
 describe('refusals', () => {
   test('a bad signature or an expired form is 401 and stores nothing', async () => {
     const bad = await post('uploads', '/', { signature: 'ab'.repeat(32), files: [{ field: 'f', filename: 'bad.txt', body: 'x' }] });

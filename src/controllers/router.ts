@@ -96,6 +96,14 @@ function preflight(ctx: RequestContext, origin: string, allow: string, cors: Cor
   return { status: 200, headers, body: '' };
 }
 
+/**
+ * A feature's own answer to a CORS request (form POST), given the container's settings: as the
+ * router decorates its answers.
+ */
+export function withContainerCors(res: SwiftResponse, origin: string, containerMetadata: Metadata | undefined): SwiftResponse {
+  return decorateCors(res, origin, corsInfo(containerMetadata));
+}
+
 /** Swift's cors_validation: an actual CORS request's response exposes headers to an allowed origin. */
 function decorateCors(res: SwiftResponse, origin: string, cors: CorsInfo): SwiftResponse {
   // strict_cors_mode: an origin the container does not allow gets a plain response.

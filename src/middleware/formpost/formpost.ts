@@ -23,7 +23,8 @@ import { responseOf, type Handler, type Middleware } from '../../http/pipeline.j
 import type { SwiftResponse } from '../../http/response.js';
 import { statusReason } from '../../http/status.js';
 import type { MetadataStore } from '../../storage/contracts.js';
-import { prefetchPathOnce } from '../../storage/request-memo.js';
+import { withContainerCors } from '../../controllers/router.js';
+import { memoContainer, prefetchPathOnce } from '../../storage/request-memo.js';
 import { pyQuote } from '../../swift/quote.js';
 import { discard, encodePath } from '../dlo/segments.js';
 import { ALLOWED_DIGESTS, DEPRECATED_DIGESTS, parseSignature, sameSignature } from '../tempurl/signature.js';
@@ -52,8 +53,8 @@ function title(text: string): string {
   return text.toLowerCase().replace(/(^|[^a-z])([a-z])/g, (_m, before: string, c: string) => before + c.toUpperCase());
 }
 
-function textAnswer(status: number, body: string, headers: Record<string, string> = {}): SwiftResponse {
-  return { status, headers: { ...headers, 'content-type': 'text/plain' }, body };
+function textAnswer(status: number, body: string): SwiftResponse {
+  return { status, headers: { 'content-type': 'text/plain' }, body };
 }
 
 /** `below` is the pipeline under authentication: each file's PUT enters it as a sub-request. */
@@ -64,7 +65,12 @@ export function formPost(meta: MetadataStore, below: () => Handler): Middleware 
     const boundary = params['boundary'];
     if (type !== 'multipart/form-data' || !boundary) return next(ctx);
     try {
-      return await translate(ctx, meta, below(), boundary);
+      const res = await translate(ctx, meta, below(), boundary);
+      // A form posted by a script of another site: the container's CORS settings say what it may read.
+      const origin = ctx.headers['origin'];
+      const target = formTarget(ctx.path);
+      if (!origin || !target) return res;
+      return withContainerCors(res, origin, (await memoContainer(ctx, meta, target.account, target.container))?.metadata);
     } catch (err) {
       if (err instanceof MultipartInvalid) return textAnswer(400, 'FormPost: invalid starting boundary');
       if (err instanceof FormInvalid) return textAnswer(400, `FormPost: ${err.message}`);
@@ -126,19 +132,14 @@ async function translate(ctx: RequestContext, meta: MetadataStore, below: Handle
     status = '400 Bad Request';
     message = 'no files to process';
   }
-  // CORS grants of the container, from the last upload's answer.
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(last?.headers ?? {})) {
-    if (name.startsWith('access-control')) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
   const code = Number(status.split(' ', 1)[0]);
   const redirect = attributes['redirect'];
-  if (!redirect) return textAnswer(code, message ? `${status}\r\nFormPost: ${title(message)}` : status, headers);
+  if (!redirect) return textAnswer(code, message ? `${status}\r\nFormPost: ${title(message)}` : status);
   const location = `${redirect}${redirect.includes('?') ? '&' : '?'}status=${pyQuote(String(code))}&message=${pyQuote(message)}`;
   return {
     status: 303,
     // No Content-Type, as Swift's 303 has none.
-    headers: { ...headers, location },
+    headers: { location },
     body: `<html><body><p><a href="${location}">Click to continue...</a></p></body></html>`,
   };
 }
