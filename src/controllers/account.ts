@@ -7,6 +7,7 @@ import type { AccountInfo } from '../storage/contracts.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { containerListing, listOptions, negotiateFormat } from '../swift/listing-format.js';
 import { withVersionsBytes } from '../middleware/object-versioning/account-listing.js';
+import { checkAccountQuotaSettings } from '../middleware/quotas/account-quotas.js';
 import { ALLOW_RESERVED_NAMES } from '../swift/reserved-names.js';
 import { newTimestamp } from '../swift/timestamp.js';
 import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
@@ -60,6 +61,7 @@ export async function accountController(ctx: RequestContext, target: Target, acc
       return res;
     }
     case 'POST': {
+      checkAccountQuotaSettings(ctx.headers, access.reseller);
       checkRequestMetadata(ctx.headers, 'account', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'account'), access.owner);
       const current = (await s.meta.getAccount(account))?.metadata ?? {};
@@ -69,6 +71,7 @@ export async function accountController(ctx: RequestContext, target: Target, acc
     }
     case 'PUT': {
       if (!cfg.allow_account_management) throw new SwiftError('MethodNotAllowed', {}, { Allow: 'HEAD, GET, POST, OPTIONS' });
+      checkAccountQuotaSettings(ctx.headers, access.reseller);
       checkRequestMetadata(ctx.headers, 'account', cfg);
       const ts = newTimestamp();
       const created = await s.meta.ensureAccount(account, ts);

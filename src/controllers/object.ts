@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { finished, Readable } from 'node:stream';
 import { SwiftError } from '../http/errors.js';
 import { checkContainerQuota } from '../middleware/quotas/container-quotas.js';
+import { checkAccountQuota } from '../middleware/quotas/account-quotas.js';
 import { defaultErrorBody } from '../http/status.js';
 import type { HeaderMap, SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
@@ -16,7 +17,7 @@ import { checkRequestMetadata, headerToText, metadataKeptOnPost, objectMetadata,
 import { rangesFor, type ByteRange } from '../swift/ranges.js';
 import { formatTimestamp, httpDate, newTimestamp } from '../swift/timestamp.js';
 import type { Access, Services, Target } from './services.js';
-import { memoContainer, memoObject } from '../storage/request-memo.js';
+import { memoAccount, memoContainer, memoObject } from '../storage/request-memo.js';
 
 const HTML = 'text/html; charset=UTF-8';
 
@@ -142,6 +143,7 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   const containerInfo = await memoContainer(ctx, s.meta, account, container);
   if (!containerInfo) throw new SwiftError('NotFound');
   checkContainerQuota(containerInfo, length ?? 0);
+  checkAccountQuota(await memoAccount(ctx, s.meta, account), length ?? 0);
   if (ifNoneMatch !== undefined && isLive(await s.meta.getObject(account, container, name), now)) {
     throw new SwiftError('PreconditionFailed');
   }

@@ -165,7 +165,7 @@ export function v1Router(services: Services, policy: PolicyConfig, subrequest: (
     if (ctx.method === 'OPTIONS') {
       return { status: 200, headers: { allow: ALLOW[level], 'content-type': 'text/html; charset=UTF-8', 'content-length': '0' }, body: '' };
     }
-    const access: Access = { owner, subrequest: subrequest() };
+    const access: Access = { owner, reseller, subrequest: subrequest() };
     if (level === 'object') return objectController(ctx, target, access, services);
     if (level === 'container') {
       // R4.4: X-Container-Sharding is the reseller's alone, to set and to see (404 answers included).

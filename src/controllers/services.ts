@@ -24,6 +24,8 @@ export interface Target {
 export interface Access {
   /** Swift's swift_owner: may see and set owner-only headers. */
   owner: boolean;
+  /** A reseller's request (R4.4): may set what only the operator sets (account quotas). */
+  reseller: boolean;
   /** Re-enters the pipeline below authentication (for copy); authorization runs again (D10). */
   subrequest: Handler;
 }

@@ -6,6 +6,7 @@ import { DEFAULT_CONSTRAINTS, type Constraints } from '../../swift/constraints.j
 import { pyJson } from '../../swift/pyjson.js';
 import { ETAG_QUOTER_INFO } from '../etag-quoter/etag-quoter.js';
 import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
+import { ACCOUNT_QUOTAS_INFO } from '../quotas/account-quotas.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
 import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
@@ -33,6 +34,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     // Account ACLs (X-Account-Access-Control, tempauth's v2 JSON format) are enforced by the policy.
     tempauth: { account_acls: true },
     container_quotas: CONTAINER_QUOTAS_INFO,
+    account_quotas: ACCOUNT_QUOTAS_INFO,
     etag_quoter: ETAG_QUOTER_INFO,
     slo: SLO_INFO,
     bulk_delete: BULK_DELETE_INFO,
