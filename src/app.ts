@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → info → v1.0 login → /v3 identity → tempurl → formpost → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → v1.0 login → /v3 identity → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -23,6 +23,7 @@ import { catchErrors, validatePath } from './middleware/errors/catch-errors.js';
 import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
 import { projectDomain } from './middleware/project-domain/project-domain.js';
 import { healthcheck } from './middleware/healthcheck/healthcheck.js';
+import { crossdomain } from './middleware/crossdomain/crossdomain.js';
 import { info } from './middleware/info/info.js';
 import { staticWeb } from './middleware/staticweb/staticweb.js';
 import { symlinkMiddleware } from './middleware/symlink/symlink.js';
@@ -63,6 +64,7 @@ export function buildApp(deps: AppDeps): Handler {
     validatePath,
     gatekeeper,
     healthcheck,
+    crossdomain,
     info(services.config),
     // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
     ...(services.config.identity.mode === 'keystone'

@@ -176,6 +176,17 @@ describe('containers, constraints and the edge', () => {
     assert.equal(health.status, 200);
     assert.equal(health.text, 'OK');
   });
+
+  test('/crossdomain.xml serves Swift\'s default cross-domain policy without a token', async () => {
+    const res = await call(`${server.url}/crossdomain.xml`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/xml');
+    assert.equal(res.text, '<?xml version="1.0"?>\n<!DOCTYPE cross-domain-policy SYSTEM ' +
+      '"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >\n<cross-domain-policy>\n' +
+      '<allow-access-from domain="*" secure="false" />\n</cross-domain-policy>');
+    // Any other method is an ordinary request for a path with no account: 412 'Bad URL', as in Swift.
+    assert.equal((await call(`${server.url}/crossdomain.xml`, { method: 'POST' })).status, 412);
+  });
 });
 
 /** A PUT that announces a body and sends none: the server must refuse on the headers alone. */

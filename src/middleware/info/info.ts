@@ -7,6 +7,7 @@ import { pyJson } from '../../swift/pyjson.js';
 import { ETAG_QUOTER_INFO } from '../etag-quoter/etag-quoter.js';
 import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 import { ACCOUNT_QUOTAS_INFO } from '../quotas/account-quotas.js';
+import { CROSSDOMAIN_INFO } from '../crossdomain/crossdomain.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
 import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
@@ -35,6 +36,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     tempauth: { account_acls: true },
     container_quotas: CONTAINER_QUOTAS_INFO,
     account_quotas: ACCOUNT_QUOTAS_INFO,
+    crossdomain: CROSSDOMAIN_INFO,
     etag_quoter: ETAG_QUOTER_INFO,
     slo: SLO_INFO,
     bulk_delete: BULK_DELETE_INFO,
