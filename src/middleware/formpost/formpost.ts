@@ -17,6 +17,7 @@
  * Authorisation: a valid signature is the credential (tokens are ignored); each PUT runs granted the
  * form's container only (`grantScope`), whichever key signed it.
  */
+import { createHmac } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { RequestContext } from '../../http/context.js';
 import { responseOf, type Handler, type Middleware } from '../../http/pipeline.js';
@@ -30,7 +31,6 @@ import { discard, encodePath } from '../dlo/segments.js';
 import { ALLOWED_DIGESTS, DEPRECATED_DIGESTS, parseSignature, sameSignature } from '../tempurl/signature.js';
 import { tempUrlKeys, type SignedKey } from '../tempurl/tempurl.js';
 import { multipartParts, MultipartInvalid, parseHeaderParams } from './multipart.js';
-import { createHmac } from 'node:crypto';
 
 export const FORMPOST_INFO = { allowed_digests: [...ALLOWED_DIGESTS], deprecated_digests: [...DEPRECATED_DIGESTS] };
 
