@@ -198,6 +198,22 @@ describe('refusals', () => {
     assert.notEqual((await req('/uploads/late.txt', { method: 'HEAD' })).headers.get('content-type'), 'text/late');
   });
 
+  test('a form that breaks off inside a file or its headers is 400 and stores nothing', async () => {
+    const boundary = 'cutBoundary';
+    const path = `${accountPath}/uploads/`;
+    const whole = formBody(path, { files: [{ field: 'f', filename: 'cut.txt', body: 'the whole file' }] }, boundary).toString('latin1');
+    const send = (body: string) => call(`${base}/uploads/`, {
+      method: 'POST', body, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    });
+    const inFile = await send(whole.slice(0, whole.indexOf('the whole') + 5));
+    assert.equal(inFile.status, 400);
+    assert.equal(inFile.text, 'FormPost: the form ended inside a part');
+    const inHeaders = await send(whole.slice(0, whole.indexOf('filename=')));
+    assert.equal(inHeaders.status, 400);
+    assert.equal(inHeaders.text, 'FormPost: the form ended inside part headers');
+    assert.equal((await req('/uploads/cut.txt')).status, 404);
+  });
+
   test('a POST that is not a form is an ordinary POST; /info lists formpost', async () => {
     assert.equal((await req('/uploads/root.txt', { method: 'POST', headers: { 'X-Object-Meta-Color': 'blue' } })).status, 202);
     assert.equal((await call(`${base}/uploads/root.txt`, { method: 'POST', headers: { 'Content-Type': 'multipart/form-data' } })).status, 401);

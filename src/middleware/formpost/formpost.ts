@@ -30,7 +30,7 @@ import { pyQuote } from '../../swift/quote.js';
 import { discard, encodePath } from '../dlo/segments.js';
 import { ALLOWED_DIGESTS, DEPRECATED_DIGESTS, parseSignature, sameSignature } from '../tempurl/signature.js';
 import { tempUrlKeys, type SignedKey } from '../tempurl/tempurl.js';
-import { multipartParts, MultipartInvalid, parseHeaderParams } from './multipart.js';
+import { multipartParts, MultipartInvalid, MultipartMalformed, parseHeaderParams } from './multipart.js';
 
 export const FORMPOST_INFO = { allowed_digests: [...ALLOWED_DIGESTS], deprecated_digests: [...DEPRECATED_DIGESTS] };
 
@@ -73,7 +73,7 @@ export function formPost(meta: MetadataStore, below: () => Handler): Middleware 
       return withContainerCors(res, origin, (await memoContainer(ctx, meta, target.account, target.container))?.metadata);
     } catch (err) {
       if (err instanceof MultipartInvalid) return textAnswer(400, 'FormPost: invalid starting boundary');
-      if (err instanceof FormInvalid) return textAnswer(400, `FormPost: ${err.message}`);
+      if (err instanceof FormInvalid || err instanceof MultipartMalformed) return textAnswer(400, `FormPost: ${err.message}`);
       if (err instanceof FormUnauthorized) {
         return { status: 401, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: `FormPost: ${title(err.message)}` };
       }
@@ -208,15 +208,20 @@ async function upload(
   // The upload reads `capped` and sees its failure; this listener only keeps a failure that comes
   // before the upload starts reading from being an unhandled 'error' that ends the process.
   capped.on('error', () => undefined);
-  file.on('error', (err) => capped.destroy(err));
+  let broken: MultipartMalformed | undefined;
+  file.on('error', (err) => {
+    if (err instanceof MultipartMalformed) broken = err;
+    capped.destroy(err);
+  });
   file.pipe(capped);
   const res = await responseOf(below, {
     ...ctx, method: 'PUT', path, rawPath: encodePath(path), query: new URLSearchParams(), headers, internal: true,
     grantScope: target, memo: new Map(), body: () => capped, bodyTaken: () => true,
   });
-  if (capped.exceeded) {
+  if (capped.exceeded || broken) {
     discard(res);
-    throw new FormInvalid('max_file_size exceeded');
+    // The upload failed on its body, so nothing was stored: the form is what was wrong.
+    throw broken ?? new FormInvalid('max_file_size exceeded');
   }
   return res;
 }

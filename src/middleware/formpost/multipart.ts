@@ -10,6 +10,9 @@ import { Readable } from 'node:stream';
 /** The body does not start with the boundary (Swift's MimeInvalid). */
 export class MultipartInvalid extends Error {}
 
+/** The body breaks off inside a part or its headers, or its headers go on too long. */
+export class MultipartMalformed extends Error {}
+
 export interface FormPart {
   /** Header names lower-cased. */
   headers: Record<string, string>;
@@ -116,7 +119,7 @@ class PartBody {
         this.stream.push(reader.take(safe));
         return;
       }
-      if (!(await reader.more())) throw new Error('the form ended inside a part');
+      if (!(await reader.more())) throw new MultipartMalformed('the form ended inside a part');
     }
   }
 
@@ -131,13 +134,13 @@ async function readHeaders(reader: ChunkReader): Promise<Record<string, string>>
   const headers: Record<string, string> = {};
   for (let n = 0; n <= MAX_HEADER_LINES; n++) {
     const line = await reader.line(MAX_HEADER_LINE);
-    if (line === undefined) throw new Error('the form ended inside part headers');
+    if (line === undefined) throw new MultipartMalformed('the form ended inside part headers');
     if (line.length === 0) return headers;
     const text = line.toString('utf8');
     const colon = text.indexOf(':');
     if (colon > 0) headers[text.slice(0, colon).trim().toLowerCase()] = text.slice(colon + 1).trim();
   }
-  throw new Error('too many part headers');
+  throw new MultipartMalformed('too many part headers');
 }
 
 export async function* multipartParts(body: Readable, boundary: string): AsyncGenerator<FormPart> {
