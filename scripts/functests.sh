@@ -70,6 +70,10 @@ cat > "$CONF" <<'EOF'
 # Swift's functional tests expect a few seconds of expirer latency at most.
 expirer_interval = 1
 
+# test_domain_remap.py sends Host: <account>.swiftlet.test (the test.conf below names the same domain)
+[domain_remap]
+storage_domain = "swiftlet.test"
+
 [identity]
 admin_password = "adminpw"
 
@@ -153,7 +157,7 @@ username6 = tester6
 password6 = testing6
 collate = C
 insecure = no
-storage_domain =
+storage_domain = swiftlet.test
 
 [unit_test]
 fake_syslog = False

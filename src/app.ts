@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → v1.0 login → /v3 identity → tempurl → formpost → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → v1.0 login → /v3 identity → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -24,6 +24,7 @@ import { gatekeeper } from './middleware/gatekeeper/gatekeeper.js';
 import { projectDomain } from './middleware/project-domain/project-domain.js';
 import { healthcheck } from './middleware/healthcheck/healthcheck.js';
 import { crossdomain } from './middleware/crossdomain/crossdomain.js';
+import { domainRemap } from './middleware/domain-remap/domain-remap.js';
 import { info } from './middleware/info/info.js';
 import { staticWeb } from './middleware/staticweb/staticweb.js';
 import { symlinkMiddleware } from './middleware/symlink/symlink.js';
@@ -66,6 +67,8 @@ export function buildApp(deps: AppDeps): Handler {
     healthcheck,
     crossdomain,
     info(services.config),
+    // Before authentication, as in Swift: a Host header naming an account or container becomes its path.
+    domainRemap({ ...services.config.domain_remap, resellerPrefixes: policy.prefixes.filter((p) => p !== '').map((p) => p.replace(/_$/, '')) }),
     // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
     ...(services.config.identity.mode === 'keystone'
       ? []

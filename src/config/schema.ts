@@ -81,9 +81,23 @@ export interface KeystoneConfig {
   timeout: number;
 }
 
+/** `[domain_remap]`: Swift's domain_remap, container and account names taken from the Host header. */
+export interface DomainRemapConfig {
+  /**
+   * Comma-separated domains under which `<account>.<domain>` and `<container>.<account>.<domain>`
+   * name an account or a container (`AUTH-test.example.com/obj` is `/v1/AUTH_test/obj`); empty: off.
+   */
+  storage_domain: string;
+  /** Added to an account name in the Host header that starts with none of the reseller prefixes; empty: such hosts are not remapped. */
+  default_reseller_prefix: string;
+  /** Drop a leading `/v1/` the client put in the path itself (Swift's mangle_client_paths). */
+  mangle_client_paths: boolean;
+}
+
 export interface Config {
   server: ServerConfig;
   swift: SwiftConfig;
+  domain_remap: DomainRemapConfig;
   auth: AuthConfig;
   identity: IdentityConfig;
   keystone: KeystoneConfig;
@@ -155,6 +169,7 @@ export const DEFAULT_CONFIG: Config = {
     token_cache_time: 300,
     timeout: 10,
   },
+  domain_remap: { storage_domain: '', default_reseller_prefix: '', mangle_client_paths: false },
   images: {
     host: '127.0.0.1',
     port: 9292,

@@ -8,6 +8,7 @@ import { ETAG_QUOTER_INFO } from '../etag-quoter/etag-quoter.js';
 import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 import { ACCOUNT_QUOTAS_INFO } from '../quotas/account-quotas.js';
 import { CROSSDOMAIN_INFO } from '../crossdomain/crossdomain.js';
+import { domainRemapInfo } from '../domain-remap/domain-remap.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
 import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
@@ -47,6 +48,8 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     symlink: SYMLINK_INFO,
     versioned_writes: VERSIONED_WRITES_INFO,
     object_versioning: OBJECT_VERSIONING_INFO,
+    // Listed only when storage domains are configured (Swift lists it when it is in the pipeline).
+    ...(domainRemapInfo(config.domain_remap) ? { domain_remap: domainRemapInfo(config.domain_remap) } : {}),
   };
 }
 
