@@ -59,3 +59,17 @@ test('authorisation still applies; unknown prefixes, other hosts and deep subdom
   const info = JSON.parse((await call(`${server.url}/info`)).text) as Record<string, unknown>;
   assert.deepEqual(info['domain_remap'], { default_reseller_prefix: null });
 });
+
+test('with staticweb, a public container is a web site at its own host name', async () => {
+  const owner = { 'X-Auth-Token': s.token };
+  assert.equal((await call(`${s.storageUrl}/web`, { method: 'PUT', token: s.token, headers: { 'X-Container-Read': '.r:*', 'X-Container-Meta-Web-Index': 'index.html' } })).status, 201);
+  for (const [name, body] of [['index.html', 'home'], ['docs/index.html', 'docs']]) {
+    assert.equal((await viaHost('localhost', 'PUT', `/v1/AUTH_test/web/${name}`, { ...owner, 'Content-Length': String(body.length) }, body)).status, 201);
+  }
+  const host = 'web.AUTH-test.storage.example';
+  assert.equal((await viaHost(host, 'GET', '/')).text, 'home');
+  const moved = await viaHost(host, 'GET', '/docs');
+  assert.equal(moved.status, 301);
+  assert.equal(moved.headers['location'], `http://${host}/docs/`, 'the redirect names the site\'s own path');
+  assert.equal((await viaHost(host, 'GET', '/docs/')).text, 'docs');
+});
