@@ -60,9 +60,10 @@ test('authorisation still applies; unknown prefixes, other hosts and deep subdom
   assert.deepEqual(info['domain_remap'], { default_reseller_prefix: null });
 });
 
+// As in Swift, an index page of the container's root needs .rlistings besides .r:* (the root is a container GET).
 test('with staticweb, a public container is a web site at its own host name', async () => {
   const owner = { 'X-Auth-Token': s.token };
-  assert.equal((await call(`${s.storageUrl}/web`, { method: 'PUT', token: s.token, headers: { 'X-Container-Read': '.r:*', 'X-Container-Meta-Web-Index': 'index.html' } })).status, 201);
+  assert.equal((await call(`${s.storageUrl}/web`, { method: 'PUT', token: s.token, headers: { 'X-Container-Read': '.r:*,.rlistings', 'X-Container-Meta-Web-Index': 'index.html' } })).status, 201);
   for (const [name, body] of [['index.html', 'home'], ['docs/index.html', 'docs']]) {
     assert.equal((await viaHost('localhost', 'PUT', `/v1/AUTH_test/web/${name}`, { ...owner, 'Content-Length': String(body.length) }, body)).status, 201);
   }
