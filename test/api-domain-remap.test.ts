@@ -40,6 +40,10 @@ test('<account>.<domain> and <container>.<account>.<domain> name what the path w
   assert.equal((await viaHost('site.AUTH-test.storage.example', 'GET', '/index.html', auth)).text, '<h1>hi</h1>');
   assert.equal((await viaHost('site.AUTH-test.other.example', 'GET', '/index.html', auth)).text, '<h1>hi</h1>');
   assert.equal((await viaHost('site.AUTH-test.storage.example', 'GET', '//v1', auth)).text, 'slashy', 'an object named /v1');
+  // A container name in UTF-8 (sent as raw bytes, as Swift's own tests send it).
+  assert.equal((await call(`${s.storageUrl}/${encodeURIComponent('café')}`, { method: 'PUT', token: s.token })).status, 201);
+  assert.equal((await call(`${s.storageUrl}/${encodeURIComponent('café')}/menu`, { method: 'PUT', token: s.token, body: 'crêpes' })).status, 201);
+  assert.equal((await viaHost(Buffer.from('café.AUTH-test.storage.example', 'utf8').toString('latin1'), 'GET', '/menu', auth)).text, 'crêpes');
   const put = await viaHost('site.AUTH-test.storage.example', 'PUT', '/new.txt', { ...auth, 'Content-Length': '3' }, 'new');
   assert.equal(put.status, 201);
   assert.equal((await call(`${s.storageUrl}/site/new.txt`, { token: s.token })).text, 'new');

@@ -36,7 +36,8 @@ export function domainRemap(settings: DomainRemapSettings): Middleware {
   const prefixesLower = settings.resellerPrefixes.map((p) => p.toLowerCase());
   return async (ctx, next) => {
     if (domains.length === 0) return next(ctx);
-    let host = ctx.headers['host'] ?? '';
+    // Header values arrive as latin1 characters, one per byte; a host may carry UTF-8 names.
+    let host = Buffer.from(ctx.headers['host'] ?? '', 'latin1').toString('utf8');
     const colon = host.lastIndexOf(':');
     if (colon !== -1) host = host.slice(0, colon);
     const domain = domains.find((d) => host.endsWith(d));
