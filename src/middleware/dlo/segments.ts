@@ -64,6 +64,18 @@ export function discard(res: SwiftResponse): void {
   if (res.body instanceof Readable) release(res.body);
 }
 
+/**
+ * Whether a request that must have no body (a symlink, a version made current again) sends one:
+ * a Content-Length other than 0, or, when chunked, any byte read from it.
+ */
+export async function sendsBody(ctx: RequestContext): Promise<boolean> {
+  const length = ctx.headers['content-length'];
+  if (length !== undefined) return length.trim() !== '0';
+  let any = false;
+  for await (const chunk of ctx.body()) if ((chunk as Buffer).length > 0) any = true;
+  return any;
+}
+
 /** Reads a (small) response body fully: manifests and listings, never object data. */
 export async function readBody(res: SwiftResponse, limit = 64 * 1024 * 1024): Promise<Buffer> {
   const body = res.body;

@@ -24,11 +24,11 @@ import { responseOf, type Handler, type Middleware } from '../../http/pipeline.j
 import type { SwiftResponse } from '../../http/response.js';
 import { statusReason } from '../../http/status.js';
 import type { MetadataStore } from '../../storage/contracts.js';
-import { withContainerCors } from '../../controllers/router.js';
+import { parseTarget, withContainerCors } from '../../controllers/router.js';
 import { memoContainer, prefetchPathOnce } from '../../storage/request-memo.js';
 import { pyQuote } from '../../swift/quote.js';
 import { discard, encodePath } from '../dlo/segments.js';
-import { ALLOWED_DIGESTS, DEPRECATED_DIGESTS, parseSignature, sameSignature } from '../tempurl/signature.js';
+import { ALLOWED_DIGESTS, DEPRECATED_DIGESTS, parseSignature, pythonInt, sameSignature } from '../tempurl/signature.js';
 import { tempUrlKeys, type SignedKey } from '../tempurl/tempurl.js';
 import { multipartParts, MultipartInvalid, MultipartMalformed, parseHeaderParams } from './multipart.js';
 
@@ -42,10 +42,11 @@ class FormInvalid extends Error {}
 /** A form Swift would answer with 401 `FormPost: <Message In Title Case>`. */
 class FormUnauthorized extends Error {}
 
-/** Python's int() of a form field: digits with an optional sign and underscores, spaces around. */
+/** Python's int() of a form field, or a 400 saying `error`. */
 function pyInt(value: string, error: string): number {
-  if (!/^\s*[+-]?\d+(_\d+)*\s*$/.test(value)) throw new FormInvalid(error);
-  return Number(value.trim().replace(/_/g, ''));
+  const n = pythonInt(value);
+  if (n === undefined) throw new FormInvalid(error);
+  return n;
 }
 
 /** Python's str.title(), for the messages Swift title-cases. */
@@ -64,11 +65,13 @@ export function formPost(meta: MetadataStore, below: () => Handler): Middleware 
     const { type, params } = parseHeaderParams(ctx.headers['content-type'] ?? '');
     const boundary = params['boundary'];
     if (type !== 'multipart/form-data' || !boundary) return next(ctx);
+    // The container the form writes into: `/v1/<account>/<container>[/<prefix>]`.
+    const parsed = parseTarget(ctx.path);
+    const target = parsed?.version === 'v1' && parsed.container !== undefined ? { account: parsed.account, container: parsed.container } : undefined;
     try {
-      const res = await translate(ctx, meta, below(), boundary);
+      const res = await translate(ctx, meta, below(), boundary, target);
       // A form posted by a script of another site: the container's CORS settings say what it may read.
       const origin = ctx.headers['origin'];
-      const target = formTarget(ctx.path);
       if (!origin || !target) return res;
       return withContainerCors(res, origin, (await memoContainer(ctx, meta, target.account, target.container))?.metadata);
     } catch (err) {
@@ -82,15 +85,11 @@ export function formPost(meta: MetadataStore, below: () => Handler): Middleware 
   };
 }
 
-/** `/v1/<account>/<container>[/…]`: the container the form writes into, or undefined. */
-function formTarget(path: string): { account: string; container: string } | undefined {
-  const parts = path.split('/', 5);
-  if (parts.length < 4 || parts[0] || parts[1] !== 'v1' || !parts[2] || !parts[3]) return undefined;
-  return { account: parts[2], container: parts[3] };
-}
+interface FormTarget { account: string; container: string }
 
-async function translate(ctx: RequestContext, meta: MetadataStore, below: Handler, boundary: string): Promise<SwiftResponse> {
-  const target = formTarget(ctx.path);
+async function translate(
+  ctx: RequestContext, meta: MetadataStore, below: Handler, boundary: string, target: FormTarget | undefined,
+): Promise<SwiftResponse> {
   let keys: SignedKey[] = [];
   if (target) {
     await prefetchPathOnce(ctx, meta, target.account, target.container);
@@ -179,7 +178,7 @@ class Capped extends Transform {
 /** Checks the form as Swift does before each file (order included), then PUTs the file. */
 async function upload(
   ctx: RequestContext, below: Handler, attributes: Record<string, string>, file: Readable, keys: SignedKey[],
-  target: { account: string; container: string } | undefined,
+  target: FormTarget | undefined,
 ): Promise<SwiftResponse> {
   if (keys.length === 0 || !target) throw new FormUnauthorized('invalid signature');
   const maxFileSize = pyInt(attributes['max_file_size'] || '0', 'max_file_size not an integer');

@@ -36,10 +36,10 @@ import { memoContainer, prefetchPathOnce } from '../../storage/request-memo.js';
 import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyQuote } from '../../swift/quote.js';
 import {
-  ALLOW_RESERVED_NAMES, normalizeVersionId, parseVersionObjectName, versionObjectName, versionsContainerName,
+  ALLOW_RESERVED_NAMES, normalizeVersionId, parseVersionObjectName, RESERVED, versionObjectName, versionsContainerName,
 } from '../../swift/reserved-names.js';
 import { formatTimestamp, newTimestamp, parseHttpDate } from '../../swift/timestamp.js';
-import { discard, encodePath, headerValue, normalizeEtag, TRUE_VALUES } from '../dlo/segments.js';
+import { discard, encodePath, headerValue, normalizeEtag, sendsBody, TRUE_VALUES } from '../dlo/segments.js';
 import { checkContainerQuota } from '../quotas/container-quotas.js';
 import { SYSMETA_SIZE as SLO_SIZE } from '../slo/slo.js';
 import { reservedLinkHeaders } from '../symlink/symlink.js';
@@ -67,7 +67,7 @@ export function objectVersioning(services: Services, policy: PolicyConfig, raw: 
     const target = parseTarget(ctx.path);
     if (!target || target.container === undefined) return next(ctx);
     // Features' own requests into the reserved namespace are not versioned again.
-    if (target.container.startsWith('\u0000')) return next(ctx);
+    if (target.container.startsWith(RESERVED)) return next(ctx);
     if (target.object === undefined) return new Operation(ctx, target, services, policy, raw()).container(next);
     const version = ctx.query.get('version-id');
     // The same read the router makes next (it reuses it): versioning costs no extra read.
@@ -84,6 +84,12 @@ function versioningOf(metadata: Record<string, string> | undefined): Versioning 
   const quoted = metadata?.[SYSMETA_CONTAINER];
   const container = quoted ? (decodePath(quoted, true) ?? quoted).split('/')[0] : undefined;
   return { container, enabled: TRUE_VALUES.test(metadata?.[SYSMETA_ENABLED] ?? '') };
+}
+
+/** The client's headers without its expiry: a version is never deleted behind the versioning's back; the link carries it. */
+function withoutExpiry(headers: Record<string, string>): Record<string, string> {
+  const { 'x-delete-at': _at, 'x-delete-after': _after, ...rest } = headers;
+  return rest;
 }
 
 function ok(res: SwiftResponse): boolean {
@@ -258,10 +264,8 @@ class Operation {
       }), () => undefined);
       return counted;
     };
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(ctx.headers)) if (name !== 'x-delete-at' && name !== 'x-delete-after') headers[name] = value;
     const stored = await responseOf(this.raw, {
-      ...this.grantedContext('PUT', `${this.accountPath()}/${versions}/${versionName}`, {}, headers),
+      ...this.grantedContext('PUT', `${this.accountPath()}/${versions}/${versionName}`, {}, withoutExpiry(ctx.headers)),
       body, bodyTaken: () => counted !== undefined,
     });
     if (stored.status === 404) {
@@ -347,8 +351,7 @@ class Operation {
   /** POST updates the link's metadata and, through it, the current version's (Swift follows the 307). */
   private async post(next: Handler, versions: string): Promise<SwiftResponse> {
     const { ctx } = this;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(ctx.headers)) if (name !== 'x-delete-at' && name !== 'x-delete-after') headers[name] = value;
+    const headers = withoutExpiry(ctx.headers);
     const res = await next(ctx);
     if (res.status !== 307) return res;
     const location = headerValue(res.headers, 'location');
@@ -433,8 +436,7 @@ class Operation {
   /** PUT ?version-id with no body: the object becomes a link to that (older) version again. */
   private async restoreVersion(versions: string, versionId: string): Promise<SwiftResponse> {
     const { ctx } = this;
-    const length = ctx.headers['content-length'];
-    if (length !== undefined ? length.trim() !== '0' : await hasBody(ctx)) throw new SwiftError('VersionPutBody');
+    if (await sendsBody(ctx)) throw new SwiftError('VersionPutBody');
     await authorizeRequest(ctx, this.target, this.services, this.policy);
     const versionName = versionObjectName(this.object, versionId);
     const head = await this.granted('HEAD', `${this.accountPath()}/${versions}/${versionName}`, { symlink: 'get' });
@@ -470,10 +472,4 @@ class Operation {
     if (body) sub.body = () => body;
     return responseOf(this.raw, sub);
   }
-}
-
-async function hasBody(ctx: RequestContext): Promise<boolean> {
-  let any = false;
-  for await (const chunk of ctx.body()) if ((chunk as Buffer).length > 0) any = true;
-  return any;
 }

@@ -25,7 +25,7 @@ import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyRepr } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
 import { ALLOW_RESERVED_NAMES } from '../../swift/reserved-names.js';
-import { discard, headerValue, normalizeEtag, subrequest } from '../dlo/segments.js';
+import { discard, headerValue, normalizeEtag, sendsBody, subrequest } from '../dlo/segments.js';
 import { SYSMETA_ETAG as SLO_ETAG, SYSMETA_SIZE as SLO_SIZE } from '../slo/slo.js';
 
 export const SYMLOOP_MAX = 2;
@@ -199,8 +199,7 @@ async function follow(ctx: RequestContext, first: SwiftResponse, objects: Handle
 
 /** Validates a symlink PUT and turns its headers into the sysmeta and override ETag that store it. */
 async function prepareLink(ctx: RequestContext, target: Target, objects: Handler): Promise<void> {
-  const length = ctx.headers['content-length'];
-  if (length !== undefined ? length.trim() !== '0' : await hasBody(ctx)) throw new SwiftError('SymlinkBody');
+  if (await sendsBody(ctx)) throw new SwiftError('SymlinkBody');
   const raw = decodePath(ctx.headers['x-symlink-target'] ?? '');
   if (raw === undefined) throw new SwiftError('SymlinkTargetPath');
   if (raw.startsWith('/')) throw new SwiftError('SymlinkTargetFormat');
@@ -247,11 +246,6 @@ async function prepareLink(ctx: RequestContext, target: Target, objects: Handler
 }
 
 /** A chunked body with no Content-Length: read it; a link may not have one. */
-async function hasBody(ctx: RequestContext): Promise<boolean> {
-  let any = false;
-  for await (const chunk of ctx.body()) if ((chunk as Buffer).length > 0) any = true;
-  return any;
-}
 
 /** The target of a new static link: it must exist and carry `etag` (static links on the way are followed). */
 async function staticTarget(

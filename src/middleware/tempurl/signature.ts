@@ -51,12 +51,18 @@ export function sameSignature(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Python's int() of a text: digits with an optional sign and underscores, blanks around; undefined otherwise. */
+export function pythonInt(value: string): number | undefined {
+  return /^\s*[+-]?\d+(_\d+)*\s*$/.test(value) ? Number(value.trim().replace(/_/g, '')) : undefined;
+}
+
 /**
  * `temp_url_expires`: Unix seconds, or UTC in ISO 8601 (`2026-11-28T12:00:00Z`). Undefined when it is
  * neither, which refuses the URL as an expired one would be.
  */
 export function parseExpires(value: string): number | undefined {
-  if (/^\s*[+-]?\d+(_\d+)*\s*$/.test(value)) return Number(value.trim().replace(/_/g, ''));
+  const seconds = pythonInt(value);
+  if (seconds !== undefined) return seconds;
   const m = /^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})Z$/.exec(value);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
