@@ -39,7 +39,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const identityStore = new SqliteIdentityStore(db);
   const keyRing = new TokenKeyRing(identityStore);
   await keyRing.refresh();
-  const policy = compilePolicy(config.auth);
+  const policy = compilePolicy(config.auth, config.identity.mode);
   const revocations = new RevocationList(identityStore);
   const identity = new IdentityService(identityStore, keyRing, config.auth.token_life);
   // Identity mode: built-in sealed tokens, or validation against an external Keystone.

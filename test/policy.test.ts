@@ -278,3 +278,37 @@ describe('section 11 acceptance items (pure policy)', () => {
     assert.equal(outcome(authorize(stranger, req('POST', 'AUTH_p', undefined, undefined, damaged ? { accountAcl: damaged } : {}), cfg)), 403);
   });
 });
+
+describe('section 3: two passes (amended 2026-12-07)', () => {
+  const pub = { containerRead: '.r:*,.rlistings' };
+  test('S10 before S8: an operator is owner of their container under .r:*,.rlistings', () => {
+    const d = authorize(who('p', ['admin']), req('HEAD', 'AUTH_p', 'c', undefined, pub), cfg);
+    assert.deepEqual(d, { allow: true, owner: true, rule: 'S10' });
+  });
+  test('S4 before S7: the reseller admin is owner where a *:* ACL matches too', () => {
+    const d = authorize(who('x', ['ResellerAdmin']), req('GET', 'AUTH_p', 'c', undefined, { containerRead: '*:*' }), cfg);
+    assert.deepEqual(d, { allow: true, owner: true, rule: 'S4' });
+  });
+  test('S8 in the second pass: anonymous and other projects are admitted by the ACL, never owner', () => {
+    assert.equal(outcome(authorize(undefined, req('GET', 'AUTH_p', 'c', undefined, pub), cfg)), 'allow');
+    assert.equal(outcome(authorize(who('q', ['admin']), req('GET', 'AUTH_p', 'c', 'o', pub), cfg)), 'allow');
+    assert.equal(outcome(authorize(who('q', ['admin']), req('PUT', 'AUTH_p', 'c', 'o', pub), cfg)), 403);
+  });
+  test('S7 in the second pass: a member without an operator role is admitted by a *:* ACL, not owner', () => {
+    assert.deepEqual(authorize(who('p', ['member']), req('GET', 'AUTH_p', 'c', undefined, { containerRead: '*:*' }), cfg),
+      { allow: true, owner: false, rule: 'S7' });
+  });
+});
+
+describe('R5.6: account names as grantees (built-in identity)', () => {
+  test('an operator of the named account\'s project is admitted, not owner', () => {
+    assert.deepEqual(authorize(who('q', ['admin']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), cfg),
+      { allow: true, owner: false, rule: 'R5.6' });
+  });
+  test('not a non-operator of that project, not another project, not with an external Keystone', () => {
+    assert.equal(outcome(authorize(who('q', ['member']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), cfg)), 403);
+    assert.equal(outcome(authorize(who('r', ['admin']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), cfg)), 403);
+    const keystone = compilePolicy(DEFAULT_CONFIG.auth, 'keystone');
+    assert.equal(outcome(authorize(who('q', ['admin']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), keystone)), 403);
+  });
+});

@@ -20,6 +20,13 @@ export interface PolicyConfig {
   serviceTokenRoles: string[];
   serviceTokenRolesRequired: boolean;
   allowExpiredWindow: number;
+  /**
+   * R5.6 (tempauth grantees), built-in identity only: an ACL entry naming an account
+   * (`<first prefix><project id>`, what a v1.0 login's storage URL ends in) grants the operators of
+   * that project, as tempauth's `.admin` users hold their account id as a group. Off with an external
+   * Keystone, whose keystoneauth knows no such grantee.
+   */
+  accountNameGrantees: boolean;
 }
 
 /** R1.2: `<PREFIX><option>` if set and non-empty, else the unprefixed option, else the default. */
@@ -29,7 +36,7 @@ function optionFor(auth: AuthConfig, prefix: string, option: string, unprefixed:
   return perPrefix !== undefined && perPrefix !== '' ? perPrefix : unprefixed;
 }
 
-export function compilePolicy(auth: AuthConfig): PolicyConfig {
+export function compilePolicy(auth: AuthConfig, identityMode: 'builtin' | 'keystone' = 'builtin'): PolicyConfig {
   const prefixes = parsePrefixes(auth.reseller_prefix);
   const rules = new Map<string, PrefixRules>();
   for (const p of prefixes) {
@@ -49,5 +56,6 @@ export function compilePolicy(auth: AuthConfig): PolicyConfig {
     serviceTokenRoles: auth.service_token_roles.split(',').map((r) => r.trim()).filter((r) => r !== ''),
     serviceTokenRolesRequired: auth.service_token_roles_required,
     allowExpiredWindow: auth.allow_expired_window,
+    accountNameGrantees: identityMode === 'builtin',
   };
 }

@@ -125,7 +125,34 @@ function aclsUsable(id: Identity | undefined, rules: PrefixRules | undefined): b
   return id !== undefined && holds(id.serviceRoles, rules.serviceRoles);
 }
 
+/**
+ * R5.6, built-in identity: an ACL entry naming the identity's own first-prefix account, for an
+ * operator of that project (tempauth gives its `.admin` users their account id as a group).
+ */
+function accountNameMatch(id: Identity, groups: readonly string[], cfg: PolicyConfig): boolean {
+  if (!cfg.accountNameGrantees || id.projectId === undefined) return false;
+  const first = cfg.prefixes[0];
+  const rules = first === undefined ? undefined : cfg.rules.get(first);
+  if (first === undefined || !rules || !groups.includes(first + id.projectId)) return false;
+  return holds(id.roles, rules.operatorRoles);
+}
+
+/**
+ * Two passes, as Swift's proxy (spec section 3, "Two passes"): first without the container's ACL
+ * and sync key (the proxy authorises before it has read the container), and only when that denies,
+ * again with them (the controllers' delay_denial re-check). An operator or the reseller admin is
+ * therefore the owner even where a public ACL would have let them in earlier in the order.
+ */
 export function authorize(identity: Identity | undefined, req: AuthzRequest, cfg: PolicyConfig): Decision {
+  if (req.containerRead === undefined && req.containerWrite === undefined && req.containerSync === undefined) {
+    return decide(identity, req, cfg);
+  }
+  const { containerRead: _read, containerWrite: _write, containerSync: _sync, ...withoutContainerAcl } = req;
+  const first = decide(identity, withoutContainerAcl, cfg);
+  return first.allow ? first : decide(identity, req, cfg);
+}
+
+function decide(identity: Identity | undefined, req: AuthzRequest, cfg: PolicyConfig): Decision {
   // S1: OPTIONS (CORS pre-flight) carries no token and is always allowed.
   if (req.method === 'OPTIONS') return allow(false, 'S1');
   const prefix = prefixOf(req.account, cfg.prefixes);
@@ -158,6 +185,7 @@ export function authorize(identity: Identity | undefined, req: AuthzRequest, cfg
   if (aclOk && parsed.groups.length > 0 && crossTenantMatch(identity, parsed.groups, namesAllowed(identity, own, req.accountDomain))) {
     return allow(false, 'S7');
   }
+  if (aclOk && parsed.groups.length > 0 && accountNameMatch(identity, parsed.groups, cfg)) return allow(false, 'R5.6');
   // S8: container sync (key and X-Timestamp), then referrer ACLs.
   if (containerSyncAllowed(req)) return allow(false, 'S8');
   const referrer = aclOk ? referrerGrants(req, acl) : 'none';

@@ -98,7 +98,10 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
   const rawPath = q === -1 ? url : url.slice(0, q);
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = (req.rawHeaders[i] ?? '').toLowerCase();
+    // Swift reads headers through WSGI, where `X-Meta_Name` and `X-Meta-Name` are the same CGI
+    // variable (HTTP_X_META_NAME): an underscore in a header name is a dash.
+    const raw = (req.rawHeaders[i] ?? '').toLowerCase();
+    const name = raw.includes('_') ? raw.replaceAll('_', '-') : raw;
     const value = req.rawHeaders[i + 1] ?? '';
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
