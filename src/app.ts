@@ -32,6 +32,8 @@ import { versionedWrites } from './middleware/versioned-writes/versioned-writes.
 import { objectVersioning } from './middleware/object-versioning/object-versioning.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
 import { formPost } from './middleware/formpost/formpost.js';
+import { rateLimit } from './middleware/ratelimit/ratelimit.js';
+import type { RateClock } from './middleware/ratelimit/counters.js';
 
 export interface AppDeps {
   services: Services;
@@ -41,6 +43,8 @@ export interface AppDeps {
   /** Keystone mode: the `Keystone uri="…"` challenge added to 401 answers. */
   wwwAuthenticate?: string;
   v3: V3Deps;
+  /** Rate limiting's shared clocks; rate limiting is off without them. */
+  rateClock?: RateClock;
 }
 
 export function buildApp(deps: AppDeps): Handler {
@@ -76,6 +80,8 @@ export function buildApp(deps: AppDeps): Handler {
     // Before authentication, as in Swift's pipeline: a valid temporary URL or signed form stands in for a token.
     tempUrl(services.meta),
     formPost(services.meta, () => belowAuth),
+    // Before authentication, as in Swift's pipeline: limits count every client request to a path.
+    ...(deps.rateClock ? [rateLimit(services.config.ratelimit, services.meta, deps.rateClock)] : []),
     authenticate(deps.resolveToken, policy, deps.wwwAuthenticate),
     // After authentication, as in Swift: it serves anonymous visitors; its reads are sub-requests.
     staticWeb(services, policy, () => belowAuth),

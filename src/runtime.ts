@@ -16,6 +16,8 @@ import { SqliteListingThreads } from './storage/sqlite/listing-threads.js';
 import { SqliteMetadataStore } from './storage/sqlite/metadata-store.js';
 import { listingsOnEventLoop } from './storage/object-listings.js';
 import type { AppDeps } from './app.js';
+import { SqliteRateClock } from './middleware/ratelimit/counters.js';
+import { rateLimitEnabled } from './middleware/ratelimit/ratelimit.js';
 
 export interface Runtime extends AppDeps {
   keyRing: TokenKeyRing;
@@ -44,8 +46,10 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const identity = new IdentityService(identityStore, keyRing, config.auth.token_life);
   // Identity mode: built-in sealed tokens, or validation against an external Keystone.
   const keystone = config.identity.mode === 'keystone' ? openKeystone(config.keystone) : undefined;
+  const rateClock = rateLimitEnabled(config.ratelimit) ? new SqliteRateClock(join(dataDir, 'ratelimit.db')) : undefined;
   return {
     services: { meta, blobs, listings, config },
+    ...(rateClock ? { rateClock } : {}),
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
       allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
@@ -64,6 +68,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       await checkpointer.close();
       await listings.close();
       await meta.close();
+      rateClock?.close();
     },
   };
 }

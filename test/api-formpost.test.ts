@@ -107,6 +107,18 @@ describe('uploads', () => {
     assert.equal((await req('/uploads/root.txt')).text, 'root');
   });
 
+  test('a form posted to /v1.0/ (signed over that path) stores its files, as Swift accepts any API version', async () => {
+    const path = `${accountPath.replace('/v1/', '/v1.0/')}/uploads/old-`;
+    const boundary = '----swiftletV10Boundary';
+    const res = await call(`${server.url}${path}`, {
+      method: 'POST', body: new Uint8Array(formBody(path, { files: [{ field: 'f', filename: 'v10.txt', body: 'via v1.0' }] }, boundary)),
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    });
+    assert.equal(res.status, 201);
+    assert.equal(res.text, '201 Created');
+    assert.equal((await req('/uploads/old-v10.txt')).text, 'via v1.0');
+  });
+
   test('a large file is streamed through whole (chunk borders do not matter)', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 17);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) % 256;

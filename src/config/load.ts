@@ -174,6 +174,8 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
         return true;
       });
       perPrefix = perPrefixKeys(config, extra);
+    } else if (section === 'ratelimit') {
+      parseRateLimit(config, value);
     } else if (section === 'keystone') {
       // token_cache_time may be -1 ("no cache", as keystonemiddleware), the only negative number allowed.
       const { token_cache_time: cacheTime, ...rest } = value;
@@ -189,6 +191,36 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
     }
   }
   return perPrefix;
+}
+
+/**
+ * `[ratelimit]`: rates and seconds may be fractions (Swift reads them as floats); the
+ * `container_ratelimit_<size>` and `container_listing_ratelimit_<size>` keys are collected by size.
+ */
+function parseRateLimit(config: Config, input: Table): void {
+  const target = config.ratelimit;
+  const numbers = ['account_ratelimit', 'max_sleep_time_seconds', 'rate_buffer_seconds', 'clock_accuracy'] as const;
+  const valid = ['enabled', ...numbers, 'container_ratelimit_<size>', 'container_listing_ratelimit_<size>'];
+  for (const [key, value] of Object.entries(input)) {
+    const where = `ratelimit.${key}`;
+    if (key === 'enabled') {
+      if (typeof value !== 'boolean') throw new ConfigError(`"${where}" must be true or false, got ${JSON.stringify(value)}`);
+      target.enabled = value;
+      continue;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`"${where}" must be a non-negative number, got ${JSON.stringify(value)}`);
+    }
+    const sized = /^(container_listing_ratelimit|container_ratelimit)_(\d+)$/.exec(key);
+    if (sized) {
+      (sized[1] === 'container_ratelimit' ? target.container_ratelimits : target.container_listing_ratelimits)[sized[2] ?? '0'] = value;
+    } else if ((numbers as readonly string[]).includes(key)) {
+      if (key === 'clock_accuracy' && (!Number.isInteger(value) || value < 1)) throw new ConfigError(`"${where}" must be a positive integer`);
+      target[key as (typeof numbers)[number]] = value;
+    } else {
+      throw unknownKey('ratelimit.', key, valid);
+    }
+  }
 }
 
 /**

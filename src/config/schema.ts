@@ -94,8 +94,27 @@ export interface DomainRemapConfig {
   mangle_client_paths: boolean;
 }
 
+/** `[ratelimit]`: Swift's ratelimit middleware (see src/middleware/ratelimit/ratelimit.ts). Rates are requests per second. */
+export interface RateLimitConfig {
+  /** On even without a limit below, so accounts' X-Account-Sysmeta-Global-Write-Ratelimit applies. */
+  enabled: boolean;
+  /** Container PUT/DELETE per account; 0: none. */
+  account_ratelimit: number;
+  /** A request that would wait this long or more is answered 498 at once. */
+  max_sleep_time_seconds: number;
+  /** Idle time a key may save up, in seconds. */
+  rate_buffer_seconds: number;
+  /** Ticks per second of the shared clocks. */
+  clock_accuracy: number;
+  /** `container_ratelimit_<size> = <rate>` keys of the section, by size. */
+  container_ratelimits: Record<string, number>;
+  /** `container_listing_ratelimit_<size> = <rate>` keys of the section, by size. */
+  container_listing_ratelimits: Record<string, number>;
+}
+
 export interface Config {
   server: ServerConfig;
+  ratelimit: RateLimitConfig;
   swift: SwiftConfig;
   domain_remap: DomainRemapConfig;
   auth: AuthConfig;
@@ -170,6 +189,10 @@ export const DEFAULT_CONFIG: Config = {
     timeout: 10,
   },
   domain_remap: { storage_domain: '', default_reseller_prefix: '', mangle_client_paths: false },
+  ratelimit: {
+    enabled: false, account_ratelimit: 0, max_sleep_time_seconds: 60, rate_buffer_seconds: 5, clock_accuracy: 1000,
+    container_ratelimits: {}, container_listing_ratelimits: {},
+  },
   images: {
     host: '127.0.0.1',
     port: 9292,

@@ -4,13 +4,14 @@
  * every response). `100 Continue` is sent only when a handler actually reads the body, so a request
  * refused early never uploads its body.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { handleClientError } from './client-errors.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
 import type { SwiftResponse } from './response.js';
+import { statusReason } from './status.js';
 import { titleCase } from '../swift/headers.js';
 
 function requestHasBody(req: IncomingMessage): boolean {
@@ -35,7 +36,9 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   else if (/\bkeep-alive\b/i.test(req.headers.connection ?? '')) headers['Connection'] = 'keep-alive';
   // HTTP/1.1 connections persist by default: like Swift, say nothing unless the client asked.
   else res.removeHeader('Connection');
-  res.writeHead(r.status, headers);
+  // Statuses Node has no reason for (Swift's 497, 498) get Swift's.
+  if (STATUS_CODES[r.status] === undefined) res.writeHead(r.status, statusReason(r.status), headers);
+  else res.writeHead(r.status, headers);
   if (isHead || r.status === 204 || r.status === 304 || body === undefined) {
     if (body instanceof Readable) body.destroy();
     res.end();

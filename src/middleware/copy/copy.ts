@@ -124,8 +124,9 @@ async function putFromSource(ctx: RequestContext, dstAccount: string, below: Han
     if (sh['last-modified'] !== undefined) result.headers['x-copied-from-last-modified'] = String(sh['last-modified']);
     if (sh['x-object-version-id'] !== undefined) result.headers['x-copied-from-version-id'] = String(sh['x-object-version-id']);
     // As Swift's copy middleware: the answer shows the copy's user metadata (the source's, kept unless
-    // X-Fresh-Metadata, with the request's on top), so a client needs no HEAD to see what it made.
-    for (const [k, v] of Object.entries(headers)) if (k.startsWith('x-object-meta-')) result.headers[k] = v;
+    // X-Fresh-Metadata, with the request's on top) and the request's X-Delete-At, so a client needs
+    // no HEAD to see what it made.
+    for (const [k, v] of Object.entries(headers)) if (k.startsWith('x-object-meta-') || k === 'x-delete-at') result.headers[k] = v;
   } else {
     sourceBody.destroy();
   }

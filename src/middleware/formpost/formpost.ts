@@ -65,9 +65,10 @@ export function formPost(meta: MetadataStore, below: () => Handler): Middleware 
     const { type, params } = parseHeaderParams(ctx.headers['content-type'] ?? '');
     const boundary = params['boundary'];
     if (type !== 'multipart/form-data' || !boundary) return next(ctx);
-    // The container the form writes into: `/v1/<account>/<container>[/<prefix>]`.
+    // The container the form writes into: `/v1/<account>/<container>[/<prefix>]` (or `/v1.0/…`:
+    // Swift's formpost takes any valid API version, and the form is signed over the path as posted).
     const parsed = parseTarget(ctx.path);
-    const target = parsed?.version === 'v1' && parsed.container !== undefined ? { account: parsed.account, container: parsed.container } : undefined;
+    const target = parsed?.container !== undefined ? { account: parsed.account, container: parsed.container } : undefined;
     try {
       const res = await translate(ctx, meta, below(), boundary, target);
       // A form posted by a script of another site: the container's CORS settings say what it may read.

@@ -9,6 +9,7 @@ import { CONTAINER_QUOTAS_INFO } from '../quotas/container-quotas.js';
 import { ACCOUNT_QUOTAS_INFO } from '../quotas/account-quotas.js';
 import { CROSSDOMAIN_INFO } from '../crossdomain/crossdomain.js';
 import { domainRemapInfo } from '../domain-remap/domain-remap.js';
+import { rateLimitEnabled, rateLimitInfo } from '../ratelimit/ratelimit.js';
 import { BULK_DELETE_INFO } from '../bulk/bulk.js';
 import { BULK_UPLOAD_INFO } from '../bulk/extract-archive.js';
 import { SLO_INFO } from '../slo/slo.js';
@@ -50,6 +51,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     object_versioning: OBJECT_VERSIONING_INFO,
     // Listed only when storage domains are configured (Swift lists it when it is in the pipeline).
     ...(domainRemapInfo(config.domain_remap) ? { domain_remap: domainRemapInfo(config.domain_remap) } : {}),
+    ...(rateLimitEnabled(config.ratelimit) ? { ratelimit: rateLimitInfo(config.ratelimit) } : {}),
   };
 }
 
