@@ -165,15 +165,24 @@ export function statSlot(): number {
   return Math.floor(Math.random() * STAT_SLOTS);
 }
 
-/** Creates or upgrades the schema on every shard. */
+/** Creates or upgrades the metadata schema on every shard. */
 export async function migrate(shards: Shards): Promise<void> {
+  await applyMigrations(shards, 'swiftlet_migrations', MIGRATIONS);
+}
+
+/**
+ * Applies the migrations of `list` not yet recorded in `table`, in order, on every shard of
+ * `shards`, each shard in one transaction under an advisory lock (several nodes may open a fresh
+ * database at the same moment; the second waits, then finds nothing left to do).
+ */
+export async function applyMigrations(shards: Shards, table: string, list: readonly string[]): Promise<void> {
   await Promise.all(Array.from({ length: shards.count }, (_, shard) => shards.transaction(shard, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query('CREATE TABLE IF NOT EXISTS swiftlet_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const [row] = await tx.query<{ version: number | null }>('SELECT max(version) AS version FROM swiftlet_migrations');
-    for (let v = row?.version ?? 0; v < MIGRATIONS.length; v++) {
-      await tx.query(MIGRATIONS[v] ?? '');
-      await tx.query('INSERT INTO swiftlet_migrations (version) VALUES ($1)', [v + 1]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const [row] = await tx.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${table}`);
+    for (let v = row?.version ?? 0; v < list.length; v++) {
+      await tx.query(list[v] ?? '');
+      await tx.query(`INSERT INTO ${table} (version) VALUES ($1)`, [v + 1]);
     }
   })));
 }
