@@ -1,0 +1,211 @@
+/**
+ * The storage conformance suite (test/helpers/storage-conformance.ts) against the PostgreSQL
+ * metadata store on real PostgreSQL 15 servers, two shards (scripts/postgres/start.sh starts them;
+ * SWIFTLET_TEST_PG_URLS names others), each backend in databases of its own. Plus what only a
+ * networked backend has to prove: several processes (as several nodes) writing the same containers
+ * keep every counter exact, and a server that is down, silent or stuck gives a prompt
+ * MetadataUnavailableError, never a hang, and the store recovers when the server is back.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { FsBlobStore } from '../src/storage/fs/blob-store.js';
+import { MetadataUnavailableError } from '../src/storage/postgres/errors.js';
+import { PostgresMetadataStore } from '../src/storage/postgres/metadata-store.js';
+import { shardOf } from '../src/storage/postgres/shards.js';
+import {
+  assertCountsExact, runJanitorConformance, runMetadataStoreConformance, type BlobBackend,
+} from '../test/helpers/storage-conformance.js';
+import { freshDatabases, postgresBackend, serverUrls } from './helpers/postgres.js';
+
+const run = promisify(execFile);
+const REPO = resolve(import.meta.dirname, '../..');
+
+async function fsBackend(): Promise<BlobBackend> {
+  const root = mkdtempSync(join(tmpdir(), 'swiftlet-cluster-fs-'));
+  const store = await FsBlobStore.open(root);
+  return {
+    store,
+    async artifacts() {
+      const out = readdirSync(join(root, 'tmp')).map((n) => `tmp/${n}`);
+      for (const fan of readdirSync(join(root, 'blobs'))) {
+        for (const n of readdirSync(join(root, 'blobs', fan))) out.push(`blobs/${fan}/${n}`);
+      }
+      return out;
+    },
+    async plantTemporary() { writeFileSync(join(root, 'tmp', 'f'.repeat(32)), 'half an upload'); },
+    async destroy() { rmSync(root, { recursive: true, force: true }); },
+  };
+}
+
+runMetadataStoreConformance('postgres, two shards', () => postgresBackend('conf'));
+runJanitorConformance('postgres + fs', async () => ({ meta: await postgresBackend('janitor'), blobs: await fsBackend() }));
+
+/** Account names that land on each of the first two shards. */
+function accountsOnBothShards(shardCount: number): string[] {
+  const found = new Map<number, string>();
+  for (let i = 0; found.size < 2; i++) {
+    const name = `AUTH_mp${i}`;
+    const shard = shardOf(name, shardCount);
+    if (shard < 2 && !found.has(shard)) found.set(shard, name);
+  }
+  return [...found.values()];
+}
+
+test('postgres: an account always maps to the same shard, and accounts spread over every shard', () => {
+  assert.equal(shardOf('AUTH_test', 2), shardOf('AUTH_test', 2));
+  const counts = [0, 0, 0];
+  for (let i = 0; i < 3000; i++) counts[shardOf(`AUTH_${i}`, 3)]! += 1;
+  for (const c of counts) assert.ok(c > 800 && c < 1200, `spread ${counts.join(',')}`);
+  assert.equal(shardOf('AUTH_anything', 1), 0);
+});
+
+test('postgres: four processes writing the same containers on two shards keep counts exact', async () => {
+  const { urls, drop } = await freshDatabases('mp');
+  const store = await PostgresMetadataStore.open({ shardUrls: urls });
+  try {
+    const accounts = accountsOnBothShards(urls.length);
+    const writer = resolve(import.meta.dirname, 'helpers/pg-writer.js');
+    const results = await Promise.all([11, 22, 33, 44].map((seed) =>
+      run(process.execPath, [writer, urls.join(','), accounts.join(','), String(seed), '300'], { timeout: 120_000 })));
+    const totals = { stored: 0, stale: 0, deleted: 0, missed: 0 };
+    for (const r of results) {
+      const done = JSON.parse(r.stdout) as typeof totals;
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += done[k];
+    }
+    assert.equal(totals.stored + totals.stale + totals.deleted + totals.missed, 1200, 'every operation ran');
+    assert.ok(totals.stored > 0 && totals.deleted > 0 && totals.stale > 0, JSON.stringify(totals));
+    for (const account of accounts) await assertCountsExact(store, account, ['c0', 'c1', 'c2']);
+    // Each account's rows are on its own shard only.
+    for (const [i, account] of accounts.entries()) {
+      for (const [shard, url] of urls.entries()) {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM containers WHERE account = $1', [Buffer.from(account)]);
+        await client.end();
+        assert.equal(Number(rows[0]?.n), shardOf(account, urls.length) === shard ? 3 : 0, `account ${i} on shard ${shard}`);
+      }
+    }
+  } finally {
+    await store.close();
+    await drop();
+  }
+});
+
+/** Resolves with how long `work` took to reject, and what it rejected with. */
+async function rejection(work: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = Date.now();
+  try {
+    await work();
+  } catch (error) {
+    return { ms: Date.now() - started, error };
+  }
+  assert.fail('expected a rejection');
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+test('postgres: a shard with nothing listening fails open at once with MetadataUnavailableError', async () => {
+  const closed = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+  const { ms, error } = await rejection(() => PostgresMetadataStore.open({ shardUrls: [serverUrls()[0] ?? '', closed] }));
+  assert.ok(error instanceof MetadataUnavailableError, String(error));
+  assert.equal(error.shard, 1);
+  assert.ok(ms < 2000, `took ${ms} ms`);
+});
+
+test('postgres: a server that accepts but never answers times out (connect timeout), no hang', async () => {
+  const sockets: Socket[] = [];
+  const silent: Server = createServer((s) => { sockets.push(s); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const address = silent.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    const { ms, error } = await rejection(() => PostgresMetadataStore.open({
+      shardUrls: [`postgres://postgres@127.0.0.1:${port}/postgres`], connectTimeoutMs: 800,
+    }));
+    assert.ok(error instanceof MetadataUnavailableError, String(error));
+    assert.ok(ms >= 700 && ms < 3000, `took ${ms} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  }
+});
+
+test('postgres: a statement stuck behind a lock is cancelled by the statement timeout', async () => {
+  const { urls, drop } = await freshDatabases('stuck');
+  const store = await PostgresMetadataStore.open({ shardUrls: urls, statementTimeoutMs: 600 });
+  const blocker = new pg.Client({ connectionString: urls[shardOf('AUTH_stuck', urls.length)] });
+  try {
+    await store.putContainer('AUTH_stuck', 'c', {}, 1);
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE objects IN ACCESS EXCLUSIVE MODE');
+    const { ms, error } = await rejection(() => store.getObject('AUTH_stuck', 'c', 'o'));
+    assert.ok(error instanceof MetadataUnavailableError, String(error));
+    assert.ok(ms >= 500 && ms < 3000, `took ${ms} ms`);
+    await blocker.query('ROLLBACK');
+    assert.equal(await store.getObject('AUTH_stuck', 'c', 'o'), undefined, 'the store answers again once the lock is gone');
+  } finally {
+    await blocker.end().catch(() => undefined);
+    await store.close();
+    await drop();
+  }
+});
+
+test('postgres: a server stopped under a running store gives prompt typed errors, then recovers with nothing lost', async () => {
+  const port = Number(process.env.SWIFTLET_TEST_PG_SPARE_PORT ?? 54339);
+  const base = mkdtempSync(join(tmpdir(), 'swiftlet-pg-spare-'));
+  const env = { ...process.env, SWIFTLET_PG_PORTS: String(port), SWIFTLET_PG_DIR: base };
+  const start = () => run(join(REPO, 'scripts/postgres/start.sh'), [], { env, timeout: 120_000 });
+  const stop = () => run(join(REPO, 'scripts/postgres/stop.sh'), [], { env, timeout: 60_000 });
+  let opened: PostgresMetadataStore | undefined;
+  try {
+    await start();
+    const store = opened = await PostgresMetadataStore.open({
+      shardUrls: [`postgres://postgres@127.0.0.1:${port}/postgres`], connectTimeoutMs: 1000, statementTimeoutMs: 2000,
+    });
+    await store.putContainer('AUTH_down', 'c', {}, 1);
+    const rec = {
+      account: 'AUTH_down', container: 'c', name: 'kept', blobId: '', inline: Buffer.from('acknowledged'), etag: 'e',
+      size: 12, contentType: 'text/plain', timestamp: 2, metadata: {},
+    };
+    assert.deepEqual(await store.putObject(rec), { result: 'stored' });
+    await stop();
+    for (const op of [() => store.getObject('AUTH_down', 'c', 'kept'), () => store.putObject({ ...rec, timestamp: 3 }),
+      () => store.listObjects('AUTH_down', 'c', { limit: 10 }), () => store.putContainer('AUTH_down', 'd', {}, 4)]) {
+      const { ms, error } = await rejection(op);
+      assert.ok(error instanceof MetadataUnavailableError, String(error));
+      assert.ok(ms < 2500, `took ${ms} ms`);
+    }
+    await start();
+    // Pooled connections to the old server are dead; the pool replaces them on the next queries.
+    let back: Awaited<ReturnType<typeof store.getObject>>;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        back = await store.getObject('AUTH_down', 'c', 'kept');
+        break;
+      } catch (err) {
+        assert.ok(err instanceof MetadataUnavailableError && attempt < 20, String(err));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    assert.deepEqual(back, rec, 'the acknowledged write survived the restart');
+    assert.equal((await store.getContainer('AUTH_down', 'c'))?.objectCount, 1);
+  } finally {
+    await opened?.close();
+    await stop().catch(() => undefined);
+    rmSync(base, { recursive: true, force: true });
+  }
+});
