@@ -1,0 +1,191 @@
+/**
+ * Object bytes in an S3 bucket (Ceph RGW, or any S3 service): one S3 object per blob, key
+ * `<keyPrefix><blob id>`. Blob ids are random 32-hex, so keys need no hash prefix to spread: RGW
+ * places index entries by a hash of the whole key, and S3's prefix partitioning sees random leading
+ * characters. Writes stream up while hashing (upload.ts), reads are ranged GETs (range-stream.ts).
+ * Every failure of the service is a BackendUnavailableError (503 for callers, never a 404).
+ *
+ * Deleted while being read. S3 cannot keep a deleted object readable, so this store does what it
+ * can: a delete of a blob that has an open reader *in this process* is deferred until its last
+ * reader closes (a new `open` finds nothing at once, as the contract says). A GET already streaming
+ * when another node deletes the blob usually finishes (RGW keeps the data until garbage collection),
+ * but a new range requested after that delete fails on the stream. If the process dies with a
+ * delete deferred, the blob is an orphan and the janitor's sweep removes it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand, CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
+} from '@aws-sdk/client-s3';
+import type { BlobReader, BlobStore, BlobWriteOptions, StoredBlob } from '../contracts.js';
+import { createS3Client, DEFAULT_PART_SIZE, type S3Settings } from './client.js';
+import { isNotFound, unavailable } from './errors.js';
+import { rangeStream } from './range-stream.js';
+import { uploadBlob } from './upload.js';
+
+const BLOB_ID = /^[0-9a-f]{32}$/;
+
+interface OpenBlob {
+  readers: number;
+  /** delete() was called while readers were open: delete when the last one closes. */
+  deleted: boolean;
+}
+
+export class S3BlobStore implements BlobStore {
+  private readonly open_ = new Map<string, OpenBlob>();
+  private readonly bucket: string;
+  private readonly prefix: string;
+
+  private constructor(private readonly client: S3Client, private readonly settings: S3Settings) {
+    this.bucket = settings.bucket;
+    this.prefix = settings.keyPrefix ?? '';
+  }
+
+  /** Connects and creates the bucket when it is missing. */
+  static async open(settings: S3Settings): Promise<S3BlobStore> {
+    const store = new S3BlobStore(createS3Client(settings), settings);
+    try {
+      await store.ensureBucket();
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  private async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw unavailable(err, `HEAD bucket ${this.bucket}`);
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // Another node created it a moment ago.
+      const name = (err as { name?: string }).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw unavailable(err, `create bucket ${this.bucket}`);
+    }
+  }
+
+  private keyOf(blobId: string): string {
+    if (!BLOB_ID.test(blobId)) throw new Error(`invalid blob id ${JSON.stringify(blobId)}`);
+    return this.prefix + blobId;
+  }
+
+  async write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob> {
+    const blobId = randomBytes(16).toString('hex');
+    const { size, md5 } = await uploadBlob({
+      client: this.client, bucket: this.bucket, key: this.keyOf(blobId),
+      partSize: this.settings.partSize ?? DEFAULT_PART_SIZE,
+      partConcurrency: this.settings.partConcurrency ?? 3,
+    }, source, options);
+    return { blobId, size, md5 };
+  }
+
+  async open(blobId: string): Promise<BlobReader | undefined> {
+    if (!BLOB_ID.test(blobId) || this.open_.get(blobId)?.deleted) return undefined;
+    const key = this.keyOf(blobId);
+    let size: number;
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      size = head.ContentLength ?? 0;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw unavailable(err, `HEAD ${key}`);
+    }
+    // A delete that raced with the HEAD wins: the reader would otherwise outlive it.
+    if (this.open_.get(blobId)?.deleted) return undefined;
+    const entry = this.open_.get(blobId) ?? { readers: 0, deleted: false };
+    entry.readers++;
+    this.open_.set(blobId, entry);
+    let closed = false;
+    return {
+      size,
+      stream: (start, end) => rangeStream(this.client, this.bucket, key, start, end),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        entry.readers--;
+        if (entry.readers > 0) return;
+        this.open_.delete(blobId);
+        if (entry.deleted) await this.deleteNow(key);
+      },
+    };
+  }
+
+  async delete(blobId: string): Promise<void> {
+    const key = this.keyOf(blobId);
+    const entry = this.open_.get(blobId);
+    if (entry) {
+      entry.deleted = true;
+      return;
+    }
+    await this.deleteNow(key);
+  }
+
+  /** S3 answers a delete of a missing key with success, so a repeated delete is a no-op. */
+  private async deleteNow(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      throw unavailable(err, `DELETE ${key}`);
+    }
+  }
+
+  async *listBlobs(olderThanSeconds: number): AsyncIterable<string> {
+    const cutoff = Date.now() - olderThanSeconds * 1000;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token, MaxKeys: 1000 }));
+      } catch (err) {
+        throw unavailable(err, `list bucket ${this.bucket}`);
+      }
+      for (const obj of page.Contents ?? []) {
+        const id = obj.Key?.slice(this.prefix.length) ?? '';
+        if (BLOB_ID.test(id) && obj.LastModified && obj.LastModified.getTime() <= cutoff) yield id;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /**
+   * Aborts multipart uploads older than `staleUploadSeconds` (default a day): what writes
+   * interrupted by a crash or a lost service left. Younger ones may be another node's writes in
+   * progress, so a shared bucket is safe to clean from any node at any time.
+   */
+  async cleanTemporary(): Promise<void> {
+    const cutoff = Date.now() - (this.settings.staleUploadSeconds ?? 86_400) * 1000;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListMultipartUploadsCommand({
+          Bucket: this.bucket, Prefix: this.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker,
+        }));
+      } catch (err) {
+        throw unavailable(err, `list multipart uploads of ${this.bucket}`);
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || (upload.Initiated && upload.Initiated.getTime() > cutoff)) continue;
+        try {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        } catch (err) {
+          if (!isNotFound(err)) throw unavailable(err, `abort multipart upload ${upload.Key}`);
+        }
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+  }
+
+  /** Closes the client's connections. */
+  close(): void {
+    this.client.destroy();
+  }
+}
