@@ -126,6 +126,12 @@ test('R5.6: an ACL naming an account admits that account\'s admins (tempauth gro
   // Read, not write.
   assert.equal((await call(`${c}/p`, { method: 'PUT', token: other.token, body: 'x' })).status, 403);
 
+  // The bare account (project) name admits every user of it, as tempauth's `<account>` group.
+  assert.equal((await call(c, { method: 'POST', token: owner.token, headers: { 'X-Container-Read': 'test2' } })).status, 204);
+  const byName = await call(c, { method: 'HEAD', token: other.token });
+  assert.equal(byName.status, 204);
+  assert.equal(byName.headers.get('x-container-meta-temp-url-key'), null);
+
   // An ACL naming another account admits nobody of test2.
   assert.equal((await call(c, { method: 'POST', token: owner.token, headers: { 'X-Container-Read': 'AUTH_someone_else' } })).status, 204);
   assert.equal((await call(c, { method: 'HEAD', token: other.token })).status, 403);

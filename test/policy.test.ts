@@ -305,6 +305,12 @@ describe('R5.6: account names as grantees (built-in identity)', () => {
     assert.deepEqual(authorize(who('q', ['admin']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), cfg),
       { allow: true, owner: false, rule: 'R5.6' });
   });
+  test('an ACL naming the project admits each of its users (tempauth\'s <account> group), default domain only', () => {
+    assert.deepEqual(authorize(who('q', ['member']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'name-q' }), cfg),
+      { allow: true, owner: false, rule: 'R5.6' });
+    assert.equal(outcome(authorize(who('q', ['member'], [], { projectDomainId: 'other' }), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'name-q' }), cfg)), 403);
+    assert.equal(outcome(authorize(who('q', ['member']), req('PUT', 'AUTH_p', 'c', 'o', { containerRead: 'name-q' }), cfg)), 403);
+  });
   test('not a non-operator of that project, not another project, not with an external Keystone', () => {
     assert.equal(outcome(authorize(who('q', ['member']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), cfg)), 403);
     assert.equal(outcome(authorize(who('r', ['admin']), req('GET', 'AUTH_p', 'c', 'o', { containerRead: 'AUTH_q' }), cfg)), 403);

@@ -39,5 +39,7 @@ show 'POST read ACL = account 2' 'x' -X POST -H "X-Auth-Token: $T1" -H "X-Contai
 show 'account 2 HEAD container' 'x-container-read|x-container-meta-temp-url-key' -I -H "X-Auth-Token: $T2" "$U1/$c"
 show 'account 2 GET object' 'x-object-meta-src' -H "X-Auth-Token: $T2" "$U1/$c/src"
 show 'account 2 PUT object' 'x' -X PUT -H "X-Auth-Token: $T2" --data-binary z "$U1/$c/nope"
+show 'POST read ACL = test2 (bare name)' 'x' -X POST -H "X-Auth-Token: $T1" -H "X-Container-Read: test2" "$U1/$c"
+show 'account 2 HEAD container' 'x-container-read|x-container-meta-temp-url-key' -I -H "X-Auth-Token: $T2" "$U1/$c"
 show 'POST read ACL = other account' 'x' -X POST -H "X-Auth-Token: $T1" -H 'X-Container-Read: AUTH_someone_else' "$U1/$c"
 show 'account 2 HEAD container' 'x-container-read' -I -H "X-Auth-Token: $T2" "$U1/$c"

@@ -126,11 +126,14 @@ function aclsUsable(id: Identity | undefined, rules: PrefixRules | undefined): b
 }
 
 /**
- * R5.6, built-in identity: an ACL entry naming the identity's own first-prefix account, for an
- * operator of that project (tempauth gives its `.admin` users their account id as a group).
+ * R5.6, built-in identity, tempauth's groups: an ACL entry naming the identity's project (tempauth's
+ * `<account>` group, every user of it; names only in the default domain, R4.7), or its first-prefix
+ * account `<PREFIX><project id>` (the `.admin` users' account-id group: operators only).
  */
 function accountNameMatch(id: Identity, groups: readonly string[], cfg: PolicyConfig): boolean {
   if (!cfg.accountNameGrantees || id.projectId === undefined) return false;
+  const defaultDomain = (!id.userDomainId || id.userDomainId === DEFAULT_DOMAIN) && (!id.projectDomainId || id.projectDomainId === DEFAULT_DOMAIN);
+  if (defaultDomain && id.projectName !== undefined && groups.includes(id.projectName)) return true;
   const first = cfg.prefixes[0];
   const rules = first === undefined ? undefined : cfg.rules.get(first);
   if (first === undefined || !rules || !groups.includes(first + id.projectId)) return false;
