@@ -16,7 +16,8 @@
 #
 # Env: SWIFT_SRC (required), PORT (default: a free port), RESULTS (default
 # $TMPDIR/swiftlet-functests/<timestamp>), PYTEST_TIMEOUT (default 300), WORKERS (default 1, as `npm start`),
-# KEEP_DATA=1 to keep the server's data directory.
+# KEEP_DATA=1 to keep the server's data directory, EXTRA_CONFIG=<toml file> appended to the server's
+# config (e.g. a [storage] section for the cluster backend, see scripts/cluster/).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
@@ -113,6 +114,9 @@ name = "tester6"
 password = "testing6"
 roles = [".reseller_admin"]
 EOF
+
+# EXTRA_CONFIG: a TOML file appended to that config, e.g. [storage] for a cluster backend.
+if [ -n "${EXTRA_CONFIG:-}" ]; then cat "$EXTRA_CONFIG" >> "$CONF"; fi
 
 if [ -z "${PORT:-}" ]; then
     PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')

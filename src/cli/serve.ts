@@ -11,12 +11,12 @@
  * may pay off only for read-heavy loads on machines with cores to spare.
  */
 import cluster from 'node:cluster';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { createSwiftServer } from '../http/server.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
 import { parseRoleList } from '../auth/prefixes.js';
 import { KeystoneClient } from '../identity/keystone/client.js';
@@ -43,6 +43,7 @@ async function prepare(config: Config, rt: Runtime): Promise<void> {
   });
   if (boot.created) {
     const dataDir = resolve(config.server.data_dir);
+    mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, 'bootstrap-admin.txt');
     writeFileSync(file, `user: admin:admin\npassword: ${boot.password}\nproject_id: ${boot.projectId}\n`, { mode: 0o600 });
     console.log(`Created bootstrap admin: user "admin" in project "admin" (id ${boot.projectId}), password: ${boot.password}`);
@@ -66,14 +67,17 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => v
     timer.unref();
     timers.push(timer);
   };
-  // The first checkpoint runs before the server listens: it moves into the database whatever WAL
-  // an earlier run left, and starts the checkpoint thread, whose descriptors and memory are then
-  // there from the first request on.
-  await rt.checkpoint();
-  every(1, () => rt.checkpoint());
-  every(config.swift.expirer_interval, () => reapExpired(meta, blobs, Date.now() / 1000));
-  every(3600, () => sweepOrphans(meta, blobs));
-  every(3600, () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));
+  // The first upkeep (embedded: a WAL checkpoint) runs before the server listens: it moves into the
+  // database whatever WAL an earlier run left, and starts the checkpoint thread, whose descriptors
+  // and memory are then there from the first request on.
+  await rt.maintain();
+  every(1, () => rt.maintain());
+  // Once per store, not once per node: in a cluster only the node holding the jobs' lease runs these
+  // (another takes over within one interval when it dies).
+  const leading = (job: () => Promise<unknown>) => async () => { if (await rt.leads()) await job(); };
+  every(config.swift.expirer_interval, leading(() => reapExpired(meta, blobs, Date.now() / 1000)));
+  every(3600, leading(() => sweepOrphans(meta, blobs)));
+  every(3600, leading(() => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep)));
   return () => {
     stopped = true;
     for (const timer of timers) clearInterval(timer);
@@ -81,7 +85,10 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => v
 }
 
 function listeningMessage(config: Config, processes: string): string {
-  return `Swiftlet listening on http://${config.server.host}:${config.server.port} (${processes}, data in ${resolve(config.server.data_dir)})`;
+  const where = config.storage.backend === 'cluster'
+    ? `cluster: metadata in PostgreSQL, bytes at ${config.storage.s3_endpoint}`
+    : `data in ${resolve(config.server.data_dir)}`;
+  return `Swiftlet listening on http://${config.server.host}:${config.server.port} (${processes}, ${where})`;
 }
 
 export async function serve(config: Config): Promise<void> {

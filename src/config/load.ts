@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { DEFAULT_CONFIG, IDENTITY_MODES, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode } from './schema.js';
+import { DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode } from './schema.js';
 import { parsePrefixes } from '../auth/prefixes.js';
 
 export class ConfigError extends Error {}
@@ -142,6 +142,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   if (config.swift.expirer_interval < 1) throw new ConfigError(`"swift.expirer_interval" must be at least 1 (seconds), got ${config.swift.expirer_interval}`);
   validateAuth(config);
   validateIdentity(config);
+  validateStorage(config);
   // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
   // configured; keys from the file are added on top, they never wipe the other defaults.
   const prefixes = parsePrefixes(config.auth.reseller_prefix);
@@ -191,6 +192,18 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
     }
   }
   return perPrefix;
+}
+
+/** `[storage]`: a known backend, and for the cluster the engines it needs. */
+function validateStorage(config: Config): void {
+  const s = config.storage;
+  if (!STORAGE_BACKENDS.includes(s.backend)) {
+    throw new ConfigError(`"storage.backend" must be one of ${STORAGE_BACKENDS.map((b) => `"${b}"`).join(', ')}, got ${JSON.stringify(s.backend)}`);
+  }
+  if (s.backend !== 'cluster') return;
+  if (s.postgres_shards.split(',').every((u) => u.trim() === '')) throw new ConfigError('"storage.postgres_shards" is required with storage.backend = "cluster"');
+  if (!s.s3_endpoint) throw new ConfigError('"storage.s3_endpoint" is required with storage.backend = "cluster"');
+  if (s.postgres_pool_size < 1) throw new ConfigError('"storage.postgres_pool_size" must be at least 1');
 }
 
 /**

@@ -94,6 +94,33 @@ export interface DomainRemapConfig {
   mangle_client_paths: boolean;
 }
 
+/** Where metadata and bytes live: the embedded default, or the cluster's shared engines. */
+export type StorageBackend = 'embedded' | 'cluster';
+export const STORAGE_BACKENDS: readonly StorageBackend[] = ['embedded', 'cluster'];
+
+/**
+ * `[storage]`: `embedded` keeps metadata in SQLite and bytes in files under `server.data_dir`;
+ * `cluster` keeps metadata (and identity) in PostgreSQL, sharded by account, and bytes in an S3
+ * service (Ceph RGW or another), so any number of identical nodes serve the same data (docs/cluster.md).
+ */
+export interface StorageConfig {
+  backend: StorageBackend;
+  /** Cluster: comma-separated PostgreSQL URLs, one per shard; their order is the placement and never changes. */
+  postgres_shards: string;
+  /** Cluster: the identity database's URL; empty: the first shard's. */
+  postgres_identity: string;
+  /** Cluster: PostgreSQL connections per shard in each process. */
+  postgres_pool_size: number;
+  /** Cluster: the S3 service, e.g. http://127.0.0.1:8000 (RGW). */
+  s3_endpoint: string;
+  s3_region: string;
+  s3_bucket: string;
+  s3_access_key: string;
+  s3_secret_key: string;
+  /** Bucket in the path rather than the host name (RGW without wildcard DNS needs it). */
+  s3_force_path_style: boolean;
+}
+
 /** `[ratelimit]`: Swift's ratelimit middleware (see src/middleware/ratelimit/ratelimit.ts). Rates are requests per second. */
 export interface RateLimitConfig {
   /** On even without a limit below, so accounts' X-Account-Sysmeta-Global-Write-Ratelimit applies. */
@@ -114,6 +141,7 @@ export interface RateLimitConfig {
 
 export interface Config {
   server: ServerConfig;
+  storage: StorageConfig;
   ratelimit: RateLimitConfig;
   swift: SwiftConfig;
   domain_remap: DomainRemapConfig;
@@ -189,6 +217,10 @@ export const DEFAULT_CONFIG: Config = {
     timeout: 10,
   },
   domain_remap: { storage_domain: '', default_reseller_prefix: '', mangle_client_paths: false },
+  storage: {
+    backend: 'embedded', postgres_shards: '', postgres_identity: '', postgres_pool_size: 10,
+    s3_endpoint: '', s3_region: 'us-east-1', s3_bucket: 'swiftlet', s3_access_key: '', s3_secret_key: '', s3_force_path_style: true,
+  },
   ratelimit: {
     enabled: false, account_ratelimit: 0, max_sleep_time_seconds: 60, rate_buffer_seconds: 5, clock_accuracy: 1000,
     container_ratelimits: {}, container_listing_ratelimits: {},

@@ -98,6 +98,8 @@ export const ERROR_TABLE = {
   InvalidStoragePolicy: { status: 400, message: (p) => `Invalid X-Storage-Policy ${p.name}` },
   NotImplemented: { status: 501 },
   Unavailable: { status: 503 },
+  /** A storage engine (PostgreSQL, the S3 service) cannot answer: never a 404 or a wrong answer. */
+  BackendUnavailable: { status: 503, message: (p) => `Storage backend unavailable (${p.backend}); please retry later.` },
   Internal: { status: 500 },
 } satisfies Record<string, ErrorSpec>;
 

@@ -22,7 +22,18 @@ export interface AppCredential {
   secretHash: string;
 }
 
-interface Row {
+/** Where application credentials are kept: the embedded SQLite database or the cluster's PostgreSQL. */
+export interface AppCredentialStore {
+  create(c: AppCredential): Promise<'created' | 'duplicate'>;
+  get(id: string): Promise<AppCredential | undefined>;
+  findByName(userId: string, name: string): Promise<AppCredential | undefined>;
+  /** A user's credentials, by name. */
+  listFor(userId: string): Promise<AppCredential[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** A row of the `application_credentials` table, in both databases. */
+export interface AppCredentialRow {
   id: string;
   user_id: string;
   project_id: string;
@@ -32,7 +43,7 @@ interface Row {
   expires_at: number | null;
 }
 
-function fromRow(r: Row): AppCredential {
+export function appCredentialFromRow(r: AppCredentialRow): AppCredential {
   let grant: { roles?: unknown; unrestricted?: unknown; description?: unknown } = {};
   try {
     const parsed: unknown = JSON.parse(r.roles);
@@ -47,11 +58,16 @@ function fromRow(r: Row): AppCredential {
   return cred;
 }
 
-export class AppCredentialStore {
+/** The `roles` column: the delegated roles with the credential's other settings, as JSON. */
+export function appCredentialGrant(c: AppCredential): string {
+  return JSON.stringify({ roles: c.roles, unrestricted: c.unrestricted, description: c.description });
+}
+
+export class SqliteAppCredentialStore implements AppCredentialStore {
   constructor(private readonly db: Db) {}
 
   async create(c: AppCredential): Promise<'created' | 'duplicate'> {
-    const grant = JSON.stringify({ roles: c.roles, unrestricted: c.unrestricted, description: c.description });
+    const grant = appCredentialGrant(c);
     const res = this.db.prepare(
       'INSERT OR IGNORE INTO application_credentials (id, user_id, project_id, name, secret_hash, roles, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ).run(c.id, c.userId, c.projectId, c.name, c.secretHash, grant, c.expiresAt ?? null);
@@ -59,17 +75,17 @@ export class AppCredentialStore {
   }
 
   async get(id: string): Promise<AppCredential | undefined> {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM application_credentials WHERE id = ?').get(id);
-    return row && fromRow(row);
+    const row = this.db.prepare<[string], AppCredentialRow>('SELECT * FROM application_credentials WHERE id = ?').get(id);
+    return row && appCredentialFromRow(row);
   }
 
   async findByName(userId: string, name: string): Promise<AppCredential | undefined> {
-    const row = this.db.prepare<[string, string], Row>('SELECT * FROM application_credentials WHERE user_id = ? AND name = ?').get(userId, name);
-    return row && fromRow(row);
+    const row = this.db.prepare<[string, string], AppCredentialRow>('SELECT * FROM application_credentials WHERE user_id = ? AND name = ?').get(userId, name);
+    return row && appCredentialFromRow(row);
   }
 
   async listFor(userId: string): Promise<AppCredential[]> {
-    return this.db.prepare<[string], Row>('SELECT * FROM application_credentials WHERE user_id = ? ORDER BY name').all(userId).map(fromRow);
+    return this.db.prepare<[string], AppCredentialRow>('SELECT * FROM application_credentials WHERE user_id = ? ORDER BY name').all(userId).map(appCredentialFromRow);
   }
 
   async delete(id: string): Promise<boolean> {

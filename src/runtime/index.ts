@@ -1,44 +1,54 @@
-/** Opens the embedded stores and the identity for one process (primary or worker). */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { keyRingResolver } from './auth/authenticate.js';
-import { compilePolicy } from './auth/policy-config.js';
-import type { Config } from './config/schema.js';
-import { AppCredentialStore } from './identity/app-credentials.js';
-import { openKeystone } from './identity/keystone/index.js';
-import { IdentityService } from './identity/service.js';
-import { RevocationList, TokenKeyRing } from './identity/tokens.js';
-import { FsBlobStore } from './storage/fs/blob-store.js';
-import { type CheckpointResult, WalCheckpointer } from './storage/sqlite/checkpointer.js';
-import { openDatabase } from './storage/sqlite/database.js';
-import { SqliteIdentityStore } from './storage/sqlite/identity-store.js';
-import { SqliteListingThreads } from './storage/sqlite/listing-threads.js';
-import { SqliteMetadataStore } from './storage/sqlite/metadata-store.js';
-import { listingsOnEventLoop } from './storage/object-listings.js';
-import type { AppDeps } from './app.js';
-import { SqliteRateClock } from './middleware/ratelimit/counters.js';
-import { rateLimitEnabled } from './middleware/ratelimit/ratelimit.js';
+/**
+ * Opens what one process (primary or worker) serves from: the stores of the configured backend
+ * (embedded.ts: SQLite + files; cluster.ts: PostgreSQL + S3), and on top of them, the same for
+ * both, the identity (built-in sealed tokens or an external Keystone) and the policy.
+ */
+import { keyRingResolver } from '../auth/authenticate.js';
+import { compilePolicy } from '../auth/policy-config.js';
+import type { Config } from '../config/schema.js';
+import type { AppCredentialStore } from '../identity/app-credentials.js';
+import type { IdentityStore } from '../identity/contracts.js';
+import { openKeystone } from '../identity/keystone/index.js';
+import { IdentityService } from '../identity/service.js';
+import { RevocationList, TokenKeyRing } from '../identity/tokens.js';
+import type { RateClock } from '../middleware/ratelimit/counters.js';
+import type { BlobStore, MetadataStore } from '../storage/contracts.js';
+import type { ObjectListings } from '../storage/object-listings.js';
+import type { AppDeps } from '../app.js';
+import { openClusterStores } from './cluster.js';
+import { openEmbeddedStores } from './embedded.js';
+
+/** What a backend provides. */
+export interface Stores {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  listings: ObjectListings;
+  identityStore: IdentityStore;
+  appCreds: AppCredentialStore;
+  rateClock?: RateClock;
+  /** Periodic upkeep of the stores themselves (embedded: WAL checkpoints). */
+  maintain(): Promise<unknown>;
+  /**
+   * Whether this process should run the jobs that must run once per store, not once per node (the
+   * expirer, the orphan sweeper, key rotation). Embedded: always (one primary per data directory).
+   * Cluster: the node holding a lease, taken over by another node when it dies.
+   */
+  leads(): Promise<boolean>;
+  close(): Promise<void>;
+}
 
 export interface Runtime extends AppDeps {
   keyRing: TokenKeyRing;
   revocations: RevocationList;
-  identityStore: SqliteIdentityStore;
-  /** Moves the metadata WAL into the database, on a thread (a background job of the primary process). */
-  checkpoint(): Promise<CheckpointResult>;
+  identityStore: IdentityStore;
+  maintain(): Promise<unknown>;
+  leads(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config): Promise<Runtime> {
-  const dataDir = resolve(config.server.data_dir);
-  mkdirSync(dataDir, { recursive: true });
-  const dbFile = join(dataDir, 'swiftlet.db');
-  const db = openDatabase(dbFile);
-  const meta = new SqliteMetadataStore(db);
-  const threads = config.server.listing_threads;
-  const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop((request) => meta.renderObjectListing(request));
-  const checkpointer = new WalCheckpointer(dbFile);
-  const blobs = await FsBlobStore.open(dataDir);
-  const identityStore = new SqliteIdentityStore(db);
+  const stores = config.storage.backend === 'cluster' ? await openClusterStores(config) : await openEmbeddedStores(config);
+  const { meta, blobs, listings, identityStore, appCreds, rateClock } = stores;
   const keyRing = new TokenKeyRing(identityStore);
   await keyRing.refresh();
   const policy = compilePolicy(config.auth, config.identity.mode);
@@ -46,14 +56,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const identity = new IdentityService(identityStore, keyRing, config.auth.token_life);
   // Identity mode: built-in sealed tokens, or validation against an external Keystone.
   const keystone = config.identity.mode === 'keystone' ? openKeystone(config.keystone) : undefined;
-  const rateClock = rateLimitEnabled(config.ratelimit) ? new SqliteRateClock(join(dataDir, 'ratelimit.db')) : undefined;
   return {
     services: { meta, blobs, listings, config },
     ...(rateClock ? { rateClock } : {}),
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
       allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
-      appCreds: new AppCredentialStore(db),
+      appCreds,
       ...(config.images.public_url ? { imageUrl: config.images.public_url } : {}),
     },
     policy,
@@ -63,12 +72,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     revocations,
     keyRing,
     identityStore,
-    checkpoint: () => checkpointer.checkpoint(),
-    close: async () => {
-      await checkpointer.close();
-      await listings.close();
-      await meta.close();
-      rateClock?.close();
-    },
+    maintain: () => stores.maintain(),
+    leads: () => stores.leads(),
+    close: () => stores.close(),
   };
 }

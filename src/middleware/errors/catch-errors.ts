@@ -2,12 +2,17 @@
 import { isSwiftError, SwiftError } from '../../http/errors.js';
 import type { Middleware } from '../../http/pipeline.js';
 import { errorResponse } from '../../http/response.js';
+import { BackendUnavailableError } from '../../storage/backend-unavailable.js';
 
 export const catchErrors: Middleware = async (ctx, next) => {
   try {
     return await next(ctx);
   } catch (err) {
     if (isSwiftError(err)) return errorResponse(err);
+    if (err instanceof BackendUnavailableError) {
+      console.error(`${ctx.transId} ${ctx.method} ${ctx.rawPath}: 503, ${err.message}`);
+      return errorResponse(new SwiftError('BackendUnavailable', { backend: err.backend }));
+    }
     console.error(`${ctx.transId} ${ctx.method} ${ctx.rawPath}: internal error`, err);
     return errorResponse(new SwiftError('Internal'));
   }

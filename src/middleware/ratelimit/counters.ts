@@ -13,7 +13,7 @@ export interface RateClock {
    * second of max_sleep_time_seconds). A clock that lags more than
    * `buffer` ticks behind `now` restarts at `now` (idle time is not saved up beyond the buffer).
    */
-  book(key: string, now: number, step: number, buffer: number, maxWait: number): number | undefined;
+  book(key: string, now: number, step: number, buffer: number, maxWait: number): Promise<number | undefined>;
   close(): void;
 }
 
@@ -44,7 +44,7 @@ export class SqliteRateClock implements RateClock {
     });
   }
 
-  book(key: string, now: number, step: number, buffer: number, maxWait: number): number | undefined {
+  async book(key: string, now: number, step: number, buffer: number, maxWait: number): Promise<number | undefined> {
     return this.bookTx.immediate(key, now, step, buffer, maxWait);
   }
 

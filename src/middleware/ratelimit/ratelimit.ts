@@ -79,7 +79,7 @@ export function rateLimit(config: RateLimitConfig, meta: MetadataStore, clock: R
 
     for (const [key, rate] of keys) {
       const step = Math.round(ticks / rate);
-      const wait = clock.book(key, Math.round(Date.now() * ticks / 1000), step, config.rate_buffer_seconds * ticks, maxWait);
+      const wait = await clock.book(key, Math.round(Date.now() * ticks / 1000), step, config.rate_buffer_seconds * ticks, maxWait);
       if (wait === undefined) return answer(498, 'Slow down');
       if (wait > 0) await sleep(wait * 1000 / ticks);
     }

@@ -4,11 +4,12 @@
  * everything else (a bug in a query stays a plain error). The HTTP layer turns this one type into a
  * 503; nothing here knows about HTTP.
  */
+import { BackendUnavailableError } from '../backend-unavailable.js';
 
-export class MetadataUnavailableError extends Error {
+export class MetadataUnavailableError extends BackendUnavailableError {
   readonly code = 'METADATA_UNAVAILABLE';
   constructor(readonly shard: number, cause: unknown) {
-    super(`metadata shard ${shard} unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`PostgreSQL shard ${shard}`, cause instanceof Error ? cause.message : String(cause), { cause });
     this.name = 'MetadataUnavailableError';
   }
 }

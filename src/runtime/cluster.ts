@@ -1,0 +1,49 @@
+/**
+ * The cluster backend: metadata in PostgreSQL sharded by account, identity (and rate limiting's
+ * clocks) on the identity database, bytes in an S3 service. A node keeps nothing of its own that
+ * another node needs: start several with the same `[storage]` settings and they serve the same data.
+ */
+import type { Config } from '../config/schema.js';
+import { listingsOnEventLoop } from '../storage/object-listings.js';
+import { PostgresAppCredentialStore } from '../storage/postgres/app-credentials.js';
+import { PostgresIdentityStore } from '../storage/postgres/identity-store.js';
+import { PostgresLease } from '../storage/postgres/lease.js';
+import { PostgresMetadataStore } from '../storage/postgres/metadata-store.js';
+import { PostgresRateClock } from '../storage/postgres/rate-clock.js';
+import { S3BlobStore } from '../storage/s3/blob-store.js';
+import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
+import { renderObjectListing } from '../swift/listing-format.js';
+import type { Stores } from './index.js';
+
+/** The advisory lock of the once-per-cluster jobs' lease (any constant; "SWJB"). */
+const JOBS_LEASE = 0x53574a42;
+
+export async function openClusterStores(config: Config): Promise<Stores> {
+  const s = config.storage;
+  const shardUrls = s.postgres_shards.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const identityUrl = s.postgres_identity || (shardUrls[0] ?? '');
+  const meta = await PostgresMetadataStore.open({ shardUrls, poolSize: s.postgres_pool_size });
+  const identityStore = await PostgresIdentityStore.open({ url: identityUrl, poolSize: s.postgres_pool_size });
+  const blobs = await S3BlobStore.open({
+    endpoint: s.s3_endpoint, region: s.s3_region, bucket: s.s3_bucket,
+    accessKeyId: s.s3_access_key, secretAccessKey: s.s3_secret_key, forcePathStyle: s.s3_force_path_style,
+  });
+  // Listings are read from PostgreSQL, one page per query: rendering them is the node's only work.
+  const listings = listingsOnEventLoop(async (r) => renderObjectListing(r.format, r.container, await meta.listObjects(r.account, r.container, r.options)));
+  const lease = new PostgresLease(identityUrl, JOBS_LEASE);
+  const rateClock = rateLimitEnabled(config.ratelimit) ? new PostgresRateClock(identityStore.connection) : undefined;
+  return {
+    meta, blobs, listings, identityStore,
+    appCreds: new PostgresAppCredentialStore(identityStore.connection),
+    ...(rateClock ? { rateClock } : {}),
+    maintain: async () => undefined,
+    leads: () => lease.holds(),
+    close: async () => {
+      await lease.close();
+      await listings.close();
+      blobs.close();
+      await meta.close();
+      await identityStore.close();
+    },
+  };
+}
