@@ -98,6 +98,40 @@ test('postgres: four processes writing the same containers on two shards keep co
   }
 });
 
+test('postgres: reserved names (starting with NUL, which PostgreSQL text cannot hold) round trip and list', async () => {
+  const backend = await postgresBackend('reserved');
+  try {
+    const store = await backend.open();
+    const account = 'AUTH_reserved';
+    const versions = '\u0000versions\u0000photos';
+    await store.putContainer(account, 'photos', {}, 1);
+    await store.putContainer(account, versions, { 'x-container-sysmeta-versions-container': versions }, 1);
+    const names = ['\u0000cat.jpg\u00009999', '\u0000cat.jpg\u00009998', 'plain', 'a\u0000b'];
+    for (const [i, n] of names.entries()) {
+      const rec = {
+        account, container: versions, name: n, blobId: '', inline: Buffer.from(n), etag: 'e', size: n.length,
+        contentType: 'x/y', timestamp: 2 + i, metadata: {},
+      };
+      assert.deepEqual(await store.putObject(rec), { result: 'stored' });
+      assert.deepEqual((await store.lookupPath(account, versions, n)).object, rec);
+    }
+    const listed = (await store.listObjects(account, versions, { limit: 100 })).map((e) => ('subdir' in e ? e.subdir : e.name));
+    assert.deepEqual(listed, ['\u0000cat.jpg\u00009998', '\u0000cat.jpg\u00009999', 'a\u0000b', 'plain']);
+    const visible = (await store.listObjects(account, versions, { limit: 100, hideReserved: true })).map((e) => ('subdir' in e ? e.subdir : e.name));
+    assert.deepEqual(visible, ['a\u0000b', 'plain']);
+    const delimited = await store.listObjects(account, versions, { limit: 100, delimiter: '\u0000' });
+    assert.deepEqual(delimited.map((e) => ('subdir' in e ? { subdir: e.subdir } : e.name)), [{ subdir: '\u0000' }, { subdir: 'a\u0000' }, 'plain']);
+    assert.deepEqual((await store.listContainers(account, { limit: 10 })).map((e) => ('subdir' in e ? e.subdir : e.name)), [versions, 'photos']);
+    assert.deepEqual((await store.listContainers(account, { limit: 10, hideReserved: true })).map((e) => ('subdir' in e ? e.subdir : e.name)), ['photos']);
+    assert.equal((await store.getContainer(account, versions))?.objectCount, 4);
+    assert.deepEqual((await store.getContainer(account, versions))?.metadata, { 'x-container-sysmeta-versions-container': versions });
+    assert.equal((await store.deleteObject(account, versions, names[0] ?? '', 100))?.name, names[0]);
+    assert.deepEqual((await store.expiredObjects(2_000_000_000, 10)).filter((r) => r.account === account), []);
+  } finally {
+    await backend.destroy();
+  }
+});
+
 /** Resolves with how long `work` took to reject, and what it rejected with. */
 async function rejection(work: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const started = Date.now();
