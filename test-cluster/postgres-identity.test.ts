@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RevocationList, TokenKeyRing } from '../src/identity/tokens.js';
+import { PostgresAppCredentialStore } from '../src/storage/postgres/app-credentials.js';
 import { PostgresIdentityStore } from '../src/storage/postgres/identity-store.js';
 import { freshDatabases } from './helpers/postgres.js';
 
@@ -155,6 +156,31 @@ describe('PostgresIdentityStore', () => {
       assert.ok(Date.now() - started < 1500, 'node B sees the revocation within a second');
       await new Promise((r) => setTimeout(r, 50));
     }
+  });
+
+  test('application credentials: create once per user and name, read on another node, cascade with the user', async () => {
+    await store.createProject({ id: 'acp', name: 'acproj', domainId: 'default', description: '', enabled: true });
+    await store.createUser({ id: 'acu', name: 'acuser', domainId: 'default', enabled: true }, 'h');
+    const creds = new PostgresAppCredentialStore(store.connection);
+    const cred = {
+      id: 'ac1', userId: 'acu', projectId: 'acp', name: 'backup', description: 'nightly', roles: ['member', 'reader'],
+      expiresAt: 1_900_000_000, unrestricted: false, secretHash: 'scrypt$x',
+    };
+    assert.equal(await creds.create(cred), 'created');
+    assert.equal(await creds.create({ ...cred, id: 'ac2' }), 'duplicate', 'one name per user');
+    const { description: _d, expiresAt: _e, ...rest } = cred;
+    const open = { ...rest, id: 'ac3', name: 'Adhoc', description: null, roles: [], unrestricted: true };
+    assert.equal(await creds.create(open), 'created');
+    const other = new PostgresAppCredentialStore((await node()).connection);
+    assert.deepEqual(await other.get('ac1'), cred);
+    assert.deepEqual(await other.get('ac3'), open);
+    assert.equal(await other.get('ac3').then((c) => c && 'expiresAt' in c), false, 'never expires: the key is absent');
+    assert.deepEqual(await other.findByName('acu', 'backup'), cred);
+    assert.deepEqual((await other.listFor('acu')).map((c) => c.name), ['Adhoc', 'backup']);
+    assert.equal(await other.delete('ac3'), true);
+    assert.equal(await other.delete('ac3'), false);
+    await store.deleteUser('acu');
+    assert.equal(await creds.get('ac1'), undefined, 'deleting the user deletes its credentials');
   });
 
   test('many revocations at once from three nodes: a poller running meanwhile misses none', async () => {

@@ -81,7 +81,9 @@ for port in $PORTS; do
     chown "$owner" "$dir"
     chmod 700 "$dir"
     log "initdb $dir"
-    as_owner "$BIN/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$BASE/initdb-$port.log" 2>&1 \
+    # --no-sync: initdb's own flush of the fresh cluster (seconds on a busy disk) is skipped; what
+    # the server commits afterwards is flushed as always (fsync = on below).
+    as_owner "$BIN/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$BASE/initdb-$port.log" 2>&1 \
       || { cat "$BASE/initdb-$port.log"; exit 1; }
   fi
 
@@ -111,8 +113,17 @@ EOF
     log "port $port already running (pid $pid)"
   else
     rm -f "$dir/postmaster.pid"
-    as_owner "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -s start \
-      || { tail -n 40 "$dir/server.log"; echo "postgres: server on port $port did not start"; exit 1; }
+    # The default ports lie in Linux's ephemeral range (32768-60999): a client connection on this
+    # machine may hold 127.0.0.1:<port> as its local address for a moment. Try again a few times.
+    started=""
+    for attempt in 1 2 3 4 5 6; do
+      seen=$( (wc -l <"$dir/server.log") 2>/dev/null || echo 0)
+      if as_owner "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -s start; then started=1; break; fi
+      tail -n +"$((seen + 1))" "$dir/server.log" | grep -q "Address already in use" || break
+      log "port $port in use (attempt $attempt), retrying"
+      sleep 1
+    done
+    [ -n "$started" ] || { tail -n 40 "$dir/server.log"; echo "postgres: server on port $port did not start"; exit 1; }
     pid=$(running_pid "$dir") || { tail -n 40 "$dir/server.log"; exit 1; }
     log "port $port started (pid $pid, data $dir, log $dir/server.log)"
   fi

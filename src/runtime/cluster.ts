@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { listingsOnEventLoop } from '../storage/object-listings.js';
 import { PostgresAppCredentialStore } from '../storage/postgres/app-credentials.js';
 import { PostgresIdentityStore } from '../storage/postgres/identity-store.js';
-import { PostgresLease } from '../storage/postgres/lease.js';
+import { AdvisoryLease } from '../storage/postgres/lease.js';
 import { PostgresMetadataStore } from '../storage/postgres/metadata-store.js';
 import { PostgresRateClock } from '../storage/postgres/rate-clock.js';
 import { S3BlobStore } from '../storage/s3/blob-store.js';
@@ -30,16 +30,17 @@ export async function openClusterStores(config: Config): Promise<Stores> {
   });
   // Listings are read from PostgreSQL, one page per query: rendering them is the node's only work.
   const listings = listingsOnEventLoop(async (r) => renderObjectListing(r.format, r.container, await meta.listObjects(r.account, r.container, r.options)));
-  const lease = new PostgresLease(identityUrl, JOBS_LEASE);
+  const lease = new AdvisoryLease(identityUrl, JOBS_LEASE);
   const rateClock = rateLimitEnabled(config.ratelimit) ? new PostgresRateClock(identityStore.connection) : undefined;
   return {
     meta, blobs, listings, identityStore,
     appCreds: new PostgresAppCredentialStore(identityStore.connection),
     ...(rateClock ? { rateClock } : {}),
     maintain: async () => undefined,
-    leads: () => lease.holds(),
+    // PostgreSQL unreachable: nobody leads until it is back.
+    leads: () => lease.tryAcquire().catch(() => false),
     close: async () => {
-      await lease.close();
+      await lease.release();
       await listings.close();
       blobs.close();
       await meta.close();

@@ -146,6 +146,61 @@ const MIGRATIONS: readonly string[] = [
      RETURN QUERY SELECT gone.blob_id, gone.etag, gone.size, gone.content_type, gone.timestamp, gone.delete_at, gone.metadata;
    END
    $fn$;`,
+  // 2: a delimiter listing's page with each pseudo-directory's names after its first left out, found
+  // by seeking past the directory in the index (listings.ts says why and how listing.ts is served).
+  `-- The pseudo-directory of a name: up to and including the first delimiter after the prefix; NULL when none.
+   CREATE FUNCTION swiftlet_directory(p_name bytea, p_prefix_len integer, p_delimiter bytea) RETURNS bytea
+   LANGUAGE sql IMMUTABLE AS $fn$
+     SELECT CASE WHEN at > 0 THEN substring(p_name FROM 1 FOR p_prefix_len + at - 1 + length(p_delimiter)) END
+     FROM (SELECT position(p_delimiter IN substring(p_name FROM p_prefix_len + 1)) AS at) d
+   $fn$;
+   CREATE FUNCTION swiftlet_list_delimited(
+     p_account bytea, p_container bytea, p_lo bytea, p_hi bytea, p_reverse boolean, p_limit integer,
+     p_prefix_len integer, p_delimiter bytea)
+   RETURNS TABLE (r_name bytea, r_etag text, r_size bigint, r_content_type text, r_timestamp double precision, r_metadata text)
+   LANGUAGE plpgsql STABLE AS $fn$
+   DECLARE
+     lo bytea := p_lo;   -- inclusive
+     hi bytea := p_hi;   -- exclusive
+     n integer := 0;
+     o record;
+     dir bytea;
+   BEGIN
+     -- Two loops with static SQL (one per direction), so their plans are cached.
+     IF NOT p_reverse THEN
+       <<pages>> LOOP
+         FOR o IN SELECT name, etag, size, content_type, timestamp, metadata FROM objects
+             WHERE account = p_account AND container = p_container AND name >= lo AND name < hi
+             ORDER BY name LIMIT p_limit - n LOOP
+           r_name := o.name; r_etag := o.etag; r_size := o.size; r_content_type := o.content_type;
+           r_timestamp := o.timestamp; r_metadata := o.metadata;
+           RETURN NEXT;
+           n := n + 1;
+           dir := swiftlet_directory(o.name, p_prefix_len, p_delimiter);
+           -- Every name in the directory is at or above dir and below dir || 0xFF (UTF-8 has no 0xFF byte).
+           IF dir IS NOT NULL THEN lo := dir || '\\xff'::bytea; CONTINUE pages WHEN n < p_limit; RETURN; END IF;
+           lo := o.name || '\\x00'::bytea;
+         END LOOP;
+         RETURN;
+       END LOOP;
+     ELSE
+       <<pages>> LOOP
+         FOR o IN SELECT name, etag, size, content_type, timestamp, metadata FROM objects
+             WHERE account = p_account AND container = p_container AND name >= lo AND name < hi
+             ORDER BY name DESC LIMIT p_limit - n LOOP
+           r_name := o.name; r_etag := o.etag; r_size := o.size; r_content_type := o.content_type;
+           r_timestamp := o.timestamp; r_metadata := o.metadata;
+           RETURN NEXT;
+           n := n + 1;
+           dir := swiftlet_directory(o.name, p_prefix_len, p_delimiter);
+           IF dir IS NOT NULL THEN hi := dir; CONTINUE pages WHEN n < p_limit; RETURN; END IF;
+           hi := o.name;
+         END LOOP;
+         RETURN;
+       END LOOP;
+     END IF;
+   END
+   $fn$;`,
 ];
 
 /** Deletes an object (if not newer than $4) and moves its counts (slot $5); returns its row. */

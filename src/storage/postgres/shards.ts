@@ -55,6 +55,7 @@ const RETRIES = 5;
 
 export class Shards {
   private readonly pools: Pool[];
+  private readonly statementNames = new Map<string, string>();
 
   constructor(options: PostgresOptions) {
     if (options.shardUrls.length === 0) throw new Error('PostgreSQL metadata store: at least one shard URL is required');
@@ -96,12 +97,27 @@ export class Shards {
 
   /** One statement on one shard (its own transaction), run again after a deadlock (it rolled back whole). */
   async query<R extends QueryResultRow>(shard: number, text: string, values: unknown[] = []): Promise<R[]> {
-    return this.statement(shard, async (pool) => (await pool.query<R>(text, values)).rows);
+    return this.statement(shard, async (pool) => (await pool.query<R>({ name: this.statementName(text), text, values })).rows);
   }
 
   /** One statement on one shard, rows as arrays (no object per row). */
   async queryArrays<R extends unknown[]>(shard: number, text: string, values: unknown[] = []): Promise<R[]> {
-    return this.statement(shard, async (pool) => (await pool.query<R>({ text, values, rowMode: 'array' })).rows);
+    return this.statement(shard, async (pool) =>
+      (await pool.query<R>({ name: this.statementName(text), text, values, rowMode: 'array' })).rows);
+  }
+
+  /**
+   * Statements run by name: each connection parses and plans one the first time it runs it, then
+   * only binds and executes (a listing's page queries, the path lookups). The store's SQL is a
+   * fixed set of texts (a listing has a handful of shapes), so the map stays small.
+   */
+  private statementName(text: string): string {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `swiftlet_${this.statementNames.size}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
   }
 
   private async statement<T>(shard: number, run: (pool: Pool) => Promise<T>): Promise<T> {
