@@ -152,7 +152,9 @@ for i in 0 1 2; do
   ceph-osd -c "$CONF" -i "$i" --mkfs --osd-uuid "$uuid" --keyring "$CEPH_DIR/osd.$i/keyring" >"$CEPH_DIR/log/osd.$i.mkfs.log" 2>&1 &
 done
 wait
-for i in 0 1 2; do start_osd "$i"; done
+# Each ceph-osd returns once its daemon is initialised (a few seconds): start the three together.
+for i in 0 1 2; do start_osd "$i" & done
+wait
 three_up() { timeout 10 ceph osd stat | grep -q '3 up.*3 in'; }
 wait_for 180 '3 OSDs up' three_up
 log "3 osds up after $(( $(date +%s) - installed )) s"
