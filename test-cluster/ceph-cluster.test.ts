@@ -18,10 +18,11 @@ async function cephJson<T>(...args: string[]): Promise<T> {
 }
 
 test('three OSDs on file-backed BlueStore; every pool size 3, min_size 2, one replica per OSD', { skip, timeout: 60_000 }, async () => {
-  for (const id of [0, 1, 2]) {
-    const meta = await cephJson<Record<string, string>>('osd', 'metadata', String(id));
-    assert.equal(meta.osd_objectstore, 'bluestore');
-    assert.equal(meta.bluestore_bdev_access_mode, 'file', `osd.${id} keeps its data in a block file`);
+  const osds = await cephJson<{ id: number; osd_objectstore: string; bluestore_bdev_access_mode: string }[]>('osd', 'metadata');
+  assert.deepEqual(osds.map((o) => o.id).sort(), [0, 1, 2]);
+  for (const o of osds) {
+    assert.equal(o.osd_objectstore, 'bluestore');
+    assert.equal(o.bluestore_bdev_access_mode, 'file', `osd.${o.id} keeps its data in a block file`);
   }
   const pools = await cephJson<{ pool_name: string; size: number; min_size: number; crush_rule: number }[]>('osd', 'pool', 'ls', 'detail');
   assert.ok(pools.some((p) => p.pool_name === 'default.rgw.buckets.data'), 'RGW data pool');

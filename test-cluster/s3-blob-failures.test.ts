@@ -135,8 +135,8 @@ describe('S3 blob store with failing Ceph daemons', { skip }, () => {
     const store = backend.store;
     const written: { blobId: string; body: PatternedBody }[] = [];
     async function writeSome(tag: string): Promise<void> {
-      // Small blobs (single PUTs) and one multipart blob.
-      for (const size of [1, 70_000, MiB, 3 * MiB + 17, 20 * MiB + 5]) {
+      // Small blobs (single PUTs) and one multipart blob (two 8 MiB parts and a short one).
+      for (const size of [1, 70_000, 3 * MiB + 17, 17 * MiB + 5]) {
         const body = new PatternedBody(size);
         const stored = await within(120_000, store.write(body.stream(), { expectedSize: size, maxSize: 100 * MiB }));
         assert.equal(stored.md5, body.md5(), `${tag} ${size}`);

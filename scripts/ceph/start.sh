@@ -121,6 +121,9 @@ bluestore block size = $(numfmt --from=iec "$OSD_SIZE")
 # The smallest cache target BlueStore accepts; three OSDs share a small CI machine.
 osd memory target = 939524096
 bluestore cache autotune = true
+# The block files sit on a virtual disk the OSDs take for a hard disk, whose recovery throttle
+# (0.1 s of sleep per op) would make an OSD restarted by a failure test take ages to catch up.
+osd recovery sleep hdd = 0
 osd max object name len = 460
 osd max object namespace len = 64
 [client.rgw.a]
