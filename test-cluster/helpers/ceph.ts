@@ -19,7 +19,8 @@ export interface S3Endpoint {
   secretAccessKey: string;
 }
 
-function envFile(): Record<string, string> {
+/** What scripts/ceph/start.sh wrote to $CEPH_DIR/env (empty when there is no such file). */
+export function cephEnv(): Record<string, string> {
   const file = `${process.env.CEPH_DIR ?? '/tmp/swiftlet-ceph'}/env`;
   if (!existsSync(file)) return {};
   const out: Record<string, string> = {};
@@ -31,7 +32,7 @@ function envFile(): Record<string, string> {
 }
 
 export function s3Endpoint(): S3Endpoint {
-  const file = envFile();
+  const file = cephEnv();
   const pick = (name: string, fallback?: string): string => {
     const v = process.env[name] ?? file[name] ?? fallback;
     if (v === undefined) throw new Error(`${name} is not set and no Ceph env file was found: run scripts/ceph/start.sh`);

@@ -19,7 +19,7 @@ import {
   ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { BlobReader, BlobStore, BlobWriteOptions, StoredBlob } from '../contracts.js';
-import { createS3Client, DEFAULT_PART_SIZE, type S3Settings } from './client.js';
+import { createS3Client, DEFAULT_PART_SIZE, MIN_PART_SIZE, type S3Settings } from './client.js';
 import { isNotFound, unavailable } from './errors.js';
 import { rangeStream } from './range-stream.js';
 import { uploadBlob } from './upload.js';
@@ -44,6 +44,9 @@ export class S3BlobStore implements BlobStore {
 
   /** Connects and creates the bucket when it is missing. */
   static async open(settings: S3Settings): Promise<S3BlobStore> {
+    // S3 refuses to complete an upload whose parts (but the last) are under 5 MiB.
+    if (settings.partSize !== undefined && settings.partSize < MIN_PART_SIZE) throw new Error(`partSize must be at least ${MIN_PART_SIZE} bytes`);
+    if (settings.partConcurrency !== undefined && settings.partConcurrency < 1) throw new Error('partConcurrency must be at least 1');
     const store = new S3BlobStore(createS3Client(settings), settings);
     try {
       await store.ensureBucket();

@@ -34,6 +34,7 @@ export interface S3Settings {
 }
 
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
 /** S3 allows at most 10 000 parts per upload; larger bodies get larger parts. */
 export const MAX_PARTS = 10_000;
 

@@ -13,7 +13,9 @@ export function rangeStream(client: S3Client, bucket: string, key: string, start
   const cancel = new AbortController();
   let body: Readable | undefined;
   out.once('close', () => {
-    // The consumer went away (or we finished): no request or body may outlive the stream.
+    // The consumer went away early: no request or body may outlive the stream. (After a complete
+    // body there is nothing to cancel, and the connection goes back to the pool for reuse.)
+    if (out.readableEnded) return;
     cancel.abort();
     body?.destroy();
   });
@@ -27,7 +29,7 @@ export function rangeStream(client: S3Client, bucket: string, key: string, start
         body.destroy();
         throw new Error(`ranged GET of ${key} answered ${res.ContentLength} bytes, not ${expected}`);
       }
-      body.once('error', (err) => out.destroy(unavailable(err, `GET ${key}`)));
+      body.on('error', (err) => out.destroy(unavailable(err, `GET ${key}`)));
       body.pipe(out);
     })
     .catch((err: unknown) => {
