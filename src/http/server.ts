@@ -18,6 +18,15 @@ function requestHasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * Whether the answer goes out before the request body was read to its end: a body never handed out
+ * (a refusal before the upload) or one a handler stopped reading (a limit hit in the middle). Node
+ * would wait for the rest before the next request on the connection, so the connection must close.
+ */
+function bodyLeftUnread(req: IncomingMessage, taken: boolean): boolean {
+  return requestHasBody(req) && (!taken || !req.complete);
+}
+
 async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean): Promise<void> {
   const isHead = req.method === 'HEAD';
   const headers: Record<string, string | string[]> = {};
@@ -31,9 +40,12 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
     else if (body === undefined) headers['Content-Length'] = '0';
   }
   if (isHead && r.status >= 400) headers['Content-Length'] = '0';
-  if (closeAfter) headers['Connection'] = 'close';
+  // Node closes after this answer when the client asked (`Connection: close`, HTTP/1.0) or the server
+  // is shutting down (shouldKeepAlive false): say so, as Swift does, or pooled clients reuse a socket
+  // being closed. HTTP/1.1 connections persist by default: like Swift, say nothing unless the client
+  // asked for keep-alive (removeHeader keeps Node from adding its own Keep-Alive header).
+  if (closeAfter || !res.shouldKeepAlive) headers['Connection'] = 'close';
   else if (/\bkeep-alive\b/i.test(req.headers.connection ?? '')) headers['Connection'] = 'keep-alive';
-  // HTTP/1.1 connections persist by default: like Swift, say nothing unless the client asked.
   else res.removeHeader('Connection');
   res.writeHead(r.status, headers);
   if (isHead || r.status === 204 || r.status === 304 || body === undefined) {
@@ -59,7 +71,7 @@ export function createSwiftServer(handler: Handler): Server {
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const ctx = makeContext(req, res, expectsContinue);
     handler(ctx)
-      .then((r) => writeResponse(req, res, r, ctx.transId, !ctx.bodyTaken() && requestHasBody(req)))
+      .then((r) => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken())))
       .catch((err: unknown) => {
         console.error(`${ctx.transId}: failed to write response`, err);
         res.destroy();
