@@ -119,7 +119,7 @@ export async function serve(config: Config): Promise<void> {
     return;
   }
   const rt = await openRuntime(config);
-  const server = createSwiftServer(buildApp(rt));
+  const server = createSwiftServer(buildApp(rt), { clientTimeout: config.server.client_timeout });
   server.listen(config.server.port, config.server.host);
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
@@ -128,7 +128,7 @@ async function serveInOneProcess(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   await prepare(config, rt);
   const stopBackgroundJobs = await startBackgroundJobs(config, rt);
-  const server = createSwiftServer(buildApp(rt));
+  const server = createSwiftServer(buildApp(rt), { clientTimeout: config.server.client_timeout });
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
     server.listen(config.server.port, config.server.host, () => listening());

@@ -5,9 +5,11 @@
  * refused early never uploads its body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { handleClientError } from './client-errors.js';
+import { onClientTimeout } from './edge-answers.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
 import type { SwiftResponse } from './response.js';
@@ -28,6 +30,11 @@ function bodyLeftUnread(req: IncomingMessage, taken: boolean): boolean {
 }
 
 async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean): Promise<void> {
+  if (res.headersSent) {
+    // The edge answered already (edge-answers.ts: a stalled or malformed body); this answer is late.
+    if (r.body instanceof Readable) r.body.destroy();
+    return;
+  }
   const isHead = req.method === 'HEAD';
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(r.headers)) headers[titleCase(k)] = v;
@@ -66,8 +73,23 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   }
 }
 
-export function createSwiftServer(handler: Handler): Server {
-  const server = createServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 });
+export interface EdgeOptions {
+  /** Seconds a client may keep the server waiting (`[server] client_timeout`); 0: no limit. */
+  clientTimeout: number;
+}
+
+export function createSwiftServer(handler: Handler, options: EdgeOptions = { clientTimeout: 60 }): Server {
+  const clientMs = options.clientTimeout * 1000;
+  // Node checks headersTimeout every connectionsCheckingInterval: often enough for short timeouts.
+  const server = createServer({
+    maxHeaderSize: 64 * 1024, keepAliveTimeout: clientMs > 0 ? Math.min(65_000, clientMs) : 65_000, requestTimeout: 0,
+    headersTimeout: clientMs > 0 ? clientMs : 60_000, connectionsCheckingInterval: clientMs > 0 ? Math.min(30_000, Math.max(250, clientMs / 4)) : 30_000,
+  });
+  if (clientMs > 0) {
+    // The socket's idle timeout, re-armed by Node on every read and write: no timer per request.
+    server.setTimeout(clientMs);
+    server.on('timeout', (socket: Socket) => onClientTimeout(socket, clientMs));
+  }
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const ctx = makeContext(req, res, expectsContinue);
     handler(ctx)
