@@ -120,3 +120,16 @@ test("Node's fetch (undici, pooled): 300 mixed requests, some with Connection: c
   for (let i = 0; i < 300; i += 4) await Promise.all([one(i), one(i + 1), one(i + 2), one(i + 3)]);
   assert.deepEqual(failures, []);
 });
+
+test('duplicate Host headers → 400 (they were joined into links to http://a,b/)', async () => {
+  const c = await RawConnection.open(server.port);
+  c.write(`GET /v3 HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n`);
+  const r = await c.reply();
+  assert.equal(r.status, 400);
+  assert.ok(!r.body.toString().includes('a.example,b.example'));
+  c.write(buildRequest('HEAD', path, [['X-Auth-Token', s.token], ['Host', 'other.example']]));
+  assert.equal((await c.reply(10_000, true)).status, 400);
+  c.write(buildRequest('HEAD', path, [['X-Auth-Token', s.token]]));
+  assert.equal((await c.reply(10_000, true)).status, 204, 'one Host header is served on the same connection');
+  c.close();
+});

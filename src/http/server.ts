@@ -73,6 +73,10 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   }
 }
 
+function badHost(): SwiftResponse {
+  return { status: 400, headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: 'Bad Request: more than one Host header' };
+}
+
 export interface EdgeOptions {
   /** Seconds a client may keep the server waiting (`[server] client_timeout`); 0: no limit. */
   clientTimeout: number;
@@ -92,7 +96,10 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
   }
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const ctx = makeContext(req, res, expectsContinue);
-    handler(ctx)
+    // Several Host headers are joined with commas (no host name holds one): which host the client
+    // meant is unknown, and links built from it would be wrong.
+    const host = ctx.headers['host'];
+    (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
       .then((r) => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken())))
       .catch((err: unknown) => {
         console.error(`${ctx.transId}: failed to write response`, err);
