@@ -54,18 +54,25 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   if (closeAfter || !res.shouldKeepAlive) headers['Connection'] = 'close';
   else if (/\bkeep-alive\b/i.test(req.headers.connection ?? '')) headers['Connection'] = 'keep-alive';
   else res.removeHeader('Connection');
-  res.writeHead(r.status, headers);
   if (isHead || r.status === 204 || r.status === 304 || body === undefined) {
+    res.writeHead(r.status, headers);
     if (body instanceof Readable) body.destroy();
     res.end();
     return;
   }
   if (body instanceof Buffer) {
+    res.writeHead(r.status, headers);
     res.end(body);
     return;
   }
+  // A stream that ends short of its Content-Length (a blob file shorter than its record) must not
+  // end the answer as if complete: the client would wait for ever for the rest. Node then refuses
+  // to end() it, and the connection is cut below.
+  res.strictContentLength = true;
+  res.writeHead(r.status, headers);
   try {
-    await pipeline(body, res);
+    await pipeline(body, res, { end: false });
+    res.end();
   } catch {
     // The client went away or the source failed mid-body: the status line is already sent, so the
     // only honest signal left is to cut the connection.
