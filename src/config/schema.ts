@@ -35,6 +35,10 @@ export interface SwiftConfig extends Constraints {
   account_autocreate: boolean;
   /** Seconds between passes of the expired-object reaper. */
   expirer_interval: number;
+  /** Bulk upload (`?extract-archive`): most files one archive may create; past it the report says 400. */
+  max_files_per_archive: number;
+  /** Bulk upload: most bytes the files of one archive may hold together (a small tar.gz can expand a thousandfold). */
+  max_archive_expanded_bytes: number;
 }
 
 export interface AuthConfig {
@@ -152,6 +156,8 @@ export const DEFAULT_CONFIG: Config = {
     allow_account_management: false,
     account_autocreate: true,
     expirer_interval: 30,
+    max_files_per_archive: 100_000,
+    max_archive_expanded_bytes: 100 * 1024 ** 3,
   },
   auth: {
     reseller_prefix: 'AUTH, SERVICE',
