@@ -52,7 +52,7 @@ export function buildApp(deps: AppDeps): Handler {
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
   const symlinks = symlinkMiddleware(services.meta, () => router);
-  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth),
+  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth, () => services.config.swift),
     copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit),
     // Both keep versions as stored: their own reads and writes skip the large-object features above them.
     // Object versioning runs first, as Swift wraps the legacy middleware in it.

@@ -93,7 +93,7 @@ name = "tester"
 password = "testing"
 roles = [".admin", "member"]
 `);
-    assert.deepEqual(c.server, { host: '0.0.0.0', port: 9000, workers: 3, data_dir: '/srv/swiftlet', inline_object_max_bytes: 4096, listing_threads: 2 });
+    assert.deepEqual(c.server, { host: '0.0.0.0', port: 9000, workers: 3, data_dir: '/srv/swiftlet', inline_object_max_bytes: 4096, listing_threads: 2, client_timeout: 60, shutdown_timeout: 30 });
     assert.equal(c.swift.max_file_size, 1_048_576);
     assert.equal(c.swift.account_autocreate, false);
     assert.equal(c.swift.container_listing_limit, 500);
@@ -157,13 +157,13 @@ describe('environment and command line', () => {
       SWIFTLET_ADMIN_PASSWORD: 'envpw',
     };
     const c = loadConfig(path, env);
-    assert.deepEqual(c.server, { port: 9100, host: '127.0.0.2', data_dir: '/from/env', workers: 4, inline_object_max_bytes: 65536, listing_threads: 1 });
+    assert.deepEqual(c.server, { port: 9100, host: '127.0.0.2', data_dir: '/from/env', workers: 4, inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 });
     assert.equal(c.identity.admin_password, 'envpw');
     const o = loadConfig(path, env, { port: 9200, host: '::1', data_dir: '/from/flag', workers: 1, admin_password: 'flag' });
-    assert.deepEqual(o.server, { port: 9200, host: '::1', data_dir: '/from/flag', workers: 1, inline_object_max_bytes: 65536, listing_threads: 1 });
+    assert.deepEqual(o.server, { port: 9200, host: '::1', data_dir: '/from/flag', workers: 1, inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 });
     assert.equal(o.identity.admin_password, 'flag');
     // Without the environment the file wins over the defaults.
-    assert.deepEqual(loadConfig(path, {}).server, { port: 9000, host: '10.0.0.1', data_dir: '/from/file', workers: 2, inline_object_max_bytes: 65536, listing_threads: 1 });
+    assert.deepEqual(loadConfig(path, {}).server, { port: 9000, host: '10.0.0.1', data_dir: '/from/file', workers: 2, inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 });
   });
 
   test('empty variables count as unset', () => {

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import type { Config } from '../config/schema.js';
+import type { Server } from 'node:http';
 import { createSwiftServer } from '../http/server.js';
 import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
@@ -109,45 +110,78 @@ export async function serve(config: Config): Promise<void> {
         console.log(listeningMessage(config, `${count} worker processes`));
       }
     });
+    let exitWhenWorkersGone: (() => void) | undefined;
     cluster.on('exit', (worker, code, signal) => {
-      if (stopping) return;
+      if (stopping) {
+        if (Object.keys(cluster.workers ?? {}).length === 0) exitWhenWorkersGone?.();
+        return;
+      }
       console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
       setTimeout(fork, 200);
     });
     for (let i = 0; i < count; i++) fork();
     const stop = () => {
+      if (stopping) return;
       stopping = true;
       stopBackgroundJobs();
+      // Workers finish their requests in flight (up to shutdown_timeout each); the primary waits for them.
+      let closing = false;
+      exitWhenWorkersGone = () => {
+        if (closing) return;
+        closing = true;
+        void rt.close().finally(() => process.exit(0));
+      };
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-      void rt.close().finally(() => process.exit(0));
+      if (Object.keys(cluster.workers ?? {}).length === 0) exitWhenWorkersGone();
+      setTimeout(exitWhenWorkersGone, (config.server.shutdown_timeout + 10) * 1000).unref();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     return;
   }
   const rt = await openRuntime(config);
-  const server = createSwiftServer(buildApp(rt));
+  const server = createSwiftServer(buildApp(rt), { clientTimeout: config.server.client_timeout });
   server.listen(config.server.port, config.server.host);
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  process.on('SIGTERM', () => closeWithDeadline(server, config.server.shutdown_timeout, () => process.exit(0)));
+}
+
+/**
+ * Stops accepting, lets requests in flight finish, then calls `done`. After `deadlineSeconds` the
+ * requests still running (a stalled upload, a slow reader) are cut: their connections close, which
+ * fails their body reads, so nothing half-received is stored; `done` follows once their handlers
+ * have unwound, or a few seconds later whatever they do.
+ */
+function closeWithDeadline(server: Server, deadlineSeconds: number, done: () => void): void {
+  let finished = false;
+  const finish = () => { if (!finished) { finished = true; done(); } };
+  server.close(finish);
+  server.closeIdleConnections();
+  setTimeout(() => {
+    console.error(`shutdown: requests still in flight after shutdown_timeout (${deadlineSeconds} s) are cut`);
+    server.closeAllConnections();
+    setTimeout(finish, 5000).unref();
+  }, deadlineSeconds * 1000).unref();
 }
 
 async function serveInOneProcess(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   await prepare(config, rt);
   const stopBackgroundJobs = await startBackgroundJobs(config, rt);
-  const server = createSwiftServer(buildApp(rt));
+  const server = createSwiftServer(buildApp(rt), { clientTimeout: config.server.client_timeout });
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
     server.listen(config.server.port, config.server.host, () => listening());
   });
   console.log(listeningMessage(config, 'one process'));
+  let stopping = false;
   const stop = () => {
-    // Stop accepting, let requests in flight finish, then close the databases.
-    server.close(() => {
+    if (stopping) return;
+    stopping = true;
+    // Stop accepting, let requests in flight finish (up to shutdown_timeout), then close the databases.
+    closeWithDeadline(server, config.server.shutdown_timeout, () => {
       stopBackgroundJobs();
       void rt.close().finally(() => process.exit(0));
     });
-    server.closeIdleConnections();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

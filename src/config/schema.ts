@@ -20,6 +20,14 @@ export interface ServerConfig {
    * src/storage/sqlite/listing-threads.ts); 0 renders them on the event loop.
    */
   listing_threads: number;
+  /**
+   * Seconds a client may leave the connection silent while the server waits for it (a request body
+   * that stops arriving: 408; headers; an idle keep-alive connection; an answer it does not read),
+   * as Swift's `client_timeout`.
+   */
+  client_timeout: number;
+  /** Seconds SIGTERM waits for requests in flight before cutting them and exiting. */
+  shutdown_timeout: number;
 }
 
 export interface SwiftConfig extends Constraints {
@@ -27,6 +35,10 @@ export interface SwiftConfig extends Constraints {
   account_autocreate: boolean;
   /** Seconds between passes of the expired-object reaper. */
   expirer_interval: number;
+  /** Bulk upload (`?extract-archive`): most files one archive may create; past it the report says 400. */
+  max_files_per_archive: number;
+  /** Bulk upload: most bytes the files of one archive may hold together (a small tar.gz can expand a thousandfold). */
+  max_archive_expanded_bytes: number;
 }
 
 export interface AuthConfig {
@@ -185,12 +197,14 @@ export interface ImagesConfig {
 }
 
 export const DEFAULT_CONFIG: Config = {
-  server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536, listing_threads: 1 },
+  server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 },
   swift: {
     ...DEFAULT_CONSTRAINTS,
     allow_account_management: false,
     account_autocreate: true,
     expirer_interval: 30,
+    max_files_per_archive: 100_000,
+    max_archive_expanded_bytes: 100 * 1024 ** 3,
   },
   auth: {
     reseller_prefix: 'AUTH, SERVICE',

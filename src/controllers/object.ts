@@ -148,6 +148,7 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
     throw new SwiftError('PreconditionFailed');
   }
   const detect = /^(true|1|yes|on|t|y)$/i.test(ctx.headers['x-detect-content-type'] ?? '');
+  checkContentTypeUtf8(ctx.headers);
   const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : headerToText(ctx.headers['content-type']);
 
   const inlineMax = s.config.server.inline_object_max_bytes;
@@ -286,11 +287,26 @@ function postMetadata(headers: Record<string, string>): Record<string, string> {
   return meta;
 }
 
+/**
+ * Swift's check_object_creation refuses a Content-Type that is not UTF-8 (Node hands header bytes
+ * over as latin1 chars). POST checks it too, so that it cannot store what PUT refuses.
+ */
+function checkContentTypeUtf8(headers: Record<string, string>): void {
+  const value = headers['content-type'];
+  if (value === undefined || !/[\u0080-\u00ff]/.test(value)) return;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    throw new SwiftError('BadRequestMessage', { message: 'Invalid Content-Type' });
+  }
+}
+
 async function postObject(ctx: RequestContext, target: Target, s: Services): Promise<SwiftResponse> {
   const cfg = s.config.swift;
   checkRequestMetadata(ctx.headers, 'object', cfg);
   const now = Date.now() / 1000;
   const deleteAt = deleteAtFrom(ctx.headers, now);
+  checkContentTypeUtf8(ctx.headers);
   const { account } = target;
   const container = target.container ?? '';
   const name = target.object ?? '';

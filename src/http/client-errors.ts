@@ -14,6 +14,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { newTransId } from './context.js';
+import { answerAndClose } from './edge-answers.js';
 import { defaultErrorBody } from './status.js';
 
 type ParseError = NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number };
@@ -74,6 +75,23 @@ export function handleClientError(server: Server, err: ParseError, socket: Serve
     // answer, as below, would wait for ever on a handler that waits for the body.
     socket.destroy();
     return;
+  }
+  if (pending && !pending.req.complete && !pending.headersSent && err.code?.startsWith('HPE_')) {
+    // The body's framing is broken (`zz` as a chunk size): the rest can never be read, so a handler
+    // reading it is answered 400 now and the connection closes. A handler that has not started to
+    // read may still refuse the request on its headers (501 for a bad Transfer-Encoding, 401): its
+    // answer goes out unless it starts reading first.
+    const req = pending.req;
+    if (req.readableFlowing !== null) {
+      answerAndClose(pending, 400);
+      return;
+    }
+    const onListener = (event: string | symbol) => {
+      if (event !== 'data' && event !== 'readable') return;
+      req.off('newListener', onListener);
+      queueMicrotask(() => answerAndClose(pending, 400));
+    };
+    req.on('newListener', onListener);
   }
   if (pending && !pending.writableFinished) {
     // end(), not destroy(): the answer may still sit in the socket's write queue.

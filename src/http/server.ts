@@ -5,9 +5,11 @@
  * refused early never uploads its body.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { handleClientError } from './client-errors.js';
+import { onClientTimeout } from './edge-answers.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
 import type { SwiftResponse } from './response.js';
@@ -19,7 +21,21 @@ function requestHasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * Whether the answer goes out before the request body was read to its end: a body never handed out
+ * (a refusal before the upload) or one a handler stopped reading (a limit hit in the middle). Node
+ * would wait for the rest before the next request on the connection, so the connection must close.
+ */
+function bodyLeftUnread(req: IncomingMessage, taken: boolean): boolean {
+  return requestHasBody(req) && (!taken || !req.complete);
+}
+
 async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean): Promise<void> {
+  if (res.headersSent) {
+    // The edge answered already (edge-answers.ts: a stalled or malformed body); this answer is late.
+    if (r.body instanceof Readable) r.body.destroy();
+    return;
+  }
   const isHead = req.method === 'HEAD';
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(r.headers)) headers[titleCase(k)] = v;
@@ -32,24 +48,34 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
     else if (body === undefined) headers['Content-Length'] = '0';
   }
   if (isHead && r.status >= 400) headers['Content-Length'] = '0';
-  if (closeAfter) headers['Connection'] = 'close';
+  // Node closes after this answer when the client asked (`Connection: close`, HTTP/1.0) or the server
+  // is shutting down (shouldKeepAlive false): say so, as Swift does, or pooled clients reuse a socket
+  // being closed. HTTP/1.1 connections persist by default: like Swift, say nothing unless the client
+  // asked for keep-alive (removeHeader keeps Node from adding its own Keep-Alive header).
+  if (closeAfter || !res.shouldKeepAlive) headers['Connection'] = 'close';
   else if (/\bkeep-alive\b/i.test(req.headers.connection ?? '')) headers['Connection'] = 'keep-alive';
-  // HTTP/1.1 connections persist by default: like Swift, say nothing unless the client asked.
   else res.removeHeader('Connection');
-  // Statuses Node has no reason for (Swift's 497, 498) get Swift's.
-  if (STATUS_CODES[r.status] === undefined) res.writeHead(r.status, statusReason(r.status), headers);
-  else res.writeHead(r.status, headers);
+  // Statuses Node has no reason for (Swift's 497, 498) get Swift's (writeHead keeps a statusMessage set).
+  if (STATUS_CODES[r.status] === undefined) res.statusMessage = statusReason(r.status);
   if (isHead || r.status === 204 || r.status === 304 || body === undefined) {
+    res.writeHead(r.status, headers);
     if (body instanceof Readable) body.destroy();
     res.end();
     return;
   }
   if (body instanceof Buffer) {
+    res.writeHead(r.status, headers);
     res.end(body);
     return;
   }
+  // A stream that ends short of its Content-Length (a blob file shorter than its record) must not
+  // end the answer as if complete: the client would wait for ever for the rest. Node then refuses
+  // to end() it, and the connection is cut below.
+  res.strictContentLength = true;
+  res.writeHead(r.status, headers);
   try {
-    await pipeline(body, res);
+    await pipeline(body, res, { end: false });
+    res.end();
   } catch {
     // The client went away or the source failed mid-body: the status line is already sent, so the
     // only honest signal left is to cut the connection.
@@ -57,12 +83,34 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   }
 }
 
-export function createSwiftServer(handler: Handler): Server {
-  const server = createServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 });
+function badHost(): SwiftResponse {
+  return { status: 400, headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: 'Bad Request: more than one Host header' };
+}
+
+export interface EdgeOptions {
+  /** Seconds a client may keep the server waiting (`[server] client_timeout`); 0: no limit. */
+  clientTimeout: number;
+}
+
+export function createSwiftServer(handler: Handler, options: EdgeOptions = { clientTimeout: 60 }): Server {
+  const clientMs = options.clientTimeout * 1000;
+  // Node checks headersTimeout every connectionsCheckingInterval: often enough for short timeouts.
+  const server = createServer({
+    maxHeaderSize: 64 * 1024, keepAliveTimeout: clientMs > 0 ? Math.min(65_000, clientMs) : 65_000, requestTimeout: 0,
+    headersTimeout: clientMs > 0 ? clientMs : 60_000, connectionsCheckingInterval: clientMs > 0 ? Math.min(30_000, Math.max(250, clientMs / 4)) : 30_000,
+  });
+  if (clientMs > 0) {
+    // The socket's idle timeout, re-armed by Node on every read and write: no timer per request.
+    server.setTimeout(clientMs);
+    server.on('timeout', (socket: Socket) => onClientTimeout(socket, clientMs));
+  }
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const ctx = makeContext(req, res, expectsContinue);
-    handler(ctx)
-      .then((r) => writeResponse(req, res, r, ctx.transId, !ctx.bodyTaken() && requestHasBody(req)))
+    // Several Host headers are joined with commas (no host name holds one): which host the client
+    // meant is unknown, and links built from it would be wrong.
+    const host = ctx.headers['host'];
+    (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
+      .then((r) => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken())))
       .catch((err: unknown) => {
         console.error(`${ctx.transId}: failed to write response`, err);
         res.destroy();

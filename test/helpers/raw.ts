@@ -52,3 +52,73 @@ export function buildRequest(method: string, path: string | Buffer, headers: [st
   if (body) parts.push(body);
   return Buffer.concat(parts);
 }
+
+/** One HTTP/1.1 connection kept open across requests, read reply by reply (Content-Length framed). */
+export class RawConnection {
+  private data = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  private closedFlag = false;
+  private readonly socket;
+
+  private constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (d: Buffer) => { this.data = Buffer.concat([this.data, d]); this.waiter?.(); });
+    this.socket.on('close', () => { this.closedFlag = true; this.waiter?.(); });
+    this.socket.on('error', () => { this.closedFlag = true; this.waiter?.(); });
+  }
+
+  static open(port: number): Promise<RawConnection> {
+    const c = new RawConnection(port);
+    return new Promise((resolve, reject) => {
+      c.socket.once('connect', () => resolve(c));
+      c.socket.once('error', reject);
+    });
+  }
+
+  /** Whether the server has closed the connection. */
+  get closed(): boolean { return this.closedFlag; }
+
+  write(bytes: Buffer | string): void { this.socket.write(bytes); }
+
+  /** Waits until the server closes the connection (true) or `ms` pass (false). */
+  async waitClosed(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.closedFlag && Date.now() < deadline) await this.wait(deadline - Date.now());
+    return this.closedFlag;
+  }
+
+  /** Reads the next reply; a HEAD reply (no body whatever its Content-Length) needs `head`. */
+  async reply(ms = 10_000, head = false): Promise<RawReply> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const end = this.data.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        const lines = this.data.subarray(0, end).toString('latin1').split('\r\n');
+        const headerList: [string, string][] = lines.slice(1).map((l) => {
+          const i = l.indexOf(':');
+          return [l.slice(0, i), l.slice(i + 1).trim()];
+        });
+        const headers: Record<string, string> = {};
+        for (const [k, v] of headerList) headers[k.toLowerCase()] = v;
+        const length = head ? 0 : Number(headers['content-length'] ?? '0');
+        if (this.data.length >= end + 4 + length) {
+          const body = this.data.subarray(end + 4, end + 4 + length);
+          this.data = this.data.subarray(end + 4 + length);
+          return { status: Number((lines[0] ?? '').split(' ')[1]), headerList, headers, body };
+        }
+      }
+      if (this.closedFlag) throw new Error(`connection closed before a complete reply: ${this.data.toString('latin1')}`);
+      if (Date.now() >= deadline) throw new Error(`no complete reply in ${ms} ms: ${this.data.toString('latin1')}`);
+      await this.wait(deadline - Date.now());
+    }
+  }
+
+  close(): void { this.socket.destroy(); }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.waiter = undefined; resolve(); }, Math.max(1, ms));
+      this.waiter = () => { clearTimeout(timer); this.waiter = undefined; resolve(); };
+    });
+  }
+}

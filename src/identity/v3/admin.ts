@@ -54,9 +54,24 @@ function bool(v: unknown, fallback: boolean): boolean {
 }
 
 function requireAdmin(caller: TokenPayload, deps: V3Deps, action: string): void {
-  if (!isAdmin(caller, deps.resellerAdminRole)) {
-    throw new KeystoneError(403, `You are not authorized to perform the requested action: identity:${action}.`);
-  }
+  requireAllowed(isAdmin(caller, deps.resellerAdminRole), action);
+}
+
+/**
+ * Keystone's policy decides before anything is looked up: a caller the policy refuses gets 403
+ * whether or not the user, project or role exists, so ids cannot be probed.
+ */
+function requireAllowed(allowed: boolean, action: string): void {
+  if (!allowed) throw new KeystoneError(403, `You are not authorized to perform the requested action: identity:${action}.`);
+}
+
+/** Roles that make a project-scoped token a reader of its project (Keystone: admin implies member implies reader). */
+const PROJECT_READER_ROLES = new Set(['reader', 'member', 'admin']);
+
+/** Whether `caller` may read the grants of `userId` on `projectId`: an admin, the user, or a reader of that project. */
+function mayReadGrants(caller: TokenPayload, deps: V3Deps, projectId: string, userId: string): boolean {
+  if (caller.userId === userId || isAdmin(caller, deps.resellerAdminRole)) return true;
+  return caller.projectId === projectId && caller.roles.some((r) => PROJECT_READER_ROLES.has(r.toLowerCase()));
 }
 
 export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: TokenPayload, parts: string[]): Promise<SwiftResponse | undefined> {
@@ -91,13 +106,14 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         return json(201, { project: projectJson(project, ctx.origin) });
       }
     } else if (sub === undefined) {
-      const project = await store.getProject(id);
-      if (!project) throw new KeystoneError(404, `Could not find project: ${id}.`);
       if (m === 'GET') {
         if (caller.projectId !== id) requireAdmin(caller, deps, 'get_project');
-        return json(200, { project: projectJson(project, ctx.origin) });
+      } else {
+        requireAdmin(caller, deps, m === 'DELETE' ? 'delete_project' : 'update_project');
       }
-      requireAdmin(caller, deps, m === 'DELETE' ? 'delete_project' : 'update_project');
+      const project = await store.getProject(id);
+      if (!project) throw new KeystoneError(404, `Could not find project: ${id}.`);
+      if (m === 'GET') return json(200, { project: projectJson(project, ctx.origin) });
       if (m === 'PATCH') {
         const p = obj(await readJson(ctx), 'project');
         const updated: Project = { ...project, name: str(p, 'name') ?? project.name, description: str(p, 'description') ?? project.description, enabled: bool(p?.['enabled'], project.enabled) };
@@ -111,12 +127,16 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         return { status: 204, headers: {} };
       }
     } else if (sub === 'users' && subId !== undefined && sub2 === 'roles') {
+      if (m === 'GET' || m === 'HEAD') {
+        requireAllowed(mayReadGrants(caller, deps, id, subId), sub2Id === undefined ? 'list_grants' : 'check_grant');
+      } else {
+        requireAdmin(caller, deps, m === 'DELETE' ? 'revoke_grant' : 'create_grant');
+      }
       const user = await store.getUser(subId);
       const project = await store.getProject(id);
       if (!project) throw new KeystoneError(404, `Could not find project: ${id}.`);
       if (!user) throw new KeystoneError(404, `Could not find user: ${subId}.`);
       if (sub2Id === undefined && m === 'GET') {
-        if (caller.userId !== subId) requireAdmin(caller, deps, 'list_grants');
         const roles = (await store.listAssignments({ userId: subId, projectId: id })).map((a) => a.roleId);
         const all = await store.listRoles();
         return list('roles', all.filter((r) => roles.includes(r.id)).map((r) => roleJson(r, ctx.origin)), ctx);
@@ -125,7 +145,6 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         const role = await store.getRole(sub2Id);
         if (!role) throw new KeystoneError(404, `Could not find role: ${sub2Id}.`);
         if (m === 'PUT') {
-          requireAdmin(caller, deps, 'create_grant');
           await store.assignRole(subId, id, sub2Id);
           return { status: 204, headers: {} };
         }
@@ -135,7 +154,6 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
           return { status: 204, headers: {} };
         }
         if (m === 'DELETE') {
-          requireAdmin(caller, deps, 'revoke_grant');
           if (!(await store.unassignRole(subId, id, sub2Id))) throw new KeystoneError(404, 'Could not find role assignment.');
           await deps.revocations.revokeAllOf('grant', `${subId}/${id}`, REVOCATION_KEEP);
           return { status: 204, headers: {} };
@@ -166,10 +184,12 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         return json(201, { user: userJson(user, ctx.origin) });
       }
     } else {
+      if (sub === undefined && m === 'GET') requireAllowed(caller.userId === id || isAdmin(caller, deps.resellerAdminRole), 'get_user');
+      if (sub === 'projects' && m === 'GET') requireAllowed(caller.userId === id || isAdmin(caller, deps.resellerAdminRole), 'list_user_projects');
+      if (sub === undefined && (m === 'PATCH' || m === 'DELETE')) requireAdmin(caller, deps, m === 'DELETE' ? 'delete_user' : 'update_user');
       const user = await store.getUser(id);
       if (!user) throw new KeystoneError(404, `Could not find user: ${id}.`);
       if (sub === 'projects' && m === 'GET') {
-        if (caller.userId !== id) requireAdmin(caller, deps, 'list_user_projects');
         const ids = new Set((await store.listAssignments({ userId: id })).map((a) => a.projectId));
         const projects = (await store.listProjects()).filter((p) => ids.has(p.id));
         return list('projects', projects.map((p) => projectJson(p, ctx.origin)), ctx);
@@ -187,11 +207,9 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         return { status: 204, headers: {} };
       }
       if (sub === undefined && m === 'GET') {
-        if (caller.userId !== id) requireAdmin(caller, deps, 'get_user');
         return json(200, { user: userJson(user, ctx.origin) });
       }
       if (sub === undefined && m === 'PATCH') {
-        requireAdmin(caller, deps, 'update_user');
         const u = obj(await readJson(ctx), 'user');
         const updated: User = { ...user, name: str(u, 'name') ?? user.name, enabled: bool(u?.['enabled'], user.enabled) };
         const defaultProject = str(u, 'default_project_id');
@@ -203,7 +221,6 @@ export async function handleAdmin(ctx: RequestContext, deps: V3Deps, caller: Tok
         return json(200, { user: userJson(updated, ctx.origin) });
       }
       if (sub === undefined && m === 'DELETE') {
-        requireAdmin(caller, deps, 'delete_user');
         await store.deleteUser(id);
         await deps.revocations.revokeAllOf('user', id, REVOCATION_KEEP);
         return { status: 204, headers: {} };

@@ -15,7 +15,7 @@ import { parseTarget } from '../../controllers/router.js';
 import { pyJson } from '../../swift/pyjson.js';
 import { pyQuote } from '../../swift/quote.js';
 import { discard, readBody, subrequest } from '../dlo/segments.js';
-import { archiveType, extractReport } from './extract-archive.js';
+import { archiveType, extractReport, type ArchiveLimits } from './extract-archive.js';
 
 export const MAX_DELETES_PER_REQUEST = 10000;
 export const MAX_FAILED_DELETES = 1000;
@@ -243,14 +243,14 @@ export async function reportResponse(format: string | undefined, chunks: AsyncGe
   };
 }
 
-export function bulkMiddleware(below: () => Handler): Middleware {
+export function bulkMiddleware(below: () => Handler, limits: () => ArchiveLimits): Middleware {
   return async (ctx, next) => {
     const extract = ctx.query.get('extract-archive');
     if (extract !== null && ctx.method === 'PUT') {
       const type = archiveType(extract);
       if (!type) return { status: 400, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: 'Unsupported archive format' };
       const format = bestMatch(ctx.headers['accept']);
-      return reportResponse(format, extractReport(ctx, below(), parseTarget(ctx.path), type, format));
+      return reportResponse(format, extractReport(ctx, below(), parseTarget(ctx.path), type, format, limits()));
     }
     if (!ctx.query.has('bulk-delete') || (ctx.method !== 'POST' && ctx.method !== 'DELETE')) return next(ctx);
     const format = bestMatch(ctx.headers['accept']);

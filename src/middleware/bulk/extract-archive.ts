@@ -29,6 +29,12 @@ export const BULK_UPLOAD_INFO = {
 
 export type ArchiveType = 'tar' | 'tar.gz' | 'tar.bz2';
 
+/** Operator limits on what one archive may expand into (`[swift]` max_files_per_archive, max_archive_expanded_bytes). */
+export interface ArchiveLimits {
+  max_files_per_archive: number;
+  max_archive_expanded_bytes: number;
+}
+
 /** The archive type a query value names (Swift strips dots and ignores case), or undefined. */
 export function archiveType(value: string): ArchiveType | undefined {
   const t = value.toLowerCase().replace(/^\.+|\.+$/g, '');
@@ -79,8 +85,10 @@ const quoted = (path: string) => pyQuote(path.slice(0, MAX_PATH_LENGTH));
  * account: a 404 in the report).
  */
 export async function* extractReport(
-  ctx: RequestContext, below: Handler, target: Target | undefined, type: ArchiveType, format: string | undefined,
+  ctx: RequestContext, below: Handler, target: Target | undefined, type: ArchiveType, format: string | undefined, limits: ArchiveLimits,
 ): AsyncGenerator<string> {
+  let files = 0;
+  let expandedBytes = 0;
   const heartbeat = new Heartbeat(format);
   const failed: [string, string][] = [];
   const result: ResultDict = { 'Response Status': statusLine(201), 'Response Body': '', 'Number Files Created': 0 };
@@ -117,6 +125,14 @@ export async function* extractReport(
         objPath = objPath.replace(/^\/+/, '');
         if (base) objPath = `${base}/${objPath}`;
         if (!objPath.includes('/')) continue; // a file at the account's top level has no container
+        files++;
+        expandedBytes += header.size ?? 0;
+        if (files > limits.max_files_per_archive) {
+          throw new BulkError(400, `More than ${limits.max_files_per_archive} files in the archive.`);
+        }
+        if (expandedBytes > limits.max_archive_expanded_bytes) {
+          throw new BulkError(400, `More than ${limits.max_archive_expanded_bytes} bytes in the files of the archive.`);
+        }
         const container = objPath.slice(0, objPath.indexOf('/'));
         let containerFailure: [string, string] | undefined;
         if (!existing.has(container)) {
@@ -132,10 +148,17 @@ export async function* extractReport(
         }
         const headers = { ...inheritedHeaders(ctx), ...paxHeaders(header.pax as Record<string, string> | undefined), 'content-length': String(header.size ?? 0) };
         // tar-stream's entries are streamx streams; the object controller reads a Node one.
-        const body = Readable.from(entry);
+        const cut = { happened: false };
+        const body = Readable.from(untilCut(entry, cut));
         const put = { ...subrequest(ctx, 'PUT', `/${version}/${account}/${objPath}`, {}, headers), body: () => body, bodyTaken: () => true };
         const res = await below(put);
         discard(res);
+        if (cut.happened) {
+          // The archive ends inside this file (a truncated tar): the file is the client's error, as
+          // in Swift, and nothing after it can be read.
+          failed.push([quoted(objPath), statusLine(400)]);
+          throw new ArchiveError('unexpected end of data');
+        }
         if (res.status >= 200 && res.status <= 299) {
           result['Number Files Created'] = Number(result['Number Files Created']) + 1;
         } else {
@@ -171,6 +194,19 @@ export async function* extractReport(
     extract?.destroy();
   }
   yield heartbeat.separator + responseBody(format, result, failed, 'extract');
+}
+
+/**
+ * An entry's bytes, ending early instead of failing when the archive is cut inside it: the PUT then
+ * sees a body shorter than its Content-Length (a client error, stored nothing) rather than an
+ * unexpected exception (a 500 and a stack trace).
+ */
+async function* untilCut(entry: AsyncIterable<unknown>, cut: { happened: boolean }): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of entry) yield chunk as Buffer;
+  } catch {
+    cut.happened = true;
+  }
 }
 
 /** The archive could not be read: a 400 in the report, as Swift's TarError and zlib.error. */

@@ -58,7 +58,9 @@ export function dloMiddleware(below: () => Handler, listingLimit: () => number):
   return async (ctx, next) => {
     const target = parseTarget(ctx.path);
     if (!target || target.object === undefined || target.container === undefined) return next(ctx);
-    if (ctx.method === 'PUT') {
+    if (ctx.method === 'PUT' || ctx.method === 'POST') {
+      // POST sets X-Object-Manifest as PUT does, so it is checked the same way (Swift 2.30 checks
+      // only PUT, and a POSTed `container` without a prefix then broke every GET of the object).
       const manifest = ctx.headers['x-object-manifest'];
       if (manifest !== undefined) checkManifestHeader(manifest);
       return next(ctx);

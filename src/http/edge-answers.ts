@@ -1,0 +1,66 @@
+/**
+ * Answers the edge gives itself, for a request whose handler is stuck waiting for the client: a
+ * request body that stops arriving (408, Swift's client_timeout) or whose chunked framing is broken
+ * (400). The answer goes out through the request's own ServerResponse with `Connection: close`;
+ * the connection then closes, which fails the handler's read of the body, so that an upload stores
+ * nothing (the handler's own answer comes too late and is dropped by writeResponse).
+ *
+ * The client timeout is the socket's idle timeout (one timer per connection that Node re-arms on
+ * every read and write, nothing per request): when it fires the connection is either idle between
+ * requests (closed), waiting for a body (408), not reading an answer (cut), or waiting for the
+ * server itself (left alone: the client is not at fault).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { newTransId } from './context.js';
+import { defaultErrorBody } from './status.js';
+
+type ServerSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/** Answers `status` now if nothing was sent yet, then closes the connection once the answer is out. */
+export function answerAndClose(res: ServerResponse, status: number): void {
+  const socket = res.socket;
+  if (!res.headersSent) {
+    const body = defaultErrorBody(status);
+    const transId = newTransId();
+    res.writeHead(status, {
+      'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': String(Buffer.byteLength(body)),
+      'X-Trans-Id': transId, 'X-Openstack-Request-Id': transId, Connection: 'close',
+    });
+    res.end(body);
+  }
+  if (socket && !socket.destroyed) {
+    if (res.writableFinished) socket.destroySoon();
+    else {
+      res.once('finish', () => socket.destroySoon());
+      res.once('close', () => socket.destroySoon());
+    }
+  }
+}
+
+/** Whether a handler is reading the request body (a stalled body is then the client's fault). */
+function readingBody(req: IncomingMessage): boolean {
+  return !req.complete && req.readableFlowing !== null;
+}
+
+/** The server's 'timeout' listener: the connection has been silent for client_timeout. */
+export function onClientTimeout(socket: ServerSocket, timeoutMs: number): void {
+  const res = socket._httpMessage;
+  if (!res) {
+    // Idle between requests (or before the first): nothing is lost by closing.
+    socket.destroy();
+    return;
+  }
+  if (!res.headersSent && readingBody(res.req)) {
+    answerAndClose(res, 408);
+    return;
+  }
+  if (res.headersSent && !res.writableFinished) {
+    // The answer is not being read: the connection is only holding a descriptor.
+    socket.destroy();
+    return;
+  }
+  // The server is still working on the request (or waiting for a handler to read the body after
+  // 100 Continue): watch the next silent period.
+  socket.setTimeout(timeoutMs);
+}
