@@ -39,6 +39,9 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
 
 export function createS3Client(settings: S3Settings): S3Client {
+  // The pinned SDK runs on Node 20; its notice that later releases will not is for developers, not
+  // for every server start (the SDK reads this variable when a client is made).
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const agentOptions = { keepAlive: true, maxSockets: settings.maxSockets ?? 256 };
   const client = new S3Client({
     endpoint: settings.endpoint,
