@@ -24,7 +24,7 @@ import { shardOf } from '../src/storage/postgres/shards.js';
 import {
   assertCountsExact, runJanitorConformance, runMetadataStoreConformance, type BlobBackend,
 } from '../test/helpers/storage-conformance.js';
-import { freshDatabases, postgresBackend, serverUrls } from './helpers/postgres.js';
+import { freshStore, postgresBackend, serverUrls } from './helpers/postgres.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
@@ -69,8 +69,7 @@ test('postgres: an account always maps to the same shard, and accounts spread ov
 });
 
 test('postgres: four processes writing the same containers on two shards keep counts exact', async () => {
-  const { urls, drop } = await freshDatabases('mp');
-  const store = await PostgresMetadataStore.open({ shardUrls: urls });
+  const { store, urls, close } = await freshStore('mp');
   try {
     const accounts = accountsOnBothShards(urls.length);
     const writer = resolve(import.meta.dirname, 'helpers/pg-writer.js');
@@ -95,8 +94,7 @@ test('postgres: four processes writing the same containers on two shards keep co
       }
     }
   } finally {
-    await store.close();
-    await drop();
+    await close();
   }
 });
 
@@ -135,8 +133,7 @@ test('postgres: reserved names (starting with NUL, which PostgreSQL text cannot 
 });
 
 test('postgres: listings rendered with server-joined JSON entries equal those rendered from the rows', async () => {
-  const { urls, drop } = await freshDatabases('render');
-  const store = await PostgresMetadataStore.open({ shardUrls: urls });
+  const { store, urls, close } = await freshStore('render');
   try {
     const account = 'AUTH_render';
     await store.putContainer(account, 'c', {}, 1);
@@ -170,8 +167,7 @@ test('postgres: listings rendered with server-joined JSON entries equal those re
     await raw.end();
     await expectSame('one entry missing');
   } finally {
-    await store.close();
-    await drop();
+    await close();
   }
 });
 
@@ -221,8 +217,7 @@ test('postgres: a server that accepts but never answers times out (connect timeo
 });
 
 test('postgres: a statement stuck behind a lock is cancelled by the statement timeout', async () => {
-  const { urls, drop } = await freshDatabases('stuck');
-  const store = await PostgresMetadataStore.open({ shardUrls: urls, statementTimeoutMs: 600 });
+  const { store, urls, close } = await freshStore('stuck', { statementTimeoutMs: 600 });
   const blocker = new pg.Client({ connectionString: urls[shardOf('AUTH_stuck', urls.length)] });
   try {
     await store.putContainer('AUTH_stuck', 'c', {}, 1);
@@ -236,8 +231,7 @@ test('postgres: a statement stuck behind a lock is cancelled by the statement ti
     assert.equal(await store.getObject('AUTH_stuck', 'c', 'o'), undefined, 'the store answers again once the lock is gone');
   } finally {
     await blocker.end().catch(() => undefined);
-    await store.close();
-    await drop();
+    await close();
   }
 });
 
