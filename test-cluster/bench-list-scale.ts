@@ -3,7 +3,8 @@
  * listing cost on the PostgreSQL metadata store grows with the page, not with the container.
  * Fills two containers of one account in a fresh database (rows inserted in bulk by SQL, not one
  * putObject each), then times the same listings as `npm run bench:list-scale` does for the embedded
- * store, at the store level (the cluster is not wired into the server yet): medians, and the ratio
+ * store, at the store level (the cluster is not wired into the server yet), plus the first pages
+ * rendered as JSON (renderObjectListing, what a container GET costs the store): medians, and the ratio
  * large / small (1.0 = container size does not matter). Needs the servers of
  * scripts/postgres/start.sh (or SWIFTLET_TEST_PG_URLS).
  */
@@ -22,10 +23,12 @@ async function fill(url: string, account: string, container: string, count: numb
   try {
     const [a, c] = [Buffer.from(account), Buffer.from(container)];
     await client.query(
-      `INSERT INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, metadata, inline_data)
-       SELECT $1, $2, convert_to('dir' || lpad((i / 10)::text, 6, '0') || '/obj-' || lpad(i::text, 8, '0'), 'UTF8'),
-              '', 'd41d8cd98f00b204e9800998ecf8427e', 0, 'application/octet-stream', $3, '{}', ''::bytea
-       FROM generate_series(0, $4 - 1) AS i`, [a, c, Date.now() / 1000, count]);
+      `INSERT INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, metadata, inline_data, listing_json)
+       SELECT $1, $2, convert_to(n, 'UTF8'), '', 'd41d8cd98f00b204e9800998ecf8427e', 0, 'application/octet-stream', $3, '{}', ''::bytea,
+              '{"bytes": 0, "hash": "d41d8cd98f00b204e9800998ecf8427e", "name": "' || n
+                || '", "content_type": "application/octet-stream", "last_modified": "2026-12-07T12:00:00.000000"}'
+       FROM (SELECT 'dir' || lpad((i / 10)::text, 6, '0') || '/obj-' || lpad(i::text, 8, '0') AS n
+             FROM generate_series(0, $4 - 1) AS i) names`, [a, c, Date.now() / 1000, count]);
     await client.query(
       `INSERT INTO container_stats (account, container, slot, object_count, bytes_used) VALUES ($1, $2, 0, $3, 0)
        ON CONFLICT (account, container, slot) DO UPDATE SET object_count = container_stats.object_count + EXCLUDED.object_count`,
@@ -76,6 +79,14 @@ async function main(): Promise<void> {
       const small = await timeMs(() => store.listObjects(account, 'small', query(sizes.small)), Number(values.rounds));
       const large = await timeMs(() => store.listObjects(account, 'large', query(sizes.large)), Number(values.rounds));
       console.log(`| ${label} | ${small.toFixed(1)} ms | ${large.toFixed(1)} ms | ${(large / small).toFixed(2)} |`);
+    }
+    // What a JSON container GET costs the store: the page's stored entries joined by the server.
+    for (const [label, query] of queries.slice(0, 2)) {
+      const render = (container: string, n: number) => () =>
+        store.renderObjectListing({ account, container, options: query(n), format: 'json' });
+      const small = await timeMs(render('small', sizes.small), Number(values.rounds));
+      const large = await timeMs(render('large', sizes.large), Number(values.rounds));
+      console.log(`| ${label}, rendered as JSON | ${small.toFixed(1)} ms | ${large.toFixed(1)} ms | ${(large / small).toFixed(2)} |`);
     }
   } finally {
     await store.close();

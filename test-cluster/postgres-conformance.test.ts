@@ -17,12 +17,14 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { FsBlobStore } from '../src/storage/fs/blob-store.js';
 import { MetadataUnavailableError } from '../src/storage/postgres/errors.js';
+import { renderObjectListing, type ListingFormat } from '../src/swift/listing-format.js';
+import type { ListOptions } from '../src/storage/contracts.js';
 import { PostgresMetadataStore } from '../src/storage/postgres/metadata-store.js';
 import { shardOf } from '../src/storage/postgres/shards.js';
 import {
   assertCountsExact, runJanitorConformance, runMetadataStoreConformance, type BlobBackend,
 } from '../test/helpers/storage-conformance.js';
-import { freshDatabases, postgresBackend, serverUrls } from './helpers/postgres.js';
+import { freshStore, postgresBackend, serverUrls } from './helpers/postgres.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
@@ -67,8 +69,7 @@ test('postgres: an account always maps to the same shard, and accounts spread ov
 });
 
 test('postgres: four processes writing the same containers on two shards keep counts exact', async () => {
-  const { urls, drop } = await freshDatabases('mp');
-  const store = await PostgresMetadataStore.open({ shardUrls: urls });
+  const { store, urls, close } = await freshStore('mp');
   try {
     const accounts = accountsOnBothShards(urls.length);
     const writer = resolve(import.meta.dirname, 'helpers/pg-writer.js');
@@ -93,8 +94,7 @@ test('postgres: four processes writing the same containers on two shards keep co
       }
     }
   } finally {
-    await store.close();
-    await drop();
+    await close();
   }
 });
 
@@ -129,6 +129,45 @@ test('postgres: reserved names (starting with NUL, which PostgreSQL text cannot 
     assert.deepEqual((await store.expiredObjects(2_000_000_000, 10)).filter((r) => r.account === account), []);
   } finally {
     await backend.destroy();
+  }
+});
+
+test('postgres: listings rendered with server-joined JSON entries equal those rendered from the rows', async () => {
+  const { store, urls, close } = await freshStore('render');
+  try {
+    const account = 'AUTH_render';
+    await store.putContainer(account, 'c', {}, 1);
+    const names = ['a', 'a/b', 'a/c', 'b "quoted" <x>', 'é/ü', '\u{1F600}', '\u0000reserved', 'z\\back'];
+    for (const [i, n] of names.entries()) {
+      await store.putObject({
+        account, container: 'c', name: n, blobId: i % 2 ? '' : `blob${i}`, etag: `etag${i}`, size: i * 100,
+        contentType: i % 3 ? 'text/plain; charset=utf-8' : 'application/x-thing;swift_bytes=5', timestamp: 1_700_000_000.12345 + i,
+        metadata: i === 2 ? { 'x-object-sysmeta-container-update-override-etag': 'overridden; s3_etag=abc' } : {},
+      });
+    }
+    await store.updateObject(account, 'c', 'a/c', { metadata: { 'x-object-meta-k': 'v' }, contentType: 'image/png', timestamp: 1_800_000_000 });
+    const expectSame = async (label: string) => {
+      const cases: ListOptions[] = [
+        { limit: 100 }, { limit: 3 }, { limit: 100, reverse: true }, { limit: 100, marker: 'a/b' }, { limit: 100, prefix: 'a' },
+        { limit: 100, endMarker: 'b' }, { limit: 100, hideReserved: true }, { limit: 100, delimiter: '/' }, { limit: 100, path: 'a' },
+        { limit: 0 }, { limit: 100, prefix: 'nothing' },
+      ];
+      for (const options of cases) for (const format of ['json', 'plain', 'xml'] as ListingFormat[]) {
+        const got = await store.renderObjectListing({ account, container: 'c', options, format });
+        const want = renderObjectListing(format, 'c', await store.listObjects(account, 'c', options));
+        assert.equal(got.body.toString(), want.body.toString(), `${label} ${format} ${JSON.stringify(options)}`);
+        assert.equal(got.empty, want.empty);
+      }
+    };
+    await expectSame('stored entries');
+    // Rows without a stored entry (written by hand, or by a bulk load): rendered from their columns.
+    const raw = new pg.Client({ connectionString: urls[shardOf(account, urls.length)] });
+    await raw.connect();
+    await raw.query("UPDATE objects SET listing_json = NULL WHERE name = convert_to('a/b', 'UTF8')");
+    await raw.end();
+    await expectSame('one entry missing');
+  } finally {
+    await close();
   }
 });
 
@@ -178,8 +217,7 @@ test('postgres: a server that accepts but never answers times out (connect timeo
 });
 
 test('postgres: a statement stuck behind a lock is cancelled by the statement timeout', async () => {
-  const { urls, drop } = await freshDatabases('stuck');
-  const store = await PostgresMetadataStore.open({ shardUrls: urls, statementTimeoutMs: 600 });
+  const { store, urls, close } = await freshStore('stuck', { statementTimeoutMs: 600 });
   const blocker = new pg.Client({ connectionString: urls[shardOf('AUTH_stuck', urls.length)] });
   try {
     await store.putContainer('AUTH_stuck', 'c', {}, 1);
@@ -193,8 +231,7 @@ test('postgres: a statement stuck behind a lock is cancelled by the statement ti
     assert.equal(await store.getObject('AUTH_stuck', 'c', 'o'), undefined, 'the store answers again once the lock is gone');
   } finally {
     await blocker.end().catch(() => undefined);
-    await store.close();
-    await drop();
+    await close();
   }
 });
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { MetadataStore } from '../../src/storage/contracts.js';
 import { PostgresMetadataStore } from '../../src/storage/postgres/metadata-store.js';
+import type { PostgresOptions } from '../../src/storage/postgres/shards.js';
 import type { MetadataBackend } from '../../test/helpers/storage-conformance.js';
 
 export const DEFAULT_PG_URLS = 'postgres://postgres@127.0.0.1:54329/postgres,postgres://postgres@127.0.0.1:54330/postgres';
@@ -68,4 +69,19 @@ export async function postgresBackend(tag: string): Promise<MetadataBackend> {
       await drop();
     },
   };
+}
+
+/** A store over fresh databases; `close` closes it and drops them (dropped too if opening fails). */
+export async function freshStore(tag: string, options: Omit<PostgresOptions, 'shardUrls'> = {}): Promise<{
+  store: PostgresMetadataStore; urls: string[]; close: () => Promise<void>;
+}> {
+  const { urls, drop } = await freshDatabases(tag);
+  let store: PostgresMetadataStore;
+  try {
+    store = await PostgresMetadataStore.open({ shardUrls: urls, ...options });
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { store, urls, async close() { await store.close(); await drop(); } };
 }

@@ -14,7 +14,7 @@ import { isUnavailable, MetadataUnavailableError } from './errors.js';
 export class AdvisoryLease {
   private client: pg.Client | undefined;
 
-  /** `key`: any 64-bit-safe integer naming the work, the same on every node. */
+  /** `key`: an integer (below 2^53) naming the work, the same on every node. */
   constructor(private readonly url: string, private readonly key: number, private readonly connectTimeoutMs = 5000) {}
 
   /** Whether this node holds the lease now (acquiring it when free). */

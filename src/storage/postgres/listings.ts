@@ -12,7 +12,9 @@
  * server: the page listing.ts receives is the one it would have read, minus rows it would skip.
  */
 import type { ContainerListEntry, ListOptions, Listed, ListedObject } from '../contracts.js';
-import { listEntries, type PageQuery } from '../listing.js';
+import { listEntries, undelimitedPage, type PageQuery } from '../listing.js';
+import type { ListingRequest } from '../object-listings.js';
+import { renderObjectListing, type RenderedListing } from '../../swift/listing-format.js';
 import { boundBytes, CONTAINER_STATS_JOIN, nameBytes, parseMetadata } from './rows.js';
 import type { Shards } from './shards.js';
 
@@ -94,6 +96,26 @@ export class PostgresListings {
         name: r[0] ?? r[1]?.toString('utf8') ?? '', etag: r[2], size: r[3], contentType: r[4], timestamp: r[5], metadata: parseMetadata(r[6]),
       }));
     });
+  }
+
+  /**
+   * A container listing's body. A JSON page without delimiter or path (what clients mostly ask for)
+   * is the rows' stored entries joined by the server into one string: no row crosses the wire on
+   * its own and none is parsed here. Anything else, or a page with a row written without an entry,
+   * is rendered from the listed rows.
+   */
+  async renderObjects({ account, container, options, format }: ListingRequest): Promise<RenderedListing> {
+    const single = format === 'json' ? undelimitedPage(options) : undefined;
+    if (single) {
+      if (single.limit <= 0) return { body: '[]', empty: true };
+      const args: unknown[] = [nameBytes(account), nameBytes(container)];
+      const range = rangeSql('name', single, args);
+      const [row] = await this.shards.queryArrays<[rows: number, stored: number, joined: string | null]>(this.shards.shardOf(account),
+        `SELECT count(*)::integer, count(listing_json)::integer, string_agg(listing_json, ', ' ORDER BY name ${single.reverse ? 'DESC' : 'ASC'})
+         FROM (SELECT name, listing_json FROM objects WHERE account = $1 AND container = $2${range}) page`, args);
+      if (row && row[0] === row[1]) return row[0] === 0 ? { body: '[]', empty: true } : { body: `[${row[2] ?? ''}]`, empty: false };
+    }
+    return renderObjectListing(format, container, await this.objects(account, container, options));
   }
 
   containers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]> {

@@ -12,6 +12,8 @@ import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
   ObjectRecord, PathRecords, PutObjectOutcome,
 } from '../contracts.js';
+import { objectEntryJson, type RenderedListing } from '../../swift/listing-format.js';
+import type { ListingRequest } from '../object-listings.js';
 import { PostgresListings } from './listings.js';
 import {
   ACCOUNT_COLUMNS, ACCOUNT_STATS_JOIN, applyChanges, CONTAINER_COLUMNS, CONTAINER_STATS_JOIN, nameBytes, OBJECT_COLUMNS,
@@ -188,6 +190,11 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.listings.objects(account, container, options);
   }
 
+  /** A container listing's body in the format asked for; a JSON page is joined by the server (listings.ts). */
+  renderObjectListing(request: ListingRequest): Promise<RenderedListing> {
+    return this.listings.renderObjects(request);
+  }
+
   async getObject(account: string, container: string, name: string): Promise<ObjectRecord | undefined> {
     const [row] = await this.shards.queryArrays<[...ObjectRow, Buffer | null]>(this.shards.shardOf(account), OBJECT_LOOKUP,
       [nameBytes(account), nameBytes(container), nameBytes(name)]);
@@ -197,9 +204,9 @@ export class PostgresMetadataStore implements MetadataStore {
   async putObject(rec: ObjectRecord): Promise<PutObjectOutcome> {
     const [row] = await this.shards.query<{ result: 'stored' | 'stale' | 'no_container'; replaced_blob_id: string | null }>(
       this.shards.shardOf(rec.account),
-      'SELECT result, replaced_blob_id FROM swiftlet_put_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+      'SELECT result, replaced_blob_id FROM swiftlet_put_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
       [nameBytes(rec.account), nameBytes(rec.container), nameBytes(rec.name), rec.blobId, rec.etag, rec.size,
-        rec.contentType, rec.timestamp, rec.deleteAt ?? null, JSON.stringify(rec.metadata), rec.inline ?? null, statSlot()]);
+        rec.contentType, rec.timestamp, rec.deleteAt ?? null, JSON.stringify(rec.metadata), rec.inline ?? null, objectEntryJson(rec), statSlot()]);
     if (!row) throw new Error('swiftlet_put_object returned no row');
     if (row.result !== 'stored') return { result: row.result };
     return row.replaced_blob_id ? { result: 'stored', replacedBlobId: row.replaced_blob_id } : { result: 'stored' };
@@ -209,12 +216,21 @@ export class PostgresMetadataStore implements MetadataStore {
     account: string, container: string, name: string,
     update: { metadata: Metadata; contentType: string; deleteAt?: number; timestamp: number },
   ): Promise<boolean> {
-    const rows = await this.shards.query(this.shards.shardOf(account),
-      `UPDATE objects SET metadata = $4, content_type = $5, delete_at = $6, timestamp = $7
-       WHERE account = $1 AND container = $2 AND name = $3 RETURNING 1`,
-      [nameBytes(account), nameBytes(container), nameBytes(name), JSON.stringify(update.metadata), update.contentType,
-        update.deleteAt ?? null, update.timestamp]);
-    return rows.length === 1;
+    const keys = [nameBytes(account), nameBytes(container), nameBytes(name)];
+    return this.shards.transaction(this.shards.shardOf(account), async (tx) => {
+      // The listing entry shows the row's etag and size: read (and lock) them first.
+      const [row] = await tx.query<{ etag: string; size: number }>(
+        'SELECT etag, size FROM objects WHERE account = $1 AND container = $2 AND name = $3 FOR UPDATE', keys);
+      if (!row) return false;
+      const entry = objectEntryJson({
+        name, etag: row.etag, size: row.size, contentType: update.contentType, timestamp: update.timestamp, metadata: update.metadata,
+      });
+      await tx.query(
+        `UPDATE objects SET metadata = $4, content_type = $5, delete_at = $6, timestamp = $7, listing_json = $8
+         WHERE account = $1 AND container = $2 AND name = $3`,
+        [...keys, JSON.stringify(update.metadata), update.contentType, update.deleteAt ?? null, update.timestamp, entry]);
+      return true;
+    });
   }
 
   async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {

@@ -76,6 +76,9 @@ const MIGRATIONS: readonly string[] = [
      delete_at double precision,
      metadata text NOT NULL DEFAULT '{}',
      inline_data bytea,
+     -- The object's JSON container-listing entry, rendered when the row is written (as the embedded
+     -- store keeps it): a JSON page is these joined by the server. NULL: rendered from the columns.
+     listing_json text,
      PRIMARY KEY (account, container, name)
    );
    -- Small objects' bytes go out of line (TOAST) past 128 bytes of row, uncompressed, so the heap
@@ -92,7 +95,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE FUNCTION swiftlet_put_object(
      p_account bytea, p_container bytea, p_name bytea, p_blob_id text, p_etag text, p_size bigint,
      p_content_type text, p_timestamp double precision, p_delete_at double precision, p_metadata text,
-     p_inline bytea, p_slot smallint, OUT result text, OUT replaced_blob_id text)
+     p_inline bytea, p_listing_json text, p_slot smallint, OUT result text, OUT replaced_blob_id text)
    LANGUAGE plpgsql AS $fn$
    DECLARE
      old_size bigint;
@@ -108,12 +111,15 @@ const MIGRATIONS: readonly string[] = [
        IF FOUND THEN
          IF old_ts >= p_timestamp THEN result := 'stale'; RETURN; END IF;
          UPDATE objects SET blob_id = p_blob_id, etag = p_etag, size = p_size, content_type = p_content_type,
-             timestamp = p_timestamp, delete_at = p_delete_at, metadata = p_metadata, inline_data = p_inline
+             timestamp = p_timestamp, delete_at = p_delete_at, metadata = p_metadata, inline_data = p_inline,
+             listing_json = p_listing_json
            WHERE account = p_account AND container = p_container AND name = p_name;
          EXIT;
        END IF;
-       INSERT INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_data)
-         VALUES (p_account, p_container, p_name, p_blob_id, p_etag, p_size, p_content_type, p_timestamp, p_delete_at, p_metadata, p_inline)
+       INSERT INTO objects (account, container, name, blob_id, etag, size, content_type, timestamp, delete_at, metadata, inline_data,
+           listing_json)
+         VALUES (p_account, p_container, p_name, p_blob_id, p_etag, p_size, p_content_type, p_timestamp, p_delete_at, p_metadata, p_inline,
+           p_listing_json)
          ON CONFLICT DO NOTHING;
        IF FOUND THEN old_size := 0; count_delta := 1; EXIT; END IF;
        -- Another writer inserted the row after our SELECT: lock it and compare timestamps again.
