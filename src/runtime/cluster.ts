@@ -12,7 +12,6 @@ import { PostgresMetadataStore } from '../storage/postgres/metadata-store.js';
 import { PostgresRateClock } from '../storage/postgres/rate-clock.js';
 import { S3BlobStore } from '../storage/s3/blob-store.js';
 import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
-import { renderObjectListing } from '../swift/listing-format.js';
 import type { Stores } from './index.js';
 
 /** The advisory lock of the once-per-cluster jobs' lease (any constant; "SWJB"). */
@@ -28,8 +27,8 @@ export async function openClusterStores(config: Config): Promise<Stores> {
     endpoint: s.s3_endpoint, region: s.s3_region, bucket: s.s3_bucket,
     accessKeyId: s.s3_access_key, secretAccessKey: s.s3_secret_key, forcePathStyle: s.s3_force_path_style,
   });
-  // Listings are read from PostgreSQL, one page per query: rendering them is the node's only work.
-  const listings = listingsOnEventLoop(async (r) => renderObjectListing(r.format, r.container, await meta.listObjects(r.account, r.container, r.options)));
+  // A JSON page comes joined by PostgreSQL from the entries stored with the rows: little work here.
+  const listings = listingsOnEventLoop((request) => meta.renderObjectListing(request));
   const lease = new AdvisoryLease(identityUrl, JOBS_LEASE);
   const rateClock = rateLimitEnabled(config.ratelimit) ? new PostgresRateClock(identityStore.connection) : undefined;
   return {
