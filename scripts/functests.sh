@@ -17,7 +17,8 @@
 # Env: SWIFT_SRC (required), PORT (default: a free port), RESULTS (default
 # $TMPDIR/swiftlet-functests/<timestamp>), PYTEST_TIMEOUT (default 300), WORKERS (default 1, as `npm start`),
 # KEEP_DATA=1 to keep the server's data directory, EXTRA_CONFIG=<toml file> appended to the server's
-# config (e.g. a [storage] section for the cluster backend, see scripts/cluster/).
+# config (e.g. a [storage] section for the cluster backend), ENDPOINT=<url> to test a Swiftlet already
+# serving scripts/functests-swiftlet.toml's accounts instead of starting one (scripts/cluster/functests.sh).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
@@ -66,84 +67,45 @@ mkdir -p "$RESULTS"; RESULTS=$(realpath "$RESULTS")
 # 2. a fresh data dir and a config declaring Swift's functional-test users (tempauth-style groups)
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/swiftlet-ft-XXXXXX")
 CONF=$DATA.toml
-cat > "$CONF" <<'EOF'
-[swift]
-# Swift's functional tests expect a few seconds of expirer latency at most.
-expirer_interval = 1
-
-# test_domain_remap.py sends Host: <account>.swiftlet.test (the test.conf below names the same domain)
-[domain_remap]
-storage_domain = "swiftlet.test"
-
-[identity]
-admin_password = "adminpw"
-
-[[identity.users]]
-project = "test"
-name = "tester"
-password = "testing"
-roles = [".admin"]
-
-[[identity.users]]
-project = "test"
-name = "tester2"
-password = "testing2"
-roles = [".admin"]
-
-[[identity.users]]
-project = "test"
-name = "tester3"
-password = "testing3"
-roles = ["member"]
-
-[[identity.users]]
-project = "test2"
-name = "tester2"
-password = "testing2"
-roles = [".admin"]
-
-[[identity.users]]
-project = "test5"
-name = "tester5"
-password = "testing5"
-roles = [".service"]
-
-[[identity.users]]
-project = "test6"
-name = "tester6"
-password = "testing6"
-roles = [".reseller_admin"]
-EOF
+cat "$ROOT/scripts/functests-swiftlet.toml" > "$CONF"
 
 # EXTRA_CONFIG: a TOML file appended to that config, e.g. [storage] for a cluster backend.
 if [ -n "${EXTRA_CONFIG:-}" ]; then cat "$EXTRA_CONFIG" >> "$CONF"; fi
 
-if [ -z "${PORT:-}" ]; then
-    PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-fi
-LOG=$RESULTS/swiftlet.log
-node "$ROOT/dist/src/cli/main.js" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" --config "$CONF" \
-    --workers "${WORKERS:-1}" > "$LOG" 2>&1 &
-SERVER_PID=$!
-cleanup() {
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID"
-        wait "$SERVER_PID" 2>/dev/null
+if [ -n "${ENDPOINT:-}" ]; then
+    # A Swiftlet (or cluster front door) already serving scripts/functests-swiftlet.toml's accounts.
+    BASE_URL=${ENDPOINT%/}
+    LOG=$RESULTS/swiftlet.log; : > "$LOG"
+    trap 'rm -rf "$DATA" "$CONF"' EXIT
+else
+    if [ -z "${PORT:-}" ]; then
+        PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     fi
-    if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$DATA" "$CONF"; else echo "data kept in $DATA"; fi
-}
-trap cleanup EXIT
-for _ in $(seq 1 150); do
-    grep -q 'Swiftlet listening' "$LOG" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; cat "$LOG" >&2; exit 2; }
-    sleep 0.2
-done
-grep -q 'Swiftlet listening' "$LOG" || { echo "server did not start:" >&2; cat "$LOG" >&2; exit 2; }
+    LOG=$RESULTS/swiftlet.log
+    node "$ROOT/dist/src/cli/main.js" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" --config "$CONF" \
+        --workers "${WORKERS:-1}" > "$LOG" 2>&1 &
+    SERVER_PID=$!
+    cleanup() {
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            kill -TERM "$SERVER_PID"
+            wait "$SERVER_PID" 2>/dev/null
+        fi
+        if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$DATA" "$CONF"; else echo "data kept in $DATA"; fi
+    }
+    trap cleanup EXIT
+    for _ in $(seq 1 150); do
+        grep -q 'Swiftlet listening' "$LOG" 2>/dev/null && break
+        kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; cat "$LOG" >&2; exit 2; }
+        sleep 0.2
+    done
+    grep -q 'Swiftlet listening' "$LOG" || { echo "server did not start:" >&2; cat "$LOG" >&2; exit 2; }
+    BASE_URL=http://127.0.0.1:$PORT
+fi
 
 # 3. test.conf for Swift's functional tests (the same accounts as Swift's SAIO)
 cat > "$RESULTS/test.conf" <<EOF
 [func_test]
-auth_uri = http://127.0.0.1:$PORT/auth/v1.0
+auth_uri = $BASE_URL/auth/v1.0
 account = test
 username = tester
 password = testing
@@ -173,7 +135,7 @@ EOF
 export SWIFT_TEST_CONFIG_FILE=$RESULTS/test.conf
 export SWIFT_TEST_IN_PROCESS=0
 export PYTHONDONTWRITEBYTECODE=1
-echo "swiftlet:  http://127.0.0.1:$PORT (pid $SERVER_PID, log $LOG)"
+echo "swiftlet:  $BASE_URL (log $LOG)"
 echo "source:    $SWIFT_SRC"
 echo "results:   $RESULTS"
 for f in "${files[@]}"; do

@@ -17,7 +17,9 @@ export async function startHaproxy(nodePorts: number[]): Promise<FrontDoor> {
   writeFileSync(cfg, `global
     maxconn 4096
 defaults
-    mode http
+    # tcp: clients get each node's HTTP answers exactly (http mode refuses or rewrites some edge
+    # requests Swift clients send: invalid UTF-8 paths, hop-by-hop headers, odd transfer codings).
+    mode tcp
     option redispatch
     retries 2
     timeout connect 2s
