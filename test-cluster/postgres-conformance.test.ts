@@ -9,42 +9,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { FsBlobStore } from '../src/storage/fs/blob-store.js';
 import { MetadataUnavailableError } from '../src/storage/postgres/errors.js';
 import { renderObjectListing, type ListingFormat } from '../src/swift/listing-format.js';
 import type { ListOptions } from '../src/storage/contracts.js';
 import { PostgresMetadataStore } from '../src/storage/postgres/metadata-store.js';
 import { shardOf } from '../src/storage/postgres/shards.js';
 import {
-  assertCountsExact, runJanitorConformance, runMetadataStoreConformance, type BlobBackend,
+  assertCountsExact, runJanitorConformance, runMetadataStoreConformance,
 } from '../test/helpers/storage-conformance.js';
 import { freshStore, postgresBackend, serverUrls } from './helpers/postgres.js';
+import { fsBackend } from '../test/helpers/embedded-backends.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
-
-async function fsBackend(): Promise<BlobBackend> {
-  const root = mkdtempSync(join(tmpdir(), 'swiftlet-cluster-fs-'));
-  const store = await FsBlobStore.open(root);
-  return {
-    store,
-    async artifacts() {
-      const out = readdirSync(join(root, 'tmp')).map((n) => `tmp/${n}`);
-      for (const fan of readdirSync(join(root, 'blobs'))) {
-        for (const n of readdirSync(join(root, 'blobs', fan))) out.push(`blobs/${fan}/${n}`);
-      }
-      return out;
-    },
-    async plantTemporary() { writeFileSync(join(root, 'tmp', 'f'.repeat(32)), 'half an upload'); },
-    async destroy() { rmSync(root, { recursive: true, force: true }); },
-  };
-}
 
 runMetadataStoreConformance('postgres, two shards', () => postgresBackend('conf'));
 runJanitorConformance('postgres + fs', async () => ({ meta: await postgresBackend('janitor'), blobs: await fsBackend() }));

@@ -157,10 +157,13 @@ describe('keystoneauth SwiftAuth / TestAuthorize', () => {
     assert.equal(await st('GET', '/AUTH_test/refd', undefined, { Referer: 'http://evil.com/' }), 401);
   });
 
-  test('R5.5 tempauth test_authorize_acl_group_access: only the named project:user matches (others, and other users of the project, do not)', async () => {
-    assert.equal(await st('PUT', '/AUTH_test/grp', U, { 'X-Container-Read': 'test2:nobody,test9:*,test2' }), 201);
+  test('R5.5/R5.6 tempauth test_authorize_acl_group_access: the named project:user matches, and the bare account name (every user of it); other users and other accounts do not', async () => {
+    assert.equal(await st('PUT', '/AUTH_test/grp', U, { 'X-Container-Read': 'test2:nobody,test9:*,test3' }), 201);
     assert.equal(await st('PUT', '/AUTH_test/grp/o', U), 201);
     assert.equal(await st('GET', '/AUTH_test/grp/o', U2), 403);
+    // tempauth's `<account>` group (checked against Swift 2.30's tempauth on the SAIO: admitted).
+    assert.equal(await st('POST', '/AUTH_test/grp', U, { 'X-Container-Read': 'test2' }), 204);
+    assert.equal(await st('GET', '/AUTH_test/grp/o', U2), 200);
     assert.equal(await st('POST', '/AUTH_test/grp', U, { 'X-Container-Read': 'test2:tester2' }), 204);
     assert.equal(await st('GET', '/AUTH_test/grp/o', U2), 200);
     assert.equal(await st('POST', '/AUTH_test/grp', U, { 'X-Container-Read': 'test2:*' }), 204);

@@ -34,25 +34,8 @@ S3_USER=swiftlet
 started=$(date +%s)
 
 # ------------------------------------------------------------------ install (Debian packages only)
-need=""
-for pkg in ceph-mon ceph-mgr ceph-osd radosgw ceph-common uuid-runtime curl; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
-done
-if [ -n "$need" ]; then
-  log "installing$need"
-  # Maintainer scripts must not start packaged services (there is no systemd here anyway).
-  own_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
-    as_root chmod 755 /usr/sbin/policy-rc.d
-    own_policy=1
-  fi
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need
-  fi
-  if [ -n "$own_policy" ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
-fi
+. "$(dirname "$0")/../lib/debian-packages.sh"
+install_debian_packages ceph-mon ceph-mgr ceph-osd radosgw ceph-common uuid-runtime curl
 installed=$(date +%s)
 
 # ------------------------------------------------------------------ already running?

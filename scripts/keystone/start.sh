@@ -39,27 +39,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 log() { echo "keystone: $*"; }
 
 # ------------------------------------------------------------------ install (Debian packages only)
-need=""
-for pkg in keystone uwsgi-core uwsgi-plugin-python3 sqlite3 curl; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
-done
-if [ -n "$need" ]; then
-  log "installing$need"
-  # The package's maintainer scripts must not start the packaged service (it would take port
-  # 5000 and /etc/keystone): deny service starts during the install unless a policy already does.
-  own_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
-    as_root chmod 755 /usr/sbin/policy-rc.d
-    own_policy=1
-  fi
-  # debconf defaults: no database configured, no admin, no endpoints: nothing is set up outside $DIR.
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need
-  fi
-  if [ -n "$own_policy" ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
-fi
+. "$(dirname "$0")/../lib/debian-packages.sh"
+# debconf defaults: no database configured, no admin, no endpoints: nothing is set up outside $DIR.
+install_debian_packages keystone uwsgi-core uwsgi-plugin-python3 sqlite3 curl
 installed=$(date +%s)
 
 # ------------------------------------------------------------------ already running?

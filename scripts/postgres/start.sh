@@ -28,22 +28,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 log() { echo "postgres: $*"; }
 
 # ------------------------------------------------------------------ install (Debian package only)
-if [ ! -x "$BIN/postgres" ]; then
-  log "installing postgresql-15"
-  # The package's maintainer scripts must not start the packaged cluster (port 5432): deny service
-  # starts during the install unless a policy already does.
-  own_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
-    as_root chmod 755 /usr/sbin/policy-rc.d
-    own_policy=1
-  fi
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql-15; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql-15
-  fi
-  if [ -n "$own_policy" ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
-fi
+. "$(dirname "$0")/../lib/debian-packages.sh"
+[ -x "$BIN/postgres" ] || install_debian_packages postgresql-15
 
 # Who runs the servers: initdb and postgres refuse to run as root.
 owner=$(id -un)
