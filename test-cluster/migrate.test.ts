@@ -167,11 +167,12 @@ after(async () => {
   for (const f of tmpFiles) rmSync(f, { force: true });
 });
 
-test('migrate copies an embedded store into a cluster that then serves it byte-exact; the source is untouched; a rerun copies nothing', async () => {
+test('migrate copies an embedded store into a cluster that then serves it byte-exact; the source is untouched; a rerun copies nothing', async (t) => {
   const dest = await clusterSettings('migrate');
   dests.push(dest);
   const before = digestTree(srcDir);
   const first = await runMigrate(dest).done;
+  t.diagnostic(first.out);
   assert.equal(first.code, 0, first.out);
   assert.match(first.out, /verify: \d+ containers, \d+ objects, \d+ bytes: equal on both sides/);
   assert.deepEqual(digestTree(srcDir), before, 'the source directory is unchanged');
@@ -225,6 +226,7 @@ test('migrate copies an embedded store into a cluster that then serves it byte-e
   // A rerun: nothing copied. The destination moved on meanwhile (versioned/doc), so verification
   // reports that container and only it.
   const second = await runMigrate(dest).done;
+  t.diagnostic(second.out);
   assert.match(second.out, / 0 copied, \d+ already there/, second.out);
   assert.match(second.out, /identity: 0 projects, 0 users, 0 roles, 0 assignments, 0 appCredentials, 0 tokenKeys, 0 revocations added/);
   assert.deepEqual(digestTree(srcDir), before);
@@ -233,7 +235,7 @@ test('migrate copies an embedded store into a cluster that then serves it byte-e
   assert.doesNotMatch(second.out, /mismatch: [^\n]*\/(plain|bulk|segs|images)[:\s]/);
 });
 
-test('a migrate killed midway completes on the next run, copying only what was left', async () => {
+test('a migrate killed midway completes on the next run, copying only what was left', async (t) => {
   const dest = await clusterSettings('migkill');
   dests.push(dest);
   const run = runMigrate(dest);
@@ -248,7 +250,9 @@ test('a migrate killed midway completes on the next run, copying only what was l
   const killed = await run.done;
   assert.equal(killed.code, null, 'killed by the signal');
   const left = await destinationObjects(dest);
+  t.diagnostic(`killed with ${left} objects in the destination`);
   const again = await runMigrate(dest).done;
+  t.diagnostic(again.out);
   assert.equal(again.code, 0, again.out);
   const m = /(\d+) objects \([^)]*\): (\d+) copied, (\d+) already there/.exec(again.out);
   assert.ok(m, again.out);

@@ -14,13 +14,14 @@ export function formatBytes(n: number): string {
   let v = n;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+  return `${u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
 }
 
 export class Progress {
   readonly done: ProgressCounts = { objects: 0, bytes: 0, copied: 0, skipped: 0 };
   private readonly started = Date.now();
   private lastDraw = 0;
+  private drawnObjects = -1;
 
   constructor(
     private readonly total: { objects: number; bytes: number },
@@ -39,12 +40,13 @@ export class Progress {
   }
 
   finish(): void {
-    this.draw(Date.now());
+    if (this.drawnObjects !== this.done.objects) this.draw(Date.now());
     if (this.tty) this.write('\n');
   }
 
   private draw(now: number): void {
     this.lastDraw = now;
+    this.drawnObjects = this.done.objects;
     const d = this.done;
     const seconds = Math.max((now - this.started) / 1000, 0.001);
     const rate = `${formatBytes(d.bytes / seconds)}/s`;

@@ -18,7 +18,8 @@ export async function verify(source: EmbeddedSource, meta: MetadataStore): Promi
       continue;
     }
     for (const container of source.containers(account.name)) {
-      const where = `${account.name}/${container.name}`;
+      // Reserved names (object versioning's) start with NUL: shown escaped.
+      const where = `${account.name}/${container.name}`.replace(/\u0000/g, '\\u0000');
       const want = source.containerTotals(account.name, container.name);
       result.containers++;
       result.objects += want.count;
