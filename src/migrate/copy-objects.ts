@@ -7,6 +7,7 @@
  * etag is skipped, so a rerun after a kill moves only what the killed run had not committed. A blob
  * the killed run had uploaded without its row is an orphan, which the cluster's sweeper reaps.
  */
+import { createHash } from 'node:crypto';
 import type { BlobStore, MetadataStore, ObjectRecord } from '../storage/contracts.js';
 import type { EmbeddedSource } from './embedded-source.js';
 import type { Progress } from './progress.js';
@@ -51,7 +52,10 @@ export async function copyObjects(
 async function copyObject(source: EmbeddedSource, dest: { meta: MetadataStore; blobs: BlobStore }, rec: ObjectRecord): Promise<boolean> {
   const there = await dest.meta.getObject(rec.account, rec.container, rec.name);
   if (there && (there.timestamp > rec.timestamp || (there.timestamp === rec.timestamp && there.etag === rec.etag))) return false;
-  if (rec.blobId === '') return settle(dest, await dest.meta.putObject(rec));
+  if (rec.blobId === '') {
+    checkMd5(rec, createHash('md5').update(rec.inline ?? Buffer.alloc(0)).digest('hex'));
+    return settle(dest, await dest.meta.putObject(rec));
+  }
   const reader = await source.blobs.open(rec.blobId);
   if (!reader) throw new Error(`blob ${rec.blobId} missing from the source`);
   let stored;
@@ -60,9 +64,23 @@ async function copyObject(source: EmbeddedSource, dest: { meta: MetadataStore; b
   } finally {
     await reader.close();
   }
+  try {
+    checkMd5(rec, stored.md5);
+  } catch (err) {
+    await dest.blobs.delete(stored.blobId);
+    throw err;
+  }
   const outcome = await dest.meta.putObject({ ...rec, blobId: stored.blobId });
   if (outcome.result !== 'stored') await dest.blobs.delete(stored.blobId);
   return settle(dest, outcome);
+}
+
+/**
+ * The bytes read from the source against the etag recorded when they were written (the MD5 of the
+ * stored bytes, manifests included): a damaged source file is reported, not copied.
+ */
+function checkMd5(rec: ObjectRecord, md5: string): void {
+  if (md5 !== rec.etag) throw new Error(`the source bytes' MD5 ${md5} is not the recorded etag ${rec.etag}; not copied`);
 }
 
 async function settle(dest: { blobs: BlobStore }, outcome: Awaited<ReturnType<MetadataStore['putObject']>>): Promise<boolean> {
