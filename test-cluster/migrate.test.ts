@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CLI, startServer, type TestServer } from '../test/helpers/server.js';
@@ -53,11 +53,11 @@ function digestTree(dir: string): Map<string, string> {
   return out;
 }
 
-function runMigrate(dest: ClusterSettings): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+function runMigrate(dest: ClusterSettings, from = srcDir): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
   const configFile = join(srcDir, '..', `migrate-${randomBytes(4).toString('hex')}.toml`);
   writeFileSync(configFile, storageToml(dest));
   tmpFiles.push(configFile);
-  const child = spawn(process.execPath, [CLI, 'migrate', '--from', srcDir, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'migrate', '--from', from, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -164,7 +164,7 @@ before(async () => {
 after(async () => {
   for (const d of dests) await d.drop();
   if (srcDir) rmSync(srcDir, { recursive: true, force: true });
-  for (const f of tmpFiles) rmSync(f, { force: true });
+  for (const f of tmpFiles) rmSync(f, { recursive: true, force: true });
 });
 
 test('migrate copies an embedded store into a cluster that then serves it byte-exact; the source is untouched; a rerun copies nothing', async (t) => {
@@ -263,4 +263,22 @@ test('a migrate killed midway completes on the next run, copying only what was l
   const third = await runMigrate(dest).done;
   assert.equal(third.code, 0, third.out);
   assert.match(third.out, / 0 copied/);
+});
+
+test('a source file whose bytes no longer match their etag is reported, not copied, and the run exits 1', async (t) => {
+  const dest = await clusterSettings('migbad');
+  dests.push(dest);
+  const damaged = `${srcDir}-damaged`;
+  cpSync(srcDir, damaged, { recursive: true });
+  tmpFiles.push(damaged);
+  const blobs = join(damaged, 'blobs');
+  const victim = readdirSync(blobs).flatMap((d) => readdirSync(join(blobs, d)).map((f) => join(blobs, d, f)))[0] ?? '';
+  const bytes = readFileSync(victim);
+  bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+  writeFileSync(victim, bytes);
+  const run = await runMigrate(dest, damaged).done;
+  t.diagnostic(run.out);
+  assert.equal(run.code, 1, run.out);
+  assert.match(run.out, /failed: [^\n]*MD5 [0-9a-f]{32} is not the recorded etag [0-9a-f]{32}; not copied/);
+  assert.match(run.out, /mismatch: [^\n]*1 names or etags differ/);
 });
