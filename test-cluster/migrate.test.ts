@@ -34,6 +34,8 @@ let oldServiceToken = '';
 let serviceAccountUrl = '';
 let storageUrl = '';
 let appCred = { id: '', secret: '' };
+let revokedToken = '';
+let oldV3Token = '';
 let bulkObjects = 0;
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -134,6 +136,12 @@ before(async () => {
     assert.equal(cred.status, 201, cred.text);
     const c = (JSON.parse(cred.text) as { application_credential: { id: string; secret: string } }).application_credential;
     appCred = { id: c.id, secret: c.secret };
+    oldV3Token = issued.headers.get('x-subject-token') ?? '';
+    // A token revoked on the embedded server stays revoked after the move.
+    const doomed = await v3Token(server.url, { methods: ['password'], password: { user: { name: 'tester', domain: { id: 'default' }, password: 'testing' } } },
+      { project: { name: 'test', domain: { id: 'default' } } });
+    revokedToken = doomed.headers.get('x-subject-token') ?? '';
+    assert.equal((await call(`${server.url}/v3/auth/tokens`, { method: 'DELETE', token: revokedToken, headers: { 'X-Subject-Token': revokedToken } })).status, 204);
 
     // What the embedded server answers, to compare the cluster's answers with.
     const paths = ['plain/small', 'plain/big', 'plain/dir/nested%20name%20%C3%BC', 'plain/slo', 'plain/slo?multipart-manifest=get', 'segs/a', 'versioned/doc', 'bulk/o0000', 'bulk/o0399'];
@@ -174,13 +182,17 @@ test('migrate copies an embedded store into a cluster that then serves it byte-e
   const first = await runMigrate(dest).done;
   t.diagnostic(first.out);
   assert.equal(first.code, 0, first.out);
+  assert.match(first.out, /identity: 5 projects, 6 users, 4 roles, 6 assignments, 1 appCredentials, 1 tokenKeys, 1 revocations added/);
   assert.match(first.out, /verify: \d+ containers, \d+ objects, \d+ bytes: equal on both sides/);
   assert.deepEqual(digestTree(srcDir), before, 'the source directory is unchanged');
 
   const node: TestServer = await startServer({ extraToml: `${storageToml(dest)}\n${AUTH_TOML}` });
   try {
     // An old token (v1.0, issued by the embedded server) is valid; passwords log in.
-    assert.equal((await call(storageUrl.replace(/^http:\/\/[^/]+/, node.url), { method: 'HEAD', token: oldUserToken })).status, 204);
+    const account = storageUrl.replace(/^http:\/\/[^/]+/, node.url);
+    assert.equal((await call(account, { method: 'HEAD', token: oldUserToken })).status, 204);
+    assert.equal((await call(account, { method: 'HEAD', token: oldV3Token })).status, 204);
+    assert.equal((await call(account, { method: 'HEAD', token: revokedToken })).status, 401, 'a revoked token stays revoked');
     const u = await login(node.url, 'test:tester', 'testing');
     const s = await login(node.url, 'test5:tester5', 'testing5');
     const base = u.storageUrl;
