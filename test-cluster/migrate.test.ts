@@ -55,11 +55,15 @@ function digestTree(dir: string): Map<string, string> {
   return out;
 }
 
-function runMigrate(dest: ClusterSettings, from = srcDir): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
+/** Runs `swiftlet migrate`; with `tty`, under util-linux `script`, so that it writes to a terminal. */
+function runMigrate(dest: ClusterSettings, from = srcDir, tty = false): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
   const configFile = join(srcDir, '..', `migrate-${randomBytes(4).toString('hex')}.toml`);
   writeFileSync(configFile, storageToml(dest));
   tmpFiles.push(configFile);
-  const child = spawn(process.execPath, [CLI, 'migrate', '--from', from, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [CLI, 'migrate', '--from', from, '--config', configFile];
+  const child = tty
+    ? spawn('script', ['-qefc', [process.execPath, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -272,9 +276,12 @@ test('a migrate killed midway completes on the next run, copying only what was l
   assert.ok(Number(m[3]) >= left - 4, `the rerun skipped what the killed run had committed: ${again.out}`);
   assert.equal(Number(m[2]) + Number(m[3]), Number(m[1]));
   assert.match(again.out, /equal on both sides/);
-  const third = await runMigrate(dest).done;
+  // On a terminal: a progress bar redrawn in place instead of plain lines.
+  const third = await runMigrate(dest, srcDir, true).done;
   assert.equal(third.code, 0, third.out);
   assert.match(third.out, / 0 copied/);
+  assert.match(third.out, /\r\[#{30}\] 100% (\d+)\/\1 objects, [\d.]+ MiB\/[\d.]+ MiB, [\d.]+ [KMG]?i?B\/s \(0 copied, \1 already there\)/);
+  assert.doesNotMatch(third.out, /^migrate: /m);
 });
 
 test('a source file whose bytes no longer match their etag is reported, not copied, and the run exits 1', async (t) => {
