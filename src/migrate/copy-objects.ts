@@ -8,6 +8,7 @@
  * the killed run had uploaded without its row is an orphan, which the cluster's sweeper reaps.
  */
 import { createHash } from 'node:crypto';
+import { pipeline, Transform } from 'node:stream';
 import type { BlobStore, MetadataStore, ObjectRecord } from '../storage/contracts.js';
 import type { EmbeddedSource } from './embedded-source.js';
 import type { Progress } from './progress.js';
@@ -34,9 +35,13 @@ export async function copyObjects(
           while (next < page.length) {
             const rec = page[next++];
             if (!rec) return;
+            const streamed = { bytes: 0 };
             try {
-              progress.object(rec.size, await copyObject(source, dest, rec));
+              const copied = await copyObject(source, dest, rec, (n) => { streamed.bytes += n; progress.streamed(n); });
+              progress.object(rec.size, copied, streamed.bytes);
             } catch (err) {
+              // A failed object's bytes were not copied: taken back out of the progress.
+              progress.streamed(-streamed.bytes);
               counts.failed.push(`${rec.account}/${rec.container}/${rec.name}: ${err instanceof Error ? err.message : String(err)}`);
             }
           }
@@ -49,7 +54,9 @@ export async function copyObjects(
 }
 
 /** Copies one object unless the destination already has it (or something newer); true when copied. */
-async function copyObject(source: EmbeddedSource, dest: { meta: MetadataStore; blobs: BlobStore }, rec: ObjectRecord): Promise<boolean> {
+async function copyObject(
+  source: EmbeddedSource, dest: { meta: MetadataStore; blobs: BlobStore }, rec: ObjectRecord, onBytes: (n: number) => void,
+): Promise<boolean> {
   const there = await dest.meta.getObject(rec.account, rec.container, rec.name);
   if (there && (there.timestamp > rec.timestamp || (there.timestamp === rec.timestamp && there.etag === rec.etag))) return false;
   if (rec.blobId === '') {
@@ -60,7 +67,9 @@ async function copyObject(source: EmbeddedSource, dest: { meta: MetadataStore; b
   if (!reader) throw new Error(`blob ${rec.blobId} missing from the source`);
   let stored;
   try {
-    stored = await dest.blobs.write(reader.stream(0, rec.size - 1), { expectedSize: rec.size, maxSize: rec.size });
+    const counter = new Transform({ transform(chunk: Buffer, _encoding, done) { onBytes(chunk.length); done(null, chunk); } });
+    // pipeline, not pipe: a read error destroys the counter too, so the write fails instead of waiting.
+    stored = await dest.blobs.write(pipeline(reader.stream(0, rec.size - 1), counter, () => undefined), { expectedSize: rec.size, maxSize: rec.size });
   } finally {
     await reader.close();
   }

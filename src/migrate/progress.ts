@@ -30,10 +30,17 @@ export class Progress {
     private readonly lineEveryMs = 5000,
   ) {}
 
-  /** One object handled: copied (its bytes moved) or skipped (already there). */
-  object(bytes: number, copied: boolean): void {
-    this.done.objects++;
+  /** Bytes of an object still being copied (so that a large object moves the bar as it streams). */
+  streamed(bytes: number): void {
     this.done.bytes += bytes;
+    const now = Date.now();
+    if (now - this.lastDraw >= (this.tty ? 200 : this.lineEveryMs)) this.draw(now);
+  }
+
+  /** One object handled: copied (its bytes moved) or skipped (already there); `streamedAlready` of its bytes were reported by `streamed`. */
+  object(bytes: number, copied: boolean, streamedAlready = 0): void {
+    this.done.objects++;
+    this.done.bytes += bytes - streamedAlready;
     if (copied) this.done.copied++; else this.done.skipped++;
     const now = Date.now();
     if (now - this.lastDraw >= (this.tty ? 200 : this.lineEveryMs)) this.draw(now);
