@@ -15,12 +15,13 @@ import { mkdirSync } from 'node:fs';
 import { openDatabase } from '../storage/sqlite/database.js';
 import { SqliteIdentityStore } from '../storage/sqlite/identity-store.js';
 import { parsePrefixes } from '../auth/prefixes.js';
+import { MIGRATE_USAGE, runMigrate } from './migrate.js';
 import { auditImages, ImagesUsageError, serveImages } from '../images/index.js';
 
 const IMAGES_USAGE = `image service (the [images] config section; see docs/service-accounts.md):
   swiftlet images serve [--port N] [--host H] [--config FILE]
   swiftlet images audit [--json] [--repair] [--stale-after SECONDS] [--config FILE]`;
-const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}\n${IMAGES_USAGE}`;
+const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}\n${IMAGES_USAGE}\n${MIGRATE_USAGE}`;
 const ADMIN_NOUNS = ['project', 'user', 'role', 'service-user'];
 
 function intOption(name: string, value: string | undefined): number | undefined {
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
       json: { type: 'boolean' },
       repair: { type: 'boolean' },
       'stale-after': { type: 'string' },
+      from: { type: 'string' },
     },
   });
   if (values.help) {
@@ -77,6 +79,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     throw new ImagesUsageError(`unknown command "images ${verb ?? ''}"`);
+  }
+  if (command === 'migrate') {
+    // Only the explicit --config: a swiftlet.toml lying in the working directory is not the destination.
+    process.exitCode = await runMigrate(values.from, values.config);
+    return;
   }
   const config = loadConfig(configFile, process.env, overrides);
   if (ADMIN_NOUNS.includes(command)) {

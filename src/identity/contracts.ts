@@ -59,10 +59,15 @@ export interface IdentityStore {
   tokenKeys(): Promise<{ id: number; key: Buffer; createdAt: number }[]>;
   addTokenKey(key: Buffer, createdAt: number): Promise<void>;
   deleteTokenKeysBefore(createdAt: number): Promise<void>;
+  /**
+   * Stores a key under its own id (`swiftlet migrate`: tokens name their key by id, so the id must
+   * survive the move). Returns 'added', 'present' (same id, same key) or 'conflict' (same id, other key).
+   */
+  importTokenKey(k: { id: number; key: Buffer; createdAt: number }): Promise<'added' | 'present' | 'conflict'>;
 
   /** Records a revoked token (by audit id) until `expiresAt`, when it would have expired anyway. */
   revokeToken(auditId: string, expiresAt: number): Promise<void>;
   /** Revocations recorded after `afterId` (every node polls this), and the newest id. */
-  revocationsSince(afterId: number): Promise<{ id: number; auditId: string }[]>;
+  revocationsSince(afterId: number): Promise<{ id: number; auditId: string; expiresAt: number }[]>;
   purgeRevocations(now: number): Promise<void>;
 }

@@ -172,6 +172,18 @@ export class PostgresIdentityStore implements IdentityStore {
   async addTokenKey(key: Buffer, createdAt: number): Promise<void> {
     await this.q('INSERT INTO token_keys (key, created_at) VALUES ($1, $2)', [key, createdAt]);
   }
+  async importTokenKey(k: { id: number; key: Buffer; createdAt: number }): Promise<'added' | 'present' | 'conflict'> {
+    return this.db.transaction(0, async (tx) => {
+      const added = await tx.query(
+        'INSERT INTO token_keys (id, key, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
+        [k.id, k.key, k.createdAt]);
+      // The identity sequence does not see explicit ids: move it past them so the next rotation does not collide.
+      await tx.query("SELECT setval(pg_get_serial_sequence('token_keys', 'id'), (SELECT max(id) FROM token_keys))");
+      if (added.length === 1) return 'added' as const;
+      const [row] = await tx.query<{ key: Buffer }>('SELECT key FROM token_keys WHERE id = $1', [k.id]);
+      return row && Buffer.compare(row.key, k.key) === 0 ? 'present' as const : 'conflict' as const;
+    });
+  }
   async deleteTokenKeysBefore(createdAt: number): Promise<void> {
     // The newest key always stays, however old: without it no node could issue a token.
     await this.q('DELETE FROM token_keys WHERE created_at < $1 AND id < (SELECT max(id) FROM token_keys)', [createdAt]);
@@ -183,10 +195,10 @@ export class PostgresIdentityStore implements IdentityStore {
       await tx.query('INSERT INTO token_revocations (audit_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [auditId, expiresAt]);
     });
   }
-  async revocationsSince(afterId: number): Promise<{ id: number; auditId: string }[]> {
-    const rows = await this.q<{ id: number; audit_id: string }>(
-      'SELECT id, audit_id FROM token_revocations WHERE id > $1 ORDER BY id', [afterId]);
-    return rows.map((r) => ({ id: r.id, auditId: r.audit_id }));
+  async revocationsSince(afterId: number): Promise<{ id: number; auditId: string; expiresAt: number }[]> {
+    const rows = await this.q<{ id: number; audit_id: string; expires_at: number }>(
+      'SELECT id, audit_id, expires_at FROM token_revocations WHERE id > $1 ORDER BY id', [afterId]);
+    return rows.map((r) => ({ id: r.id, auditId: r.audit_id, expiresAt: r.expires_at }));
   }
   async purgeRevocations(now: number): Promise<void> {
     await this.q('DELETE FROM token_revocations WHERE expires_at < $1', [now]);

@@ -117,6 +117,12 @@ export class SqliteIdentityStore implements IdentityStore {
   async addTokenKey(key: Buffer, createdAt: number): Promise<void> {
     this.db.prepare('INSERT INTO token_keys (key, created_at) VALUES (?, ?)').run(key, createdAt);
   }
+  async importTokenKey(k: { id: number; key: Buffer; createdAt: number }): Promise<'added' | 'present' | 'conflict'> {
+    const added = this.db.prepare('INSERT OR IGNORE INTO token_keys (id, key, created_at) VALUES (?, ?, ?)').run(k.id, k.key, k.createdAt).changes === 1;
+    if (added) return 'added';
+    const row = this.db.prepare<[number], { key: Buffer }>('SELECT key FROM token_keys WHERE id = ?').get(k.id);
+    return row && Buffer.compare(row.key, k.key) === 0 ? 'present' : 'conflict';
+  }
   async deleteTokenKeysBefore(createdAt: number): Promise<void> {
     this.db.prepare('DELETE FROM token_keys WHERE created_at < ? AND id < (SELECT max(id) FROM token_keys)').run(createdAt);
   }
@@ -124,9 +130,10 @@ export class SqliteIdentityStore implements IdentityStore {
   async revokeToken(auditId: string, expiresAt: number): Promise<void> {
     this.db.prepare('INSERT OR IGNORE INTO token_revocations (audit_id, expires_at) VALUES (?, ?)').run(auditId, expiresAt);
   }
-  async revocationsSince(afterId: number): Promise<{ id: number; auditId: string }[]> {
-    return this.db.prepare<[number], { id: number; audit_id: string }>('SELECT id, audit_id FROM token_revocations WHERE id > ? ORDER BY id')
-      .all(afterId).map((r) => ({ id: r.id, auditId: r.audit_id }));
+  async revocationsSince(afterId: number): Promise<{ id: number; auditId: string; expiresAt: number }[]> {
+    return this.db.prepare<[number], { id: number; audit_id: string; expires_at: number }>(
+      'SELECT id, audit_id, expires_at FROM token_revocations WHERE id > ? ORDER BY id')
+      .all(afterId).map((r) => ({ id: r.id, auditId: r.audit_id, expiresAt: r.expires_at }));
   }
   async purgeRevocations(now: number): Promise<void> {
     this.db.prepare('DELETE FROM token_revocations WHERE expires_at < ?').run(now);
