@@ -55,8 +55,9 @@ export function rateLimit(config: RateLimitConfig, meta: MetadataStore, clock: R
     if (!target || ctx.internal) return next(ctx);
     const { account, container, object } = target;
     const write = WRITES.has(ctx.method);
-    const accountInfo = write || container !== undefined ? await memoAccount(ctx, meta, account) : undefined;
-    const global = accountInfo?.metadata[GLOBAL_WRITE];
+    // Every request's account, as Swift's handle_ratelimit reads it (the request memo hands the same
+    // record to authorisation afterwards, so this costs no extra read).
+    const global = (await memoAccount(ctx, meta, account))?.metadata[GLOBAL_WRITE];
     if (global === 'WHITELIST') return next(ctx);
     if (global === 'BLACKLIST') {
       await sleep(BLACKLIST_PAUSE_MS);
