@@ -44,6 +44,7 @@ before(async () => {
   assert.equal((await call(`${s.storageUrl}/kept/small`, { method: 'PUT', token: s.token, body: 'inline' })).status, 201);
 });
 after(async () => {
+  if (node && node.process.exitCode !== null) console.error(`node exited early:\n${node.output()}`);
   await node?.stop();
   for (const r of [...relays, s3Relay]) await r?.cut();
   await settings?.drop();

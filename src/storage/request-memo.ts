@@ -24,10 +24,20 @@ function memo<T>(ctx: RequestContext, key: string, read: () => Promise<T>): Prom
 /** Reads the account, container and (when `object` is given) object of a path together, for the memo. */
 export function prefetchPath(ctx: RequestContext, meta: MetadataStore, account: string, container?: string, object?: string): Promise<void> {
   const all = meta.lookupPath(account, container, object);
-  ctx.memo.set(accountKey(account), all.then((r) => r.account));
-  if (container !== undefined) ctx.memo.set(containerKey(account, container), all.then((r) => r.container));
-  if (container !== undefined && object !== undefined) ctx.memo.set(objectKey(account, container, object), all.then((r) => r.object));
+  ctx.memo.set(accountKey(account), observed(all.then((r) => r.account)));
+  if (container !== undefined) ctx.memo.set(containerKey(account, container), observed(all.then((r) => r.container)));
+  if (container !== undefined && object !== undefined) ctx.memo.set(objectKey(account, container, object), observed(all.then((r) => r.object)));
   return all.then(() => undefined);
+}
+
+/**
+ * A memo entry nobody may ever read (the request failed first) must not become an unhandled
+ * rejection when the store cannot answer (PostgreSQL down): that would end the process. Whoever
+ * reads the entry still gets the rejection.
+ */
+function observed<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 /** The path each request object (not its sub-requests, which are new objects) has prefetched. */
