@@ -3,27 +3,44 @@
  * batches; and snapshots of an account (metadata, listings, objects) to prove refused requests changed
  * nothing.
  */
+import { request } from 'node:http';
+
 export interface Case {
   name: string;
   method: string;
   /** Path below the server root, e.g. `/v1/SERVICE_test/fix`. */
   path: string;
   headers?: Record<string, string>;
-  body?: string;
   /** Statuses that pass (one or several). */
   expect: number | number[];
+  /** A Host header of its own (domain remap); the path is sent byte for byte, never normalised. */
+  host?: string;
+  body?: string | Buffer;
+  /** Text the body must never contain (the service account's secret bytes). */
+  bodyExcludes?: string;
   /** Text the body must contain (a bulk-style 200 or 400 that reports the sub-request refused). */
   bodyIncludes?: string;
 }
 
 export interface Outcome { name: string; status: number; ok: boolean; detail: string }
 
-async function send(base: string, c: Case): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${base}${c.path}`, {
-    method: c.method, headers: c.headers, redirect: 'manual',
-    ...(c.body !== undefined ? { body: c.body } : {}),
+/** One request through node:http, which (unlike fetch) keeps `..`, `//` and a chosen Host as given. */
+function send(base: string, c: Case): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, method: c.method, path: c.path,
+      headers: { ...(c.host ? { host: c.host } : {}), ...c.headers, ...(c.body !== undefined ? { 'content-length': String(Buffer.byteLength(c.body)) } : {}) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(c.body);
   });
-  return { status: res.status, body: await res.text() };
 }
 
 /** Runs every case, `width` at a time; returns the failures (an empty list when all pass). */
@@ -37,7 +54,9 @@ export async function runCases(base: string, cases: Case[], width = 16): Promise
       try {
         const { status, body } = await send(base, c);
         if (!want.includes(status)) failures.push({ name: c.name, status, ok: false, detail: `got ${status}, want ${want.join('|')}: ${body.slice(0, 200)}` });
-        else if (c.bodyIncludes !== undefined && !body.includes(c.bodyIncludes)) {
+        else if (c.bodyExcludes !== undefined && body.includes(c.bodyExcludes)) {
+          failures.push({ name: c.name, status, ok: false, detail: `LEAKED ${JSON.stringify(c.bodyExcludes)}: ${body.slice(0, 300)}` });
+        } else if (c.bodyIncludes !== undefined && !body.includes(c.bodyIncludes)) {
           failures.push({ name: c.name, status, ok: false, detail: `body lacks ${JSON.stringify(c.bodyIncludes)}: ${body.slice(0, 300)}` });
         }
       } catch (e) {
