@@ -124,6 +124,12 @@ export function generate(r: () => number, t: FuzzTokens, index: number): FuzzReq
       off += size;
     }
     parts.push(Buffer.from(r() < 0.1 ? '0\r\nX-Trailer: t\r\n\r\n' : '0\r\n\r\n'));
+  } else if (framing < 0.25) {
+    // malformed chunked encodings: a bad size, a chunk longer than its size, a missing CRLF, a huge size
+    kind = 'malformed chunked';
+    parts.push(Buffer.from('Transfer-Encoding: chunked\r\n\r\n'));
+    parts.push(Buffer.from(pick(r, ['zz\r\nabc\r\n0\r\n\r\n', '3\r\nabcdef\r\n0\r\n\r\n', '-1\r\n\r\n', '3\r\nabc0\r\n\r\n',
+      'ffffffffffffffffff\r\nabc\r\n0\r\n\r\n', '3 \r\nabc\r\n0\r\n\r\n', '0x3\r\nabc\r\n0\r\n\r\n', '\r\n\r\n'])));
   } else if (framing < 0.3 && b.length > 1) {
     // a body longer than declared: the rest is the next "request" on a connection the client closes
     kind = 'content-length shorter than body';

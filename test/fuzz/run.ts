@@ -16,8 +16,15 @@ function exchange(port: number, bytes: Buffer, timeoutMs: number): Promise<{ sta
     let got = Buffer.alloc(0);
     let settled = false;
     const finish = (v: { status?: number; problem?: string }) => { if (!settled) { settled = true; clearTimeout(timer); socket.destroy(); resolve(v); } };
+    // An interim `100 Continue` (Expect: 100-continue) is not the answer: judge what follows it.
+    const final = () => {
+      let rest = got;
+      while (/^HTTP\/1\.[01] 1\d\d /.test(rest.subarray(0, 13).toString('latin1')) && rest.includes('\r\n\r\n')) rest = rest.subarray(rest.indexOf('\r\n\r\n') + 4);
+      return rest;
+    };
     const statusOf = () => {
-      const line = got.subarray(0, Math.max(0, got.indexOf('\r\n'))).toString('latin1');
+      const rest = final();
+      const line = rest.subarray(0, Math.max(0, rest.indexOf('\r\n'))).toString('latin1');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(line);
       return m ? Number(m[1]) : undefined;
     };
@@ -33,7 +40,7 @@ function exchange(port: number, bytes: Buffer, timeoutMs: number): Promise<{ sta
       got = Buffer.concat([got, d]);
       const s = statusOf();
       // Connection: close — but a status line is all we judge, and a 5xx is known at once.
-      if (s !== undefined && got.includes('\r\n\r\n')) finish({ status: s });
+      if (s !== undefined && final().includes('\r\n\r\n')) finish({ status: s });
     });
     const closed = (why: string) => {
       const s = statusOf();
