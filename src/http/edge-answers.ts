@@ -30,12 +30,22 @@ export function answerAndClose(res: ServerResponse, status: number): void {
     res.end(body);
   }
   if (socket && !socket.destroyed) {
-    if (res.writableFinished) socket.destroySoon();
+    if (res.writableFinished) closeWhenFlushed(socket);
     else {
-      res.once('finish', () => socket.destroySoon());
-      res.once('close', () => socket.destroySoon());
+      res.once('finish', () => closeWhenFlushed(socket));
+      res.once('close', () => closeWhenFlushed(socket));
     }
   }
+}
+
+/**
+ * Closes the connection once its queued bytes are out. A connection whose request line held raw
+ * non-ASCII bytes is re-fed to the server through a plain Duplex (client-errors.ts, reinject), which
+ * has no destroySoon: calling it there threw out of an event handler and killed the process.
+ */
+function closeWhenFlushed(socket: Socket): void {
+  if (typeof socket.destroySoon === 'function') { socket.destroySoon(); return; }
+  if (!socket.writableEnded) socket.end(() => socket.destroy());
 }
 
 /** Whether a handler is reading the request body (a stalled body is then the client's fault). */
