@@ -17,6 +17,21 @@ export interface RateClock {
   close(): void;
 }
 
+/**
+ * Swift's _get_sleep_time once memcached's incr has booked `step` and returned `running`: the ticks
+ * to wait, or undefined when that would reach `maxWait` (refused: the booking is taken back), and
+ * the value the clock must be set to when it changes (a clock idle past `buffer` restarts at now).
+ * Every RateClock runs this inside the transaction that made the booking.
+ */
+export function settleBooking(running: number, now: number, step: number, buffer: number, maxWait: number): { wait: number | undefined; next: number | undefined } {
+  let next: number | undefined;
+  let wait = 0;
+  if (now - running > buffer) next = now + step;
+  else wait = Math.max(running - now - step, 0);
+  if (wait >= maxWait) return { wait: undefined, next: (next ?? running) - step };
+  return { wait, next };
+}
+
 export class SqliteRateClock implements RateClock {
   private readonly db: Database.Database;
   private readonly bookTx: Database.Transaction<(key: string, now: number, step: number, buffer: number, maxWait: number) => number | undefined>;
@@ -30,16 +45,10 @@ export class SqliteRateClock implements RateClock {
     const add = this.db.prepare<[string, number], { next: number }>(
       'INSERT INTO clocks (key, next) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET next = next + excluded.next RETURNING next');
     const set = this.db.prepare<[number, string]>('UPDATE clocks SET next = ? WHERE key = ?');
-    // Swift's _get_sleep_time, as one transaction: memcached's incr, then the set or decr it may need.
+    // Swift's _get_sleep_time, as one transaction: memcached's incr, then the set it may need.
     this.bookTx = this.db.transaction((key: string, now: number, step: number, buffer: number, maxWait: number) => {
-      const running = add.get(key, step)?.next ?? step;
-      let wait = 0;
-      if (now - running > buffer) set.run(now + step, key);
-      else wait = Math.max(running - now - step, 0);
-      if (wait >= maxWait) {
-        set.run(running - step, key);
-        return undefined;
-      }
+      const { wait, next } = settleBooking(add.get(key, step)?.next ?? step, now, step, buffer, maxWait);
+      if (next !== undefined) set.run(next, key);
       return wait;
     });
   }

@@ -3,7 +3,7 @@
  * a limit holds for all nodes together. The table is UNLOGGED: it needs no durability (a lost clock
  * only forgives a few requests) and so costs no WAL flush per request.
  */
-import type { RateClock } from '../../middleware/ratelimit/counters.js';
+import { settleBooking, type RateClock } from '../../middleware/ratelimit/counters.js';
 import type { Shards } from './shards.js';
 
 const SCHEMA = 'CREATE UNLOGGED TABLE IF NOT EXISTS ratelimit_clocks (key text COLLATE "C" PRIMARY KEY, next bigint NOT NULL)';
@@ -18,19 +18,13 @@ export class PostgresRateClock implements RateClock {
     this.ready ??= this.db.query(0, SCHEMA).catch((err: unknown) => { this.ready = undefined; throw err; });
     await this.ready;
     // Swift's _get_sleep_time as one transaction: memcached's incr (the row lock orders concurrent
-    // bookings), then the restart or the undo it may need.
+    // bookings), then the set it may need.
     return this.db.transaction(0, async (tx) => {
       const booked = await tx.query<{ next: number }>(
         `INSERT INTO ratelimit_clocks AS c (key, next) VALUES ($1, $2)
            ON CONFLICT (key) DO UPDATE SET next = c.next + excluded.next RETURNING c.next`, [key, step]);
-      const running = Number(booked[0]?.next ?? step);
-      let wait = 0;
-      if (now - running > buffer) await tx.query('UPDATE ratelimit_clocks SET next = $1 WHERE key = $2', [now + step, key]);
-      else wait = Math.max(running - now - step, 0);
-      if (wait >= maxWait) {
-        await tx.query('UPDATE ratelimit_clocks SET next = next - $1 WHERE key = $2', [step, key]);
-        return undefined;
-      }
+      const { wait, next } = settleBooking(Number(booked[0]?.next ?? step), now, step, buffer, maxWait);
+      if (next !== undefined) await tx.query('UPDATE ratelimit_clocks SET next = $1 WHERE key = $2', [next, key]);
       return wait;
     });
   }
