@@ -71,9 +71,13 @@ function referrerGrants(req: AuthzRequest, acl: string | undefined): 'allow' | '
  * that is the identity's own or that exists with no recorded domain or the default one.
  */
 function namesAllowed(id: Identity, own: boolean, accountDomain: string | undefined): boolean {
-  if (id.userDomainId && id.userDomainId !== DEFAULT_DOMAIN) return false;
-  if (id.projectDomainId && id.projectDomainId !== DEFAULT_DOMAIN) return false;
+  if (!inDefaultDomain(id)) return false;
   return own || (accountDomain !== undefined && (accountDomain === '' || accountDomain === DEFAULT_DOMAIN));
+}
+
+/** Whether the identity's user and project are both in the default domain (or name none). */
+function inDefaultDomain(id: Identity): boolean {
+  return (!id.userDomainId || id.userDomainId === DEFAULT_DOMAIN) && (!id.projectDomainId || id.projectDomainId === DEFAULT_DOMAIN);
 }
 
 /** R5.5: `<project>:<user>` with ids, names (when allowed) or `*`. */
@@ -132,8 +136,7 @@ function aclsUsable(id: Identity | undefined, rules: PrefixRules | undefined): b
  */
 function accountNameMatch(id: Identity, groups: readonly string[], cfg: PolicyConfig): boolean {
   if (!cfg.accountNameGrantees || id.projectId === undefined) return false;
-  const defaultDomain = (!id.userDomainId || id.userDomainId === DEFAULT_DOMAIN) && (!id.projectDomainId || id.projectDomainId === DEFAULT_DOMAIN);
-  if (defaultDomain && id.projectName !== undefined && groups.includes(id.projectName)) return true;
+  if (inDefaultDomain(id) && id.projectName !== undefined && groups.includes(id.projectName)) return true;
   const first = cfg.prefixes[0];
   const rules = first === undefined ? undefined : cfg.rules.get(first);
   if (first === undefined || !rules || !groups.includes(first + id.projectId)) return false;
