@@ -1,5 +1,7 @@
 /**
- * `npm run bench:rss [-- --size BYTES] [--workers N]`: memory stays flat as objects grow.
+ * `npm run bench:rss [-- --size BYTES] [--workers N] [--config FILE]`: memory stays flat as objects grow.
+ * `--config` adds a TOML file to the server's configuration (a `[storage]` section of a cluster
+ * makes it a cluster node, so bytes stream to and from the S3 service).
  *
  * Starts a fresh Swiftlet, uploads one object of `--size` bytes (default 5 GiB), then at the same
  * time uploads a second one and downloads the first, while sampling the resident memory of every
@@ -7,6 +9,7 @@
  * transfers, and checks the downloaded bytes' MD5 against the ETag. Needs twice `--size` of free disk.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { loginV1, SwiftClient } from '../src/client/swift-client.js';
@@ -34,11 +37,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       size: { type: 'string', default: String(5 * 1024 ** 3) }, workers: { type: 'string' }, port: { type: 'string', default: '18490' },
+      config: { type: 'string' },
     },
   });
   const size = Number(values.size);
   const port = Number(values.port);
-  const swiftlet = await startSwiftlet(port, values.workers ? Number(values.workers) : undefined);
+  const extra = values.config ? readFileSync(values.config, 'utf8') : '';
+  const swiftlet = await startSwiftlet(port, values.workers ? Number(values.workers) : undefined, extra);
   try {
     const client = new SwiftClient(await loginV1(`http://127.0.0.1:${port}/auth/v1.0`, 'bench:bench', 'bench'));
     await client.putContainer('rss');

@@ -18,10 +18,11 @@ password = "svc"
 roles = ["service"]
 `;
 
-export async function startSwiftlet(port: number, workers?: number): Promise<{ pid: number; dataDir: string; stop(): Promise<void> }> {
+/** `extraToml`: more configuration, e.g. a `[storage]` section making it a cluster node. */
+export async function startSwiftlet(port: number, workers?: number, extraToml = ''): Promise<{ pid: number; dataDir: string; stop(): Promise<void> }> {
   const data = mkdtempSync(join(tmpdir(), 'swiftlet-bench-'));
   const config = `${data}.toml`;
-  writeFileSync(config, SWIFTLET_USERS);
+  writeFileSync(config, `${extraToml}\n${SWIFTLET_USERS}`);
   const cli = resolve(import.meta.dirname, '../src/cli/main.js');
   const child = await spawnServer('swiftlet', [cli, 'serve', '--port', String(port), '--data', data, '--config', config, ...(workers ? ['--workers', String(workers)] : [])],
     'Swiftlet listening', { ...process.env, UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] ?? '32' });

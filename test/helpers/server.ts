@@ -98,10 +98,24 @@ export interface StartOptions {
   keepData?: boolean;
 }
 
+/**
+ * `SWIFTLET_TEST_BACKEND=cluster`: every test server is a cluster node of its own, on fresh databases
+ * on the PostgreSQL shard servers and a fresh bucket on RGW (scripts/postgres, scripts/ceph must be
+ * running), so a suite written for the embedded store runs unchanged against the cluster backend
+ * (`.ci/run` runs the real-client tier this way). Returns the [storage] TOML and the clean-up.
+ */
+async function backendToml(): Promise<{ toml: string; drop: () => Promise<void> }> {
+  if (process.env['SWIFTLET_TEST_BACKEND'] !== 'cluster') return { toml: '', drop: async () => undefined };
+  const { clusterSettings, storageToml } = await import('../../test-cluster/helpers/cluster.js');
+  const settings = await clusterSettings('t');
+  return { toml: storageToml(settings), drop: () => settings.drop() };
+}
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'swiftlet-test-'));
   const configFile = join(dataDir, '..', `${dataDir.split('/').pop() ?? 'x'}.toml`);
-  writeFileSync(configFile, `${options.extraToml ?? ''}\n[identity]\nadmin_password = "adminpw"\n${TEST_USERS_TOML}\n${options.extraUsersToml ?? ''}`);
+  const backend = await backendToml();
+  writeFileSync(configFile, `${backend.toml}\n${options.extraToml ?? ''}\n[identity]\nadmin_password = "adminpw"\n${TEST_USERS_TOML}\n${options.extraUsersToml ?? ''}`);
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir,
     '--workers', String(options.workers ?? 1), '--config', configFile], {
@@ -131,6 +145,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       await exited;
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
       rmSync(configFile, { force: true });
+      await backend.drop();
     },
     async kill() {
       // The whole process group would include workers; kill the primary and its workers by PID.
