@@ -17,12 +17,14 @@ import { CLI, startServer, type TestServer } from '../test/helpers/server.js';
 import { call, login } from '../test/helpers/swift.js';
 import { clusterSettings, storageToml, type ClusterSettings } from './helpers/cluster.js';
 
-const AUTH_TOML = '[swift]\nallow_account_management = true\n';
+/** Two storage policies on both sides: a container in "cold" keeps its policy, its bytes go to cold's bucket. */
+const POLICY_TOML = '[[storage.policies]]\nindex = 0\nname = "Policy-0"\ndefault = true\n[[storage.policies]]\nindex = 1\nname = "cold"\n';
+const AUTH_TOML = `[swift]\nallow_account_management = true\n${POLICY_TOML}`;
 /** Headers a client sees on an object GET that must survive the move. */
 const OBJECT_HEADERS = ['etag', 'content-type', 'content-length', 'x-timestamp', 'last-modified', 'x-object-meta-color',
   'x-delete-at', 'x-static-large-object', 'content-disposition', 'x-object-version-id'];
 const CONTAINER_HEADERS = ['x-container-read', 'x-container-write', 'x-versions-enabled', 'x-container-meta-owner',
-  'x-container-object-count', 'x-container-bytes-used', 'x-timestamp'];
+  'x-container-object-count', 'x-container-bytes-used', 'x-timestamp', 'x-storage-policy'];
 
 let srcDir = '';
 let dests: ClusterSettings[] = [];
@@ -58,7 +60,7 @@ function digestTree(dir: string): Map<string, string> {
 /** Runs `swiftlet migrate`; with `tty`, under util-linux `script`, so that it writes to a terminal. */
 function runMigrate(dest: ClusterSettings, from = srcDir, tty = false): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
   const configFile = join(srcDir, '..', `migrate-${randomBytes(4).toString('hex')}.toml`);
-  writeFileSync(configFile, storageToml(dest));
+  writeFileSync(configFile, `${storageToml(dest)}\n${POLICY_TOML}`);
   tmpFiles.push(configFile);
   const args = [CLI, 'migrate', '--from', from, '--config', configFile];
   const child = tty
@@ -124,6 +126,8 @@ before(async () => {
     serviceAccountUrl = service;
     await put('images', '', {}, u.token, s.token, service);
     await put('images/img1', randomBytes(300 * 1024), { 'Content-Type': 'application/octet-stream' }, u.token, s.token, service);
+    await put('cold', '', { 'X-Storage-Policy': 'cold' });
+    await put('cold/archive', randomBytes(120 * 1024));
     await put('bulk', '');
     bulkObjects = 400;
     for (let i = 0; i < bulkObjects; i += 20) {
@@ -148,7 +152,7 @@ before(async () => {
     assert.equal((await call(`${server.url}/v3/auth/tokens`, { method: 'DELETE', token: revokedToken, headers: { 'X-Subject-Token': revokedToken } })).status, 204);
 
     // What the embedded server answers, to compare the cluster's answers with.
-    const paths = ['plain/small', 'plain/big', 'plain/dir/nested%20name%20%C3%BC', 'plain/slo', 'plain/slo?multipart-manifest=get', 'segs/a', 'versioned/doc', 'bulk/o0000', 'bulk/o0399'];
+    const paths = ['plain/small', 'plain/big', 'plain/dir/nested%20name%20%C3%BC', 'plain/slo', 'plain/slo?multipart-manifest=get', 'segs/a', 'versioned/doc', 'bulk/o0000', 'bulk/o0399', 'cold/archive'];
     for (const p of paths) {
       const r = await call(`${storageUrl}/${p}`, { token: u.token });
       expected.set(p, { status: r.status, md5: md5(r.bytes), headers: pick(r.headers, OBJECT_HEADERS) });
@@ -162,7 +166,7 @@ before(async () => {
     }
     const img = await call(`${service}/images/img1`, { token: u.token, serviceToken: s.token });
     expected.set('SERVICE images/img1', { status: img.status, md5: md5(img.bytes), headers: pick(img.headers, OBJECT_HEADERS) });
-    for (const c of ['plain', 'versioned', 'bulk']) {
+    for (const c of ['plain', 'versioned', 'bulk', 'cold']) {
       const r = await call(`${storageUrl}/${c}`, { method: 'HEAD', token: u.token });
       expected.set(`container ${c}`, { status: r.status, md5: '', headers: pick(r.headers, CONTAINER_HEADERS) });
       const listing = await call(`${storageUrl}/${c}?format=json${c === 'versioned' ? '&versions' : ''}`, { token: u.token });
