@@ -131,6 +131,13 @@ export interface StorageConfig {
   s3_secret_key: string;
   /** Bucket in the path rather than the host name (RGW without wildcard DNS needs it). */
   s3_force_path_style: boolean;
+  /**
+   * Embedded: free space object writes never use (Swift's `fallocate_reserve`), as a byte count
+   * ("1073741824", or a TOML integer) or a share of the filesystem ("1%"). A PUT that would leave
+   * this little free gets 507; DELETE, POST and container writes may still use it, so a full store
+   * can always be emptied. "0" turns the check off.
+   */
+  reserved_bytes: string;
 }
 
 /** `[ratelimit]`: Swift's ratelimit middleware (see src/middleware/ratelimit/ratelimit.ts). Rates are requests per second. */
@@ -234,6 +241,7 @@ export const DEFAULT_CONFIG: Config = {
   storage: {
     backend: 'embedded', postgres_shards: '', postgres_identity: '', postgres_pool_size: 10,
     s3_endpoint: '', s3_region: 'us-east-1', s3_bucket: 'swiftlet', s3_access_key: '', s3_secret_key: '', s3_force_path_style: true,
+    reserved_bytes: '1%',
   },
   ratelimit: {
     enabled: false, account_ratelimit: 0, max_sleep_time_seconds: 60, rate_buffer_seconds: 5, clock_accuracy: 1000,

@@ -8,7 +8,7 @@ import { defaultErrorBody } from '../http/status.js';
 import type { HeaderMap, SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import {
-  BlobIncompleteError, BlobTooLargeError, blobOf, type BlobReader, type ObjectRecord, type StoredBlob,
+  BlobIncompleteError, BlobTooLargeError, blobOf, type BlobReader, type ObjectRecord, type PutObjectOutcome, type StoredBlob,
 } from '../storage/contracts.js';
 import { inlineReader } from '../storage/inline-reader.js';
 import { evaluateConditions } from '../swift/conditional.js';
@@ -151,6 +151,11 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   checkContentTypeUtf8(ctx.headers);
   const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : headerToText(ctx.headers['content-type']);
 
+  // Before the body is read: an announced length is admitted whole (inline bytes too, they take disk
+  // in SQLite); a chunked body is admitted as it arrives, here only if the reserve is already reached.
+  const admitting = s.space?.admit(length ?? 0);
+  if (admitting) await admitting;
+
   const inlineMax = s.config.server.inline_object_max_bytes;
   let stored: ReceivedBody;
   try {
@@ -178,7 +183,14 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   };
   if (stored.inline !== undefined) record.inline = stored.inline;
   if (deleteAt !== undefined) record.deleteAt = deleteAt;
-  const outcome = await s.meta.putObject(record);
+  let outcome: PutObjectOutcome;
+  try {
+    outcome = await s.meta.putObject(record);
+  } catch (err) {
+    // Not committed (a full disk, a failed flush): the bytes would wait an hour for the orphan sweeper.
+    await discard(s, stored).catch(() => undefined);
+    throw err;
+  }
   if (outcome.result !== 'stored') {
     await discard(s, stored);
     if (outcome.result === 'no_container') throw new SwiftError('NotFound');

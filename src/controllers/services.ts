@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import type { BlobStore, MetadataStore } from '../storage/contracts.js';
 import type { ObjectListings } from '../storage/object-listings.js';
+import type { SpaceGuard } from '../storage/insufficient-storage.js';
 import type { Handler } from '../http/pipeline.js';
 
 export interface Services {
@@ -10,6 +11,8 @@ export interface Services {
   /** Container listings (rendered off the event loop where the store can). */
   listings: ObjectListings;
   config: Config;
+  /** Refuses object bytes that would eat into the disk's reserve (embedded store); absent: no local disk to guard. */
+  space?: SpaceGuard;
 }
 
 /** A resolved `/v1/<account>[/<container>[/<object>]]` request target. */

@@ -6,6 +6,7 @@ import { SqliteAppCredentialStore } from '../identity/app-credentials.js';
 import { SqliteRateClock } from '../middleware/ratelimit/counters.js';
 import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
 import { FsBlobStore } from '../storage/fs/blob-store.js';
+import { FreeSpaceGuard, parseReserve, reserveEnabled } from '../storage/fs/free-space.js';
 import { listingsOnEventLoop } from '../storage/object-listings.js';
 import { WalCheckpointer } from '../storage/sqlite/checkpointer.js';
 import { openDatabase } from '../storage/sqlite/database.js';
@@ -23,10 +24,13 @@ export async function openEmbeddedStores(config: Config): Promise<Stores> {
   const threads = config.server.listing_threads;
   const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop((request) => meta.renderObjectListing(request));
   const checkpointer = new WalCheckpointer(dbFile);
-  const blobs = await FsBlobStore.open(dataDir);
+  const reserve = parseReserve(config.storage.reserved_bytes);
+  const space = reserve && reserveEnabled(reserve) ? new FreeSpaceGuard(dataDir, reserve) : undefined;
+  const blobs = await FsBlobStore.open(dataDir, space);
   const rateClock = rateLimitEnabled(config.ratelimit) ? new SqliteRateClock(join(dataDir, 'ratelimit.db')) : undefined;
   return {
     meta, blobs, listings,
+    ...(space ? { space } : {}),
     identityStore: new SqliteIdentityStore(db),
     appCreds: new SqliteAppCredentialStore(db),
     ...(rateClock ? { rateClock } : {}),
