@@ -104,7 +104,9 @@ export class FsBlobStore implements BlobStore {
     try {
       // 4 MiB of buffered writes per upload: the file gets fewer, larger writes and the socket is paused
       // less often (put-large 300 against 255 MB/s with 256 KiB, alternating runs); memory stays flat.
-      await pipeline(source, meter, createWriteStream('', { fd, autoClose: false, highWaterMark: 4 * 1024 * 1024 }));
+      // The source is read through an iterator that leaves it open when the write fails (a full disk, a
+      // size limit): destroying a request body would cut the connection before the answer goes out.
+      await pipeline(source.iterator({ destroyOnReturn: false }), meter, createWriteStream('', { fd, autoClose: false, highWaterMark: 4 * 1024 * 1024 }));
       if (options.expectedSize !== undefined && size !== options.expectedSize) {
         throw new BlobIncompleteError(size, options.expectedSize);
       }
