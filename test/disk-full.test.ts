@@ -24,18 +24,18 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const FS_SIZE = 40 * MiB;
 const RESERVE = 6 * MiB;
+const PERCENT_FS_SIZE = 16 * MiB;
 
-/** Mounts a tmpfs of `FS_SIZE` bytes; the reason it cannot, when it cannot (not root, no mount). */
-function mountSmallFilesystem(): { dir: string } | { skip: string } {
+/** Mounts a tmpfs of `size` bytes on a new directory; unmount it with `unmount`. */
+function mountSmallFilesystem(size: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'swiftlet-diskfull-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_SIZE},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
-    return { dir };
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
     rmdirSync(dir);
-    const why = (err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message;
-    return { skip: `needs to mount a small tmpfs (run as root, as CI does): ${why}` };
+    throw err;
   }
+  return dir;
 }
 
 function unmount(dir: string): void {
@@ -47,7 +47,22 @@ function unmount(dir: string): void {
   rmdirSync(dir);
 }
 
-const mounted = mountSmallFilesystem();
+/**
+ * Whether this process may mount a tmpfs (root, as in CI), tried once with a mount undone at once;
+ * the reason why not otherwise. Each suite mounts its own in `before` and unmounts it in `after`,
+ * so a suite that is skipped or filtered out mounts nothing.
+ */
+function cannotMount(): string | false {
+  try {
+    unmount(mountSmallFilesystem(MiB));
+    return false;
+  } catch (err) {
+    const why = ((err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message).split('\n')[0];
+    return `needs to mount a small tmpfs (run as root, as CI does): ${why}`;
+  }
+}
+
+const skip = cannotMount();
 
 function freeBytes(dir: string): number {
   const s = statfsSync(dir);
@@ -108,11 +123,11 @@ function chunkedPut(url: string, token: string, total: number): Promise<{ status
   });
 }
 
-describe('disk full', { skip: 'skip' in mounted ? mounted.skip : false }, () => {
-  const mnt = 'dir' in mounted ? mounted.dir : '';
-  // The mount itself: the test server's config file goes beside the data directory, so off the full disk.
-  const dataDir = mnt;
-  const filler = join(mnt, 'filler');
+describe('disk full', { skip }, () => {
+  // The data directory is the mount itself: the test server's config file goes beside it, off the full disk.
+  let mnt = '';
+  let dataDir = '';
+  let filler = '';
   const extraToml = `[storage]\nreserved_bytes = ${RESERVE}\n`;
   let server: TestServer | undefined;
   let s: Session;
@@ -153,13 +168,15 @@ describe('disk full', { skip: 'skip' in mounted ? mounted.skip : false }, () => 
   const tmpFiles = () => readdirSync(join(dataDir, 'tmp'));
 
   before(async () => {
+    mnt = mountSmallFilesystem(FS_SIZE);
+    dataDir = mnt;
+    filler = join(mnt, 'filler');
     await start();
     assert.equal((await call(`${s.storageUrl}/c`, { method: 'PUT', token: s.token })).status, 201);
   });
 
   after(async () => {
     await server?.stop().catch(() => undefined);
-    rmSync(filler, { force: true });
     if (mnt) unmount(mnt);
   });
 
@@ -257,5 +274,77 @@ describe('disk full', { skip: 'skip' in mounted ? mounted.skip : false }, () => 
     stored.set('small-is-back', small);
     await assertAllReadBack();
     assert.deepEqual(tmpFiles(), []);
+  });
+});
+
+describe('disk full, reserve as a percentage', { skip }, () => {
+  let mnt = '';
+  let server: TestServer | undefined;
+  before(() => { mnt = mountSmallFilesystem(PERCENT_FS_SIZE); });
+  after(async () => {
+    await server?.stop().catch(() => undefined);
+    if (mnt) unmount(mnt);
+  });
+
+  it('reserved_bytes = "25%": PUTs stop with 507 once a quarter of the filesystem is what is left', async () => {
+    server = await startServer({ dataDir: mnt, keepData: true, extraToml: '[storage]\nreserved_bytes = "25%"\n' });
+    const s = await login(server.url, 'test:tester', 'testing');
+    assert.equal((await call(`${s.storageUrl}/c`, { method: 'PUT', token: s.token })).status, 201);
+    const size = 512 * KiB;
+    let refused;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const r = await call(`${s.storageUrl}/c/o${i}`, { method: 'PUT', token: s.token, body: randomBytes(size) });
+      if (r.status !== 201) refused = r;
+    }
+    assert.equal(refused?.status, 507, refused?.text);
+    const quarter = PERCENT_FS_SIZE / 4;
+    const free = freeBytes(mnt);
+    // Refused because free - 512 KiB <= 25%; the last one admitted left more than 25% (less the database's own pages).
+    assert.ok(free <= quarter + size + 256 * KiB && free > quarter - 512 * KiB, `free ${free}, a quarter is ${quarter}`);
+  });
+});
+
+describe('disk full with the reserve off (reserved_bytes = 0)', { skip }, () => {
+  let mnt = '';
+  let server: TestServer | undefined;
+  before(() => { mnt = mountSmallFilesystem(16 * MiB); });
+  after(async () => {
+    await server?.stop().catch(() => undefined);
+    if (mnt) unmount(mnt);
+  });
+
+  it('what the disk itself refuses (ENOSPC, SQLITE_FULL) is 507, never 500; the server restarts on it and serves reads', async () => {
+    const extraToml = '[storage]\nreserved_bytes = 0\n';
+    server = await startServer({ dataDir: mnt, keepData: true, extraToml });
+    let s = await login(server.url, 'test:tester', 'testing');
+    assert.equal((await call(`${s.storageUrl}/c`, { method: 'PUT', token: s.token })).status, 201);
+    const stored = new Map<string, Buffer>();
+    // Files until the filesystem refuses one, then inline objects until SQLite cannot grow.
+    for (const size of [MiB, 4 * KiB]) {
+      let refused;
+      for (let i = 0; i < 2000 && !refused; i++) {
+        const body = randomBytes(size);
+        const r = await call(`${s.storageUrl}/c/o${size}-${i}`, { method: 'PUT', token: s.token, body });
+        if (r.status === 201) stored.set(`o${size}-${i}`, body);
+        else refused = r;
+      }
+      assert.equal(refused?.status, 507, refused?.text);
+      assert.match(refused?.text ?? '', /^Insufficient Storage/);
+    }
+    assert.deepEqual(readdirSync(join(mnt, 'tmp')), []);
+    assert.doesNotMatch(server.output(), /internal error/);
+
+    await server.stop();
+    server = await startServer({ dataDir: mnt, keepData: true, extraToml });
+    s = await login(server.url, 'test:tester', 'testing');
+    for (const [name, body] of stored) {
+      const r = await call(`${s.storageUrl}/c/${name}`, { token: s.token });
+      assert.equal(r.status, 200, name);
+      assert.equal(md5(r.bytes), md5(body), name);
+    }
+    // Without a reserve a DELETE may find no room for its metadata: then a 507 too, never a 500.
+    const del = await call(`${s.storageUrl}/c/${[...stored.keys()][0] ?? ''}`, { method: 'DELETE', token: s.token });
+    assert.ok(del.status === 204 || del.status === 507, `DELETE answered ${del.status}: ${del.text}`);
+    assert.doesNotMatch(server.output(), /internal error/);
   });
 });
