@@ -139,9 +139,11 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
     // meant is unknown, and links built from it would be wrong.
     const host = ctx.headers['host'];
     (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
-      .then(async (r) => {
-        if (r.status === 507 && clientIsSending(req, ctx.bodyTaken(), expectsContinue)) await discardRestOfBody(req, LINGER_MS);
-        return writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()));
+      .then((r) => {
+        const answer = () => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()));
+        return r.status === 507 && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
+          ? discardRestOfBody(req, LINGER_MS).then(answer)
+          : answer();
       })
       .catch((err: unknown) => {
         console.error(`${ctx.transId}: failed to write response`, err);
