@@ -78,7 +78,8 @@ export class FreeSpaceGuard implements SpaceGuard {
   private leavesReserve(view: DiskView, bytes: number): boolean {
     const freeAfter = view.available - this.admitted - bytes;
     if ('bytes' in this.reserve) return freeAfter > this.reserve.bytes;
-    return view.total > 0 && (freeAfter / view.total) * 100 > this.reserve.percent;
+    // A filesystem that reports no size cannot be judged in shares of it: nothing is refused then.
+    return view.total === 0 || (freeAfter / view.total) * 100 > this.reserve.percent;
   }
 
   /** One statfs at a time; every caller waiting meanwhile shares its answer. */
