@@ -1,5 +1,5 @@
 /**
- * A full disk, through HTTP, on a real small filesystem (a 40 MiB tmpfs mounted for the test; needs
+ * A full disk, through HTTP, on a real small filesystem (a tmpfs mounted for the test; needs
  * root, as CI runs; skipped with a message elsewhere). With `[storage] reserved_bytes` (Swift's
  * fallocate_reserve):
  *  - PUTs that would eat into the reserve get 507 with a clear body, whatever their size (inline
@@ -8,6 +8,10 @@
  *  - reads, POSTs and DELETEs keep working, and a DELETE frees space that writes then use;
  *  - on a disk filled to the last byte by something else, the server restarts and serves reads;
  *  - once space comes back, writes work again and every object acknowledged before reads back byte-exact.
+ * Also a reserve given as a percentage ("25%"), and the reserve off (0), where the disk itself
+ * refuses (ENOSPC for files, SQLITE_FULL for inline objects): still 507, never 500, and after a
+ * kill -9 on the full disk the server starts (its first WAL checkpoint fails and is retried) and
+ * serves reads. Each suite mounts its own tmpfs (40 or 16 MiB) and unmounts it in after().
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
