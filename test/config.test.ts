@@ -250,6 +250,23 @@ describe('wrong types are rejected, naming the key', () => {
   });
 });
 
+describe('[storage] reserved_bytes (Swift\'s fallocate_reserve)', () => {
+  test('defaults to 1%; takes a byte count (TOML integer or string) or a percentage', () => {
+    assert.equal(loadConfig(undefined, {}).storage.reserved_bytes, '1%');
+    assert.equal(load('[storage]\nreserved_bytes = 1073741824').storage.reserved_bytes, '1073741824');
+    assert.equal(load('[storage]\nreserved_bytes = "5000"').storage.reserved_bytes, '5000');
+    assert.equal(load('[storage]\nreserved_bytes = "2.5%"').storage.reserved_bytes, '2.5%');
+    assert.equal(load('[storage]\nreserved_bytes = 0').storage.reserved_bytes, '0');
+  });
+  test('anything else is refused, naming the key; a typo names it too', () => {
+    rejects('[storage]\nreserved_bytes = "1 GB"', /storage\.reserved_bytes/, /byte count or a percentage/);
+    rejects('[storage]\nreserved_bytes = "150%"', /storage\.reserved_bytes/);
+    rejects('[storage]\nreserved_bytes = -1', /storage\.reserved_bytes/);
+    rejects('[storage]\nreserved_bytes = 1.5', /storage\.reserved_bytes/);
+    rejects('[storage]\nreserve_bytes = 1', /did you mean "storage\.reserved_bytes"/);
+  });
+});
+
 describe('reseller prefixes (spec D2)', () => {
   test('overlapping prefixes are rejected', () => {
     rejects('[auth]\nreseller_prefix = "AUTH, AUTH_X"\n', /overlap/, /"AUTH_"/, /"AUTH_X_"/);

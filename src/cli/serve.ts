@@ -19,29 +19,33 @@ import type { Server } from 'node:http';
 import { createSwiftServer } from '../http/server.js';
 import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
+import { isDiskFull } from '../storage/insufficient-storage.js';
 import { parseRoleList } from '../auth/prefixes.js';
 import { KeystoneClient } from '../identity/keystone/client.js';
 
 const KEY_ROTATION_SECONDS = 86400;
 
 async function prepare(config: Config, rt: Runtime): Promise<void> {
+  // First, as it frees space: on a full disk, interrupted uploads' leftovers may be what fills it.
+  await rt.services.blobs.cleanTemporary();
   const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
-  await rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep);
+  // Tokens still work with the current keys; rotation is retried by the hourly job.
+  await unlessDiskFull('token key rotation', () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));
   if (config.identity.mode === 'keystone') {
     // Users live in Keystone: no bootstrap admin, no config users. Check the service credentials
     // once so a misconfiguration shows at start-up (requests would get 503 until it is fixed).
     console.log(`Identity: external Keystone at ${config.keystone.auth_url} (service user "${config.keystone.username}")`);
     await new KeystoneClient(config.keystone).serviceToken()
       .catch(() => console.error('warning: cannot log in to Keystone yet; requests needing a token answer 503 until it can'));
-    await rt.services.blobs.cleanTemporary();
     return;
   }
   const operator = parseRoleList(config.auth.operator_roles)[0] ?? 'admin';
   const boot = await rt.identity.bootstrap(config.identity.admin_password, operator);
   const readers = parseRoleList(config.auth.system_reader_roles);
-  await rt.identity.syncConfigUsers(config.identity.users, {
+  // Users already synced by an earlier start keep working; a change to them waits for space.
+  await unlessDiskFull('syncing the config file\'s users', () => rt.identity.syncConfigUsers(config.identity.users, {
     operator, resellerAdmin: config.auth.reseller_admin_role, systemReader: readers[0] ?? 'reseller_reader',
-  });
+  }));
   if (boot.created) {
     const dataDir = resolve(config.server.data_dir);
     mkdirSync(dataDir, { recursive: true });
@@ -50,7 +54,6 @@ async function prepare(config: Config, rt: Runtime): Promise<void> {
     console.log(`Created bootstrap admin: user "admin" in project "admin" (id ${boot.projectId}), password: ${boot.password}`);
     console.log(`(also written to ${file})`);
   }
-  await rt.services.blobs.cleanTemporary();
 }
 
 /** Starts the periodic jobs; the function it returns stops them (before the stores close, so that no
@@ -71,8 +74,11 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => v
   // The first upkeep (embedded: a WAL checkpoint) runs before the server listens: it moves into the
   // database whatever WAL an earlier run left, and starts the checkpoint thread, whose descriptors
   // and memory are then there from the first request on.
-  await rt.maintain();
-  every(1, () => rt.maintain());
+  // It may fail (a full disk: the database file cannot grow); that must not keep the server from
+  // serving reads and deletes, and the next upkeep retries it.
+  const upkeep = diskFullOnce('WAL checkpoint', () => rt.maintain());
+  await upkeep().catch((err: unknown) => console.error('warning: first WAL checkpoint failed, retried every second:', err));
+  every(1, upkeep);
   // Once per store, not once per node: in a cluster only the node holding the jobs' lease runs these
   // (another takes over within one interval when it dies).
   const leading = (job: () => Promise<unknown>) => async () => { if (await rt.leads()) await job(); };
@@ -83,6 +89,37 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => v
     stopped = true;
     for (const timer of timers) clearInterval(timer);
   };
+}
+
+/**
+ * A job that a full disk makes fail every time it runs: the first failure is reported, the rest are
+ * not (once a second would bury the log) until the job has succeeded again. Other errors still throw.
+ */
+function diskFullOnce(what: string, job: () => Promise<unknown>): () => Promise<unknown> {
+  let reported = false;
+  return async () => {
+    try {
+      const result = await job();
+      if (reported) console.error(`${what}: succeeds again (disk space is back)`);
+      reported = false;
+      return result;
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      if (!reported) console.error(`warning: ${what} failed, the disk is full; retrying quietly until it succeeds:`, (err as Error).message);
+      reported = true;
+      return undefined;
+    }
+  };
+}
+
+/** A start-up write that a full disk may refuse: the server starts anyway (reads and deletes work). */
+async function unlessDiskFull(what: string, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+    console.error(`warning: ${what} skipped, the disk is full: ${(err as Error).message}`);
+  }
 }
 
 function listeningMessage(config: Config, processes: string): string {

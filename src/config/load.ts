@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode } from './schema.js';
 import { parsePrefixes } from '../auth/prefixes.js';
+import { parseReserve } from '../storage/fs/free-space.js';
 
 import { ConfigError } from './errors.js';
 import { parseStoragePolicies } from './storage-policies.js';
@@ -179,9 +180,15 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
       });
       perPrefix = perPrefixKeys(config, extra);
     } else if (section === 'storage') {
-      const { policies, ...rest } = value;
+      // reserved_bytes is a byte count (a TOML integer is fine) or a percentage string, as Swift's fallocate_reserve.
+      const { policies, reserved_bytes: reserve, ...rest } = value;
       mergeSection('storage.', config.storage as unknown as Table, rest);
       if (policies !== undefined) config.storage.policies = parseStoragePolicies(policies);
+      if (reserve !== undefined) {
+        if (typeof reserve === 'number' && Number.isInteger(reserve) && reserve >= 0) config.storage.reserved_bytes = String(reserve);
+        else if (typeof reserve === 'string') config.storage.reserved_bytes = reserve;
+        else throw new ConfigError(`"storage.reserved_bytes" must be a byte count or a percentage such as "1%", got ${JSON.stringify(reserve)}`);
+      }
     } else if (section === 'ratelimit') {
       parseRateLimit(config, value);
     } else if (section === 'keystone') {
@@ -204,6 +211,9 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
 /** `[storage]`: a known backend, and for the cluster the engines it needs. */
 function validateStorage(config: Config): void {
   const s = config.storage;
+  if (parseReserve(s.reserved_bytes) === undefined) {
+    throw new ConfigError(`"storage.reserved_bytes" must be a byte count or a percentage such as "1%", got ${JSON.stringify(s.reserved_bytes)}`);
+  }
   if (!STORAGE_BACKENDS.includes(s.backend)) {
     throw new ConfigError(`"storage.backend" must be one of ${STORAGE_BACKENDS.map((b) => `"${b}"`).join(', ')}, got ${JSON.stringify(s.backend)}`);
   }

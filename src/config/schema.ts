@@ -132,6 +132,14 @@ export interface StorageConfig {
   /** Bucket in the path rather than the host name (RGW without wildcard DNS needs it). */
   s3_force_path_style: boolean;
   /**
+   * Embedded: free space object writes never use (Swift's `fallocate_reserve`), as a byte count
+   * ("1073741824", or a TOML integer) or a share of the filesystem ("1%"), on each disk that holds
+   * object files or the database. A PUT that would leave this little free gets 507; DELETE, POST
+   * and container writes may still use it, so a full store can always be emptied. "0" turns the
+   * check off.
+   */
+  reserved_bytes: string;
+  /**
    * `[[storage.policies]]`: Swift's storage policies (swift.conf's `[storage-policy:N]`). After
    * loading, never empty: index 0 exists and exactly one policy is the default.
    */
@@ -257,6 +265,7 @@ export const DEFAULT_CONFIG: Config = {
     s3_endpoint: '', s3_region: 'us-east-1', s3_bucket: 'swiftlet', s3_access_key: '', s3_secret_key: '', s3_force_path_style: true,
     // Swift's legacy single policy, as when swift.conf names none.
     policies: [{ index: 0, name: 'Policy-0', aliases: [], default: true, deprecated: false, path: '', bucket: '' }],
+    reserved_bytes: '1%',
   },
   ratelimit: {
     enabled: false, account_ratelimit: 0, max_sleep_time_seconds: 60, rate_buffer_seconds: 5, clock_accuracy: 1000,

@@ -8,7 +8,7 @@ import { defaultErrorBody } from '../http/status.js';
 import type { HeaderMap, SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
 import {
-  BlobIncompleteError, BlobTooLargeError, blobOf, type BlobReader, type ObjectRecord, type StoredBlob,
+  BlobIncompleteError, BlobTooLargeError, blobOf, type BlobReader, type ObjectRecord, type PutObjectOutcome, type StoredBlob,
 } from '../storage/contracts.js';
 import { inlineReader } from '../storage/inline-reader.js';
 import { evaluateConditions } from '../swift/conditional.js';
@@ -151,7 +151,14 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   checkContentTypeUtf8(ctx.headers);
   const contentType = !ctx.headers['content-type'] || detect ? guessContentType(name) : headerToText(ctx.headers['content-type']);
 
+  // Before the body is read: inline bytes are admitted against the database's disk here; a blob's,
+  // against its policy's disk by the blob store (whole when announced, else as they arrive).
   const inlineMax = s.config.server.inline_object_max_bytes;
+  if (length !== undefined && length <= inlineMax) {
+    const admitting = s.space?.admit(length);
+    if (admitting) await admitting;
+  }
+
   let stored: ReceivedBody;
   try {
     stored = length !== undefined && length <= inlineMax
@@ -178,7 +185,14 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   };
   if (stored.inline !== undefined) record.inline = stored.inline;
   if (deleteAt !== undefined) record.deleteAt = deleteAt;
-  const outcome = await s.meta.putObject(record);
+  let outcome: PutObjectOutcome;
+  try {
+    outcome = await s.meta.putObject(record);
+  } catch (err) {
+    // Not committed (a full disk, a failed flush): the bytes would wait an hour for the orphan sweeper.
+    await discard(s, stored).catch(() => undefined);
+    throw err;
+  }
   if (outcome.result !== 'stored') {
     await discard(s, stored);
     if (outcome.result === 'no_container') throw new SwiftError('NotFound');

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { BlobStore, MetadataStore } from '../storage/contracts.js';
 import type { ObjectListings } from '../storage/object-listings.js';
 import type { StoragePolicies } from '../storage/policies.js';
+import type { SpaceGuard } from '../storage/insufficient-storage.js';
 import type { Handler } from '../http/pipeline.js';
 
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   /** The configured storage policies (config.storage.policies, looked up by name and index). */
   policies: StoragePolicies;
   config: Config;
+  /** Refuses object bytes that would eat into the disk's reserve (embedded store); absent: no local disk to guard. */
+  space?: SpaceGuard;
 }
 
 /** A resolved `/v1/<account>[/<container>[/<object>]]` request target. */

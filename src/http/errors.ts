@@ -102,6 +102,14 @@ export const ERROR_TABLE = {
   Unavailable: { status: 503 },
   /** A storage engine (PostgreSQL, the S3 service) cannot answer: never a 404 or a wrong answer. */
   BackendUnavailable: { status: 503, message: (p) => `Storage backend unavailable (${p.backend}); please retry later.` },
+  /**
+   * The store is full, or would be short of its free-space reserve after this write (Swift's object
+   * server answers 507 for the same). Deletes still work, and free space.
+   */
+  InsufficientStorage: {
+    status: 507,
+    message: 'Insufficient Storage: there is not enough free space to store this. Delete objects to free space, or retry once space has been added.',
+  },
   Internal: { status: 500 },
 } satisfies Record<string, ErrorSpec>;
 

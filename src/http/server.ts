@@ -30,6 +30,35 @@ function bodyLeftUnread(req: IncomingMessage, taken: boolean): boolean {
   return requestHasBody(req) && (!taken || !req.complete);
 }
 
+/**
+ * How long a refused upload's remaining body is read and thrown away before the 507 goes out. Most
+ * Swift clients (python-swiftclient, anything on http.client or requests) send the whole body before
+ * reading the answer: closing on them while they still send resets the connection, and they report
+ * "connection reset" instead of "Insufficient Storage", and retry. Swift's server (eventlet) reads
+ * and discards the rest of the body as well. A client still sending after this gets the answer
+ * with the connection closed, as any refusal.
+ */
+const LINGER_MS = 10_000;
+
+/** Whether body bytes are (or will be) still coming: not when a client waiting for `100 Continue` never got it. */
+function clientIsSending(req: IncomingMessage, taken: boolean, expectsContinue: boolean): boolean {
+  return requestHasBody(req) && !req.complete && !req.destroyed && (taken || !expectsContinue);
+}
+
+/** Reads and drops the rest of the request body, for at most `ms`. */
+async function discardRestOfBody(req: IncomingMessage, ms: number): Promise<void> {
+  await new Promise<void>((done) => {
+    const timer = setTimeout(finish, ms);
+    function finish(): void {
+      clearTimeout(timer);
+      req.off('end', finish).off('close', finish).off('error', finish);
+      done();
+    }
+    req.on('end', finish).on('close', finish).on('error', finish);
+    req.resume();
+  });
+}
+
 async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean): Promise<void> {
   if (res.headersSent) {
     // The edge answered already (edge-answers.ts: a stalled or malformed body); this answer is late.
@@ -110,7 +139,12 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
     // meant is unknown, and links built from it would be wrong.
     const host = ctx.headers['host'];
     (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
-      .then((r) => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken())))
+      .then((r) => {
+        const answer = () => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()));
+        return r.status === 507 && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
+          ? discardRestOfBody(req, LINGER_MS).then(answer)
+          : answer();
+      })
       .catch((err: unknown) => {
         console.error(`${ctx.transId}: failed to write response`, err);
         res.destroy();

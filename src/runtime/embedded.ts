@@ -6,6 +6,7 @@ import { SqliteAppCredentialStore } from '../identity/app-credentials.js';
 import { SqliteRateClock } from '../middleware/ratelimit/counters.js';
 import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
 import { openEmbeddedBlobStores } from '../storage/fs/policy-dirs.js';
+import { FreeSpaceGuard, parseReserve, reserveEnabled } from '../storage/fs/free-space.js';
 import { listingsOnEventLoop } from '../storage/object-listings.js';
 import { WalCheckpointer } from '../storage/sqlite/checkpointer.js';
 import { openDatabase } from '../storage/sqlite/database.js';
@@ -23,10 +24,21 @@ export async function openEmbeddedStores(config: Config): Promise<Stores> {
   const threads = config.server.listing_threads;
   const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop((request) => meta.renderObjectListing(request));
   const checkpointer = new WalCheckpointer(dbFile);
-  const blobs = await openEmbeddedBlobStores(dataDir, config.storage.policies);
+  const reserve = parseReserve(config.storage.reserved_bytes);
+  // One guard per directory: policy 0's files share the data directory (and its disk) with SQLite.
+  const guards = new Map<string, FreeSpaceGuard>();
+  const guardFor = (dir: string): FreeSpaceGuard | undefined => {
+    if (!reserve || !reserveEnabled(reserve)) return undefined;
+    const guard = guards.get(dir) ?? new FreeSpaceGuard(dir, reserve);
+    guards.set(dir, guard);
+    return guard;
+  };
+  const space = guardFor(dataDir);
+  const blobs = await openEmbeddedBlobStores(dataDir, config.storage.policies, guardFor);
   const rateClock = rateLimitEnabled(config.ratelimit) ? new SqliteRateClock(join(dataDir, 'ratelimit.db')) : undefined;
   return {
     meta, blobs, listings,
+    ...(space ? { space } : {}),
     identityStore: new SqliteIdentityStore(db),
     appCreds: new SqliteAppCredentialStore(db),
     ...(rateClock ? { rateClock } : {}),

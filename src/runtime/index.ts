@@ -13,6 +13,7 @@ import { IdentityService } from '../identity/service.js';
 import { RevocationList, TokenKeyRing } from '../identity/tokens.js';
 import type { RateClock } from '../middleware/ratelimit/counters.js';
 import type { BlobStore, MetadataStore } from '../storage/contracts.js';
+import type { SpaceGuard } from '../storage/insufficient-storage.js';
 import type { ObjectListings } from '../storage/object-listings.js';
 import { StoragePolicies } from '../storage/policies.js';
 import type { AppDeps } from '../app.js';
@@ -27,6 +28,8 @@ export interface Stores {
   identityStore: IdentityStore;
   appCreds: AppCredentialStore;
   rateClock?: RateClock;
+  /** Embedded: the free-space reserve object writes respect (see storage/fs/free-space.ts). */
+  space?: SpaceGuard;
   /** Periodic upkeep of the stores themselves (embedded: WAL checkpoints). */
   maintain(): Promise<unknown>;
   /**
@@ -49,7 +52,7 @@ export interface Runtime extends AppDeps {
 
 export async function openRuntime(config: Config): Promise<Runtime> {
   const stores = config.storage.backend === 'cluster' ? await openClusterStores(config) : await openEmbeddedStores(config);
-  const { meta, blobs, listings, identityStore, appCreds, rateClock } = stores;
+  const { meta, blobs, listings, identityStore, appCreds, rateClock, space } = stores;
   const keyRing = new TokenKeyRing(identityStore);
   await keyRing.refresh();
   const policy = compilePolicy(config.auth, config.identity.mode);
@@ -58,7 +61,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   // Identity mode: built-in sealed tokens, or validation against an external Keystone.
   const keystone = config.identity.mode === 'keystone' ? openKeystone(config.keystone) : undefined;
   return {
-    services: { meta, blobs, listings, policies: new StoragePolicies(config.storage.policies), config },
+    services: { meta, blobs, listings, policies: new StoragePolicies(config.storage.policies), config, ...(space ? { space } : {}) },
     ...(rateClock ? { rateClock } : {}),
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',

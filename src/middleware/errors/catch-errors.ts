@@ -3,6 +3,7 @@ import { isSwiftError, SwiftError } from '../../http/errors.js';
 import type { Middleware } from '../../http/pipeline.js';
 import { errorResponse } from '../../http/response.js';
 import { BackendUnavailableError } from '../../storage/backend-unavailable.js';
+import { isDiskFull } from '../../storage/insufficient-storage.js';
 
 export const catchErrors: Middleware = async (ctx, next) => {
   try {
@@ -12,6 +13,11 @@ export const catchErrors: Middleware = async (ctx, next) => {
     if (err instanceof BackendUnavailableError) {
       console.error(`${ctx.transId} ${ctx.method} ${ctx.rawPath}: 503, ${err.message}`);
       return errorResponse(new SwiftError('BackendUnavailable', { backend: err.backend }));
+    }
+    // The reserve reached, or the disk itself full (ENOSPC, SQLITE_FULL): the client's request was fine.
+    if (isDiskFull(err)) {
+      console.error(`${ctx.transId} ${ctx.method} ${ctx.rawPath}: 507, ${err instanceof Error ? err.message : String(err)}`);
+      return errorResponse(new SwiftError('InsufficientStorage'));
     }
     console.error(`${ctx.transId} ${ctx.method} ${ctx.rawPath}: internal error`, err);
     return errorResponse(new SwiftError('Internal'));

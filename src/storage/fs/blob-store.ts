@@ -13,6 +13,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { md5OnEventLoop, md5OnThread, OFFLOAD_MIN_BYTES } from './md5-offload.js';
 import { WriteBehind } from './write-behind.js';
+import type { SpaceGuard } from '../insufficient-storage.js';
 import {
   BlobIncompleteError, BlobTooLargeError,
   type BlobReader, type BlobStore, type BlobWriteOptions, type StoredBlob,
@@ -35,13 +36,17 @@ export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
 
-  private constructor(root: string) {
+  /**
+   * @param space the free-space guard of this store's disk: a body with a length is admitted whole
+   * before anything is read or created, one without as its bytes arrive.
+   */
+  private constructor(root: string, private readonly space?: SpaceGuard) {
     this.blobsDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
   }
 
-  static async open(root: string): Promise<FsBlobStore> {
-    const store = new FsBlobStore(root);
+  static async open(root: string, space?: SpaceGuard): Promise<FsBlobStore> {
+    const store = new FsBlobStore(root, space);
     await mkdir(store.tmpDir, { recursive: true });
     await mkdir(store.blobsDir, { recursive: true });
     // The 256 fan-out directories exist from the start, so a write only ever fsyncs its leaf directory.
@@ -58,6 +63,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob> {
+    if (options.expectedSize !== undefined) await this.space?.admit(options.expectedSize);
     const blobId = randomBytes(16).toString('hex');
     const tmpPath = join(this.tmpDir, blobId);
     // A numeric descriptor, not a FileHandle: a FileHandle used by a stream with autoClose off can
@@ -68,26 +74,40 @@ export class FsBlobStore implements BlobStore {
     const md5 = options.expectedSize !== undefined && options.expectedSize < OFFLOAD_MIN_BYTES ? md5OnEventLoop() : md5OnThread();
     let size = 0;
     const limit = options.expectedSize ?? options.maxSize;
+    // A chunked body's bytes are admitted as they come: the upload that reaches the reserve fails there.
+    const space = options.expectedSize === undefined ? this.space : undefined;
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done: TransformCallback) {
         size += chunk.length;
         if (size > limit) return done(options.expectedSize === undefined ? new BlobTooLargeError() : new BlobIncompleteError(size, limit));
-        let wait: Promise<void> | undefined;
+        const pass = () => {
+          let wait: Promise<void> | undefined;
+          try {
+            wait = md5.update(chunk);
+          } catch (err) {
+            return done(err as Error);
+          }
+          writeBehind.wrote(chunk.length);
+          if (wait) wait.then(() => done(null, chunk), done);
+          else done(null, chunk);
+        };
+        let admitting: void | Promise<void>;
         try {
-          wait = md5.update(chunk);
+          admitting = space?.admit(chunk.length);
         } catch (err) {
           return done(err as Error);
         }
-        writeBehind.wrote(chunk.length);
-        if (wait) wait.then(() => done(null, chunk), done);
-        else done(null, chunk);
+        if (admitting) admitting.then(pass, done);
+        else pass();
       },
     });
     let closed = false;
     try {
       // 4 MiB of buffered writes per upload: the file gets fewer, larger writes and the socket is paused
       // less often (put-large 300 against 255 MB/s with 256 KiB, alternating runs); memory stays flat.
-      await pipeline(source, meter, createWriteStream('', { fd, autoClose: false, highWaterMark: 4 * 1024 * 1024 }));
+      // The source is read through an iterator that leaves it open when the write fails (a full disk, a
+      // size limit): destroying a request body would cut the connection before the answer goes out.
+      await pipeline(source.iterator({ destroyOnReturn: false }), meter, createWriteStream('', { fd, autoClose: false, highWaterMark: 4 * 1024 * 1024 }));
       if (options.expectedSize !== undefined && size !== options.expectedSize) {
         throw new BlobIncompleteError(size, options.expectedSize);
       }

@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { StoragePolicyConfig } from '../../config/schema.js';
 import type { BlobStore } from '../contracts.js';
+import type { SpaceGuard } from '../insufficient-storage.js';
 import { PolicyBlobStores } from '../policy-blobs.js';
 import { FsBlobStore } from './blob-store.js';
 
@@ -14,9 +15,13 @@ export function policyDirectory(dataDir: string, policy: Pick<StoragePolicyConfi
   return policy.index === 0 ? dataDir : join(dataDir, `policy-${policy.index}`);
 }
 
-export async function openEmbeddedBlobStores(dataDir: string, policies: readonly StoragePolicyConfig[]): Promise<BlobStore> {
-  if (policies.length <= 1) return FsBlobStore.open(policyDirectory(dataDir, policies[0] ?? { index: 0, path: '' }));
+/** `guardFor(dir)`: the free-space guard of the disk a policy's directory is on (see free-space.ts). */
+export async function openEmbeddedBlobStores(
+  dataDir: string, policies: readonly StoragePolicyConfig[], guardFor: (dir: string) => SpaceGuard | undefined = () => undefined,
+): Promise<BlobStore> {
+  const open = (dir: string) => FsBlobStore.open(dir, guardFor(dir));
+  if (policies.length <= 1) return open(policyDirectory(dataDir, policies[0] ?? { index: 0, path: '' }));
   const stores = new Map<number, BlobStore>();
-  for (const p of policies) stores.set(p.index, await FsBlobStore.open(policyDirectory(dataDir, p)));
+  for (const p of policies) stores.set(p.index, await open(policyDirectory(dataDir, p)));
   return new PolicyBlobStores(stores, policies.find((p) => p.default)?.index ?? 0);
 }

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 
 export type CheckpointReply =
   | { ok: true; walFrames: number; checkpointedFrames: number }
-  | { ok: false; message: string };
+  | { ok: false; message: string; code?: string };
 export interface CheckpointThreadData { file: string }
 
 const port = parentPort;
@@ -28,7 +28,8 @@ port.on('message', () => {
     const row = checkpoint.get() as { busy: number; log: number; checkpointed: number };
     reply = { ok: true, walFrames: row.log, checkpointedFrames: row.checkpointed };
   } catch (err) {
-    reply = { ok: false, message: err instanceof Error ? err.message : String(err) };
+    const code = (err as { code?: unknown }).code;
+    reply = { ok: false, message: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
   }
   port.postMessage(reply);
 });

@@ -27,7 +27,7 @@ export class WalCheckpointer {
   constructor(file: string) {
     const workerData: CheckpointThreadData = { file };
     this.thread = new OnDemandThread('checkpoint thread', new URL('./checkpoint-thread.js', import.meta.url), {
-      message: (reply) => this.finish(reply.ok ? { ok: true, result: reply } : { ok: false, error: new Error(`checkpoint failed: ${reply.message}`) }),
+      message: (reply) => this.finish(reply.ok ? { ok: true, result: reply } : { ok: false, error: checkpointError(reply.message, reply.code) }),
       lost: (err) => this.finish({ ok: false, error: err }),
     }, { workerData });
   }
@@ -56,4 +56,11 @@ export class WalCheckpointer {
     if (outcome.ok) running.settle.resolve({ walFrames: outcome.result.walFrames, checkpointedFrames: outcome.result.checkpointedFrames });
     else running.settle.reject(outcome.error);
   }
+}
+
+/** The thread's failure with SQLite's code kept (SQLITE_FULL: the database file could not grow; retried later). */
+function checkpointError(message: string, code: string | undefined): Error {
+  const err = new Error(`checkpoint failed: ${message}`) as Error & { code?: string };
+  if (code !== undefined) err.code = code;
+  return err;
 }

@@ -14,6 +14,7 @@ import { GroupCommitter } from './group-commit.js';
 import { ReadBatcher } from './read-batch.js';
 import { fillListingEntries, listingEntryJson } from './listing-entries.js';
 import { ListingQueries } from './listing-queries.js';
+import { isDiskFull } from '../insufficient-storage.js';
 
 interface AccountRow {
   name: string; created_at: number; put_timestamp: number;
@@ -197,7 +198,13 @@ export class SqliteMetadataStore implements MetadataStore {
     this.commits = new GroupCommitter(db);
     this.pathReads = new ReadBatcher(db, () => this.commits.commitQueued());
     this.listings = new ListingQueries(db);
-    fillListingEntries(db);
+    try {
+      fillListingEntries(db);
+    } catch (err) {
+      // A full disk must not keep the store from opening: listings render unfilled rows from their columns.
+      if (!isDiskFull(err)) throw err;
+      console.error(`warning: listing entries not filled in, the disk is full (retried at the next start): ${(err as Error).message}`);
+    }
   }
 
   lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
