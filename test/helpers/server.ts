@@ -96,13 +96,15 @@ export interface StartOptions {
   dataDir?: string;
   env?: Record<string, string>;
   keepData?: boolean;
+  /** Listen on this port (known before the start, e.g. for another server's config); default: a free one. */
+  port?: number;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'swiftlet-test-'));
   const configFile = join(dataDir, '..', `${dataDir.split('/').pop() ?? 'x'}.toml`);
   writeFileSync(configFile, `${options.extraToml ?? ''}\n[identity]\nadmin_password = "adminpw"\n${TEST_USERS_TOML}\n${options.extraUsersToml ?? ''}`);
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir,
     '--workers', String(options.workers ?? 1), '--config', configFile], {
     env: { ...process.env, ...options.env },
