@@ -158,6 +158,32 @@ describe('container sync between two Swiftlet servers', () => {
     assert.equal((await head(b, 'pictures/gone-b.txt')).status, 404);
   });
 
+  test('a static large object syncs: its segments and its manifest, which the remote serves whole', async () => {
+    for (const [s, other] of [[a, b], [b, a]] as const) {
+      const res = await call(`${s.storageUrl}/segs`, {
+        method: 'PUT', token: s.token,
+        headers: { 'X-Container-Sync-To': `//test/${s === a ? 'beta' : 'alpha'}/${accountOf(other)}/segs`, 'X-Container-Sync-Key': USER_KEY },
+      });
+      assert.equal(res.status, 201);
+    }
+    await put(a, 'segs/part1', 'A'.repeat(1024 * 1024));
+    await put(a, 'segs/part2', 'tail');
+    const manifest = JSON.stringify([{ path: '/segs/part1' }, { path: '/segs/part2' }]);
+    const res = await call(`${a.storageUrl}/photos/big?multipart-manifest=put`, { method: 'PUT', token: a.token, body: manifest, headers: { 'Content-Type': 'application/x-big' } });
+    assert.equal(res.status, 201, res.text);
+    const local = await call(`${a.storageUrl}/photos/big`, { token: a.token });
+    const remote = await eventually('the large object on beta', async () => {
+      const r = await call(`${b.storageUrl}/pictures/big`, { token: b.token });
+      return r.status === 200 && r.bytes.length === 1024 * 1024 + 4 ? r : undefined;
+    });
+    assert.equal(remote.headers.get('x-static-large-object'), 'True');
+    assert.equal(remote.headers.get('content-type'), 'application/x-big');
+    assert.ok(remote.bytes.equals(local.bytes));
+    // Not a door for clients: without a valid sync signature the header is still reserved.
+    const forged = await call(`${b.storageUrl}/pictures/fake`, { method: 'PUT', token: b.token, body: manifest, headers: { 'X-Static-Large-Object': 'True' } });
+    assert.equal(forged.status, 400);
+  });
+
   test('a signed request made as Swift makes it is accepted and keeps its X-Timestamp; a wrong signature or key is 401', async () => {
     const path = `/v1/${accountOf(b)}/pictures/signed%20by%20hand.txt`;
     const timestamp = '1700000000.12345';

@@ -5,7 +5,7 @@
  * `saio-sync-key`, cluster `saio_endpoint`). Starts a Swiftlet with the same realm, makes a
  * container on each side with the same X-Container-Sync-Key, syncs Swiftlet → Swift, and checks on
  * Swift what Swiftlet's daemon pushed: creates, overwrites, metadata changes (POST), deletes, names
- * needing quoting, the source's X-Timestamp kept; a container with another key is refused (401).
+ * needing quoting, the source's X-Timestamp kept, a static large object (segments and manifest); a container with another key is refused (401).
  * Also checks Swiftlet's signature against Swift's own get_sig (python3 + Debian's swift package).
  *
  *   npm run build && node scripts/parity/container-sync-saio.mjs [http://127.0.0.1:18080]
@@ -138,6 +138,21 @@ try {
   check('Swiftlet DELETE', (await req(local, 'DELETE', 'outbox/to-delete.txt')).status === 204);
   await eventually('delete on Swift', async () => (await req(swift, 'HEAD', `${target}/to-delete.txt`)).status === 404);
 
+  // A static large object: the segments' container synced under the same name, then the manifest.
+  const segs = `segs-${Date.now()}`;
+  await req(swift, 'PUT', segs, { headers: { 'X-Container-Sync-Key': userKey } });
+  await req(local, 'PUT', segs, { headers: { 'X-Container-Sync-To': `//${REALM}/${CLUSTER}/${swiftAccount}/${segs}`, 'X-Container-Sync-Key': userKey } });
+  await req(local, 'PUT', `${segs}/part1`, { body: 'A'.repeat(1024 * 1024) });
+  await req(local, 'PUT', `${segs}/part2`, { body: 'tail' });
+  const slo = await req(local, 'PUT', 'outbox/big?multipart-manifest=put', { body: JSON.stringify([{ path: `/${segs}/part1` }, { path: `/${segs}/part2` }]) });
+  check('Swiftlet SLO manifest PUT', slo.status === 201, `${slo.status} ${slo.text}`);
+  const big = await eventually('SLO served whole by Swift', async () => {
+    const r = await fetch(`${swift.url}/${target}/big`, { headers: { 'X-Auth-Token': swift.token } });
+    const bytes = Buffer.from(await r.arrayBuffer());
+    return r.status === 200 && bytes.length === 1024 * 1024 + 4 ? r : undefined;
+  });
+  if (big) check('SLO on Swift: X-Static-Large-Object', big.headers.get('x-static-large-object') === 'True');
+
   // Another key than the target's: Swift refuses the signed requests.
   await req(local, 'PUT', 'wrongkey', { headers: { 'X-Container-Sync-To': `//${REALM}/${CLUSTER}/${swiftAccount}/${target}`, 'X-Container-Sync-Key': 'not-the-key' } });
   await req(local, 'PUT', 'wrongkey/intruder.txt', { body: 'no' });
@@ -145,9 +160,11 @@ try {
   check('nothing written with the wrong key', (await req(swift, 'HEAD', `${target}/intruder.txt`)).status === 404);
 
   const listing = JSON.parse((await req(swift, 'GET', `${target}?format=json`)).text).map((o) => o.name).sort();
-  check('Swift container holds exactly the synced objects', JSON.stringify(listing) === JSON.stringify(['dir/ünïcode name (1).txt', 'plain.txt', 'to-post.txt']), JSON.stringify(listing));
+  check('Swift container holds exactly the synced objects', JSON.stringify(listing) === JSON.stringify(['big', 'dir/ünïcode name (1).txt', 'plain.txt', 'to-post.txt']), JSON.stringify(listing));
   for (const o of JSON.parse((await req(swift, 'GET', `${target}?format=json`)).text)) await req(swift, 'DELETE', `${target}/${quote(o.name)}`);
   await req(swift, 'DELETE', target);
+  for (const name of ['part1', 'part2']) await req(swift, 'DELETE', `${segs}/${name}`);
+  await req(swift, 'DELETE', segs);
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

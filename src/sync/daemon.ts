@@ -168,7 +168,8 @@ export class ContainerSyncDaemon {
         if (!name.startsWith('x-object-sysmeta-')) headers[name] = value;
       }
       Object.assign(headers, {
-        'content-type': rec.contentType, etag: rec.etag, 'content-length': String(rec.size), 'x-timestamp': timestamp,
+        // As Swift's clean_content_type: a manifest's `;swift_bytes=` is the store's, not the client's.
+        'content-type': rec.contentType.replace(/;\s*swift_bytes=\d+\s*$/, ''), etag: rec.etag, 'content-length': String(rec.size), 'x-timestamp': timestamp,
       });
       if (rec.deleteAt !== undefined) headers['x-delete-at'] = String(Math.floor(rec.deleteAt));
       const res = await this.putWithBody(remote, rec, headers);
