@@ -27,7 +27,7 @@ test('opening a database from before migration 7 drops stored X-Versions-Locatio
       ['c', { 'x-container-read': '.r:*', 'x-container-meta-color': 'red' }],
       ['plain', {}],
     ]);
-    assert.equal(db.pragma('user_version', { simple: true }), 7);
+    assert.equal(db.pragma('user_version', { simple: true }), 8);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

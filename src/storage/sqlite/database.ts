@@ -125,7 +125,8 @@ const MIGRATIONS: readonly string[] = [
   // 8: container sync's change log (change-log.ts): triggers record every object write and delete
   // in a container that has X-Container-Sync-To, with an ever-growing seq, so the sync daemon finds
   // what changed since its point, deletions included. Other containers' writes log nothing.
-  `CREATE TABLE sync_changes (
+  // IF NOT EXISTS: a database whose user_version was set back (tests of earlier migrations) reopens.
+  `CREATE TABLE IF NOT EXISTS sync_changes (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      account TEXT NOT NULL,
      container TEXT NOT NULL,
@@ -133,34 +134,34 @@ const MIGRATIONS: readonly string[] = [
      timestamp REAL NOT NULL,
      deleted INTEGER NOT NULL
    );
-   CREATE INDEX sync_changes_by_container ON sync_changes (account, container, seq);
+   CREATE INDEX IF NOT EXISTS sync_changes_by_container ON sync_changes (account, container, seq);
    -- Deletions, kept a while as tombstones: a synced PUT older than one is refused.
-   CREATE INDEX sync_tombstones ON sync_changes (account, container, name) WHERE deleted = 1;
-   CREATE TABLE sync_points (
+   CREATE INDEX IF NOT EXISTS sync_tombstones ON sync_changes (account, container, name) WHERE deleted = 1;
+   CREATE TABLE IF NOT EXISTS sync_points (
      account TEXT NOT NULL,
      container TEXT NOT NULL,
      sync_to TEXT NOT NULL,
      seq INTEGER NOT NULL,
      PRIMARY KEY (account, container)
    ) WITHOUT ROWID;
-   CREATE TRIGGER sync_log_put AFTER INSERT ON objects
+   CREATE TRIGGER IF NOT EXISTS sync_log_put AFTER INSERT ON objects
      WHEN EXISTS (${SYNCED_CONTAINER('NEW')})
      BEGIN
        INSERT INTO sync_changes (account, container, name, timestamp, deleted) VALUES (NEW.account, NEW.container, NEW.name, NEW.timestamp, 0);
      END;
-   CREATE TRIGGER sync_log_post AFTER UPDATE OF timestamp ON objects
+   CREATE TRIGGER IF NOT EXISTS sync_log_post AFTER UPDATE OF timestamp ON objects
      WHEN NEW.timestamp <> OLD.timestamp AND EXISTS (${SYNCED_CONTAINER('NEW')})
      BEGIN
        INSERT INTO sync_changes (account, container, name, timestamp, deleted) VALUES (NEW.account, NEW.container, NEW.name, NEW.timestamp, 0);
      END;
    -- The delete's own timestamp is not in the row: the clock's, never older than the object.
-   CREATE TRIGGER sync_log_delete AFTER DELETE ON objects
+   CREATE TRIGGER IF NOT EXISTS sync_log_delete AFTER DELETE ON objects
      WHEN EXISTS (${SYNCED_CONTAINER('OLD')})
      BEGIN
        INSERT INTO sync_changes (account, container, name, timestamp, deleted)
          VALUES (OLD.account, OLD.container, OLD.name, max(OLD.timestamp, round((julianday('now') - 2440587.5) * 86400.0, 5)), 1);
      END;
-   CREATE TRIGGER sync_forget_container AFTER DELETE ON containers
+   CREATE TRIGGER IF NOT EXISTS sync_forget_container AFTER DELETE ON containers
      BEGIN
        DELETE FROM sync_changes WHERE account = OLD.account AND container = OLD.name;
        DELETE FROM sync_points WHERE account = OLD.account AND container = OLD.name;
