@@ -249,6 +249,13 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       assert.deepEqual(await store.containerChanges(acct, 'c', horizon, await store.changeHorizon(acct, 'c'), 10), []);
       assert.equal(await store.lastDeletion(acct, 'c', 'gone'), deletedAt);
       assert.ok(start <= horizon);
+      // Sync turned off: the point goes (changes made meanwhile are not logged; turned on again, it starts over).
+      await store.putContainer(acct, 'off', { 'x-container-sync-to': '//r/c/AUTH_x/z' }, T0);
+      await store.setSyncPoint(acct, 'off', { syncTo: '//r/c/AUTH_x/z', seq: horizon });
+      await store.updateContainerMetadata(acct, 'off', { 'x-container-meta-other': 'v' }, T0 + 1);
+      assert.ok(await store.getSyncPoint(acct, 'off'), 'other metadata changes keep the point');
+      await store.updateContainerMetadata(acct, 'off', { 'x-container-sync-to': '' }, T0 + 2);
+      assert.equal(await store.getSyncPoint(acct, 'off'), undefined);
       // A point for a container that does not exist is not kept; a deleted container's point goes with it.
       await store.setSyncPoint(acct, 'missing', { syncTo: 'x', seq: 1 });
       assert.equal(await store.getSyncPoint(acct, 'missing'), undefined);

@@ -269,7 +269,16 @@ const MIGRATIONS: readonly string[] = [
    END
    $fn$;
    CREATE TRIGGER containers_sync_forget AFTER DELETE ON containers
-     FOR EACH ROW EXECUTE FUNCTION swiftlet_sync_forget();`,
+     FOR EACH ROW EXECUTE FUNCTION swiftlet_sync_forget();
+   -- Sync turned off: changes are no longer logged, so the point would skip them if it were turned on again.
+   CREATE FUNCTION swiftlet_sync_forget_point() RETURNS trigger LANGUAGE plpgsql AS $fn$
+   BEGIN
+     DELETE FROM sync_points WHERE account = NEW.account AND container = NEW.name;
+     RETURN NEW;
+   END
+   $fn$;
+   CREATE TRIGGER containers_sync_forget_point AFTER UPDATE OF metadata ON containers
+     FOR EACH ROW WHEN (strpos(NEW.metadata, '"x-container-sync-to"') = 0) EXECUTE FUNCTION swiftlet_sync_forget_point();`,
 ];
 
 /** Deletes an object (if not newer than $4) and moves its counts (slot $5); returns its row. */

@@ -161,6 +161,12 @@ const MIGRATIONS: readonly string[] = [
        INSERT INTO sync_changes (account, container, name, timestamp, deleted)
          VALUES (OLD.account, OLD.container, OLD.name, max(OLD.timestamp, round((julianday('now') - 2440587.5) * 86400.0, 5)), 1);
      END;
+   -- Sync turned off: changes are no longer logged, so the point would skip them if it were turned on again.
+   CREATE TRIGGER IF NOT EXISTS sync_forget_point AFTER UPDATE OF metadata ON containers
+     WHEN instr(NEW.metadata, '"x-container-sync-to"') = 0
+     BEGIN
+       DELETE FROM sync_points WHERE account = NEW.account AND container = NEW.name;
+     END;
    CREATE TRIGGER IF NOT EXISTS sync_forget_container AFTER DELETE ON containers
      BEGIN
        DELETE FROM sync_changes WHERE account = OLD.account AND container = OLD.name;
