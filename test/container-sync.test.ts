@@ -218,6 +218,21 @@ describe('container sync between two Swiftlet servers', () => {
     assert.equal((await head(b, 'locked/secret.txt')).status, 404);
   });
 
+  test('an object the remote refuses does not hold up later ones, and is retried until it is taken', async () => {
+    const small = await call(`${b.storageUrl}/small`, { method: 'PUT', token: b.token, headers: { 'X-Container-Sync-Key': USER_KEY, 'X-Container-Meta-Quota-Bytes': '10' } });
+    assert.equal(small.status, 201);
+    const src = await call(`${a.storageUrl}/tosmall`, { method: 'PUT', token: a.token, headers: { 'X-Container-Sync-Key': USER_KEY, 'X-Container-Sync-To': `//test/beta/${accountOf(b)}/small` } });
+    assert.equal(src.status, 201);
+    await put(a, 'tosmall/big', 'x'.repeat(100));
+    await put(a, 'tosmall/tiny', 'tiny');
+    await eventually('tiny on beta although big was refused', async () => ((await head(b, 'small/tiny')).status === 200 ? true : undefined));
+    await eventually('the refusal in alpha\'s log', async () => (alpha.output().includes('/small/big: 413') ? true : undefined));
+    assert.equal((await head(b, 'small/big')).status, 404);
+    // The quota raised: the next pass's retry gets it through.
+    assert.equal((await call(`${b.storageUrl}/small`, { method: 'POST', token: b.token, headers: { 'X-Container-Meta-Quota-Bytes': '1000' } })).status, 204);
+    await eventually('big on beta after the retry', async () => ((await head(b, 'small/big')).status === 200 ? true : undefined));
+  });
+
   test('after a restart alpha resumes from its stored sync point: only the new change is pushed', async () => {
     await put(a, 'photos/before-restart.txt', 'old');
     await eventually('before-restart.txt on beta', async () => ((await head(b, 'pictures/before-restart.txt')).status === 200 ? true : undefined));

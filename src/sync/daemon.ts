@@ -7,7 +7,8 @@
  *   content type and timestamp unless the remote copy is as new already;
  * - a deleted object: a DELETE with the deletion's timestamp (404 and 409 count as done).
  * The point moves past each change pushed and is kept by the store, so a restart resumes where the
- * last pass stopped. A failed push stops the container's pass there; the next pass retries it.
+ * last pass stopped. A push the remote refuses keeps the point before it (the next pass retries it)
+ * while later changes still go out; a remote that does not answer ends the container's pass.
  * A container seen for the first time (or whose X-Container-Sync-To changed) first has all its
  * objects pushed, as Swift starts a new target from the beginning; changes made meanwhile are in the
  * log after the horizon taken before that full pass, so none is missed.
@@ -31,7 +32,8 @@ export interface SyncStats {
   failures: number;
 }
 
-type Outcome = 'put' | 'deleted' | 'skipped' | 'failed';
+/** `failed`: the remote answered with a refusal; `unreachable`: no answer at all. */
+type Outcome = 'put' | 'deleted' | 'skipped' | 'failed' | 'unreachable';
 
 export class ContainerSyncDaemon {
   private running: Promise<SyncStats> | undefined;
@@ -82,7 +84,7 @@ export class ContainerSyncDaemon {
       else if (o === 'deleted') stats.deletes++;
       else if (o === 'skipped') stats.skips++;
       else stats.failures++;
-      return o !== 'failed';
+      return o !== 'failed' && o !== 'unreachable';
     };
 
     let point = await this.meta.getSyncPoint(c.account, c.name);
@@ -92,36 +94,47 @@ export class ContainerSyncDaemon {
       point = { syncTo, seq: horizon };
       await this.meta.setSyncPoint(c.account, c.name, point);
     }
+    // As Swift's sync_point2: the point stays before the first change that failed (retried next
+    // pass), but the changes after it are pushed now, so one object the remote refuses for good
+    // does not hold up the rest. An unreachable remote ends the container's pass at once.
+    let failedAt: number | undefined;
+    let after = point.seq;
     for (;;) {
       const horizon = await this.meta.changeHorizon(c.account, c.name);
-      const changes = await this.meta.containerChanges(c.account, c.name, point.seq, horizon, BATCH);
+      const changes = await this.meta.containerChanges(c.account, c.name, after, horizon, BATCH);
       if (changes.length === 0) return stats;
-      let done: number = point.seq;
-      let failed = false;
+      let unreachable = false;
       for (const change of changes) {
-        if (!count(await this.applyChange(c, remote, change))) { failed = true; break; }
-        done = change.seq;
+        const outcome = await this.applyChange(c, remote, change);
+        count(outcome);
+        if (outcome === 'failed' || outcome === 'unreachable') failedAt ??= change.seq;
+        if (outcome === 'unreachable') { unreachable = true; break; }
+        after = change.seq;
       }
-      if (done !== point.seq) {
+      const done = failedAt === undefined ? after : failedAt - 1;
+      if (done > point.seq) {
         point = { syncTo, seq: done };
         await this.meta.setSyncPoint(c.account, c.name, point);
       }
-      if (failed || changes.length < BATCH) return stats;
+      if (unreachable || changes.length < BATCH) return stats;
     }
   }
 
   /** Pushes every object of the container; false when one failed (the next pass starts over, cheaply: HEADs skip what is there). */
   private async fullPass(c: ContainerInfo, remote: RemoteContainer, count: (o: Outcome) => boolean): Promise<boolean> {
     let marker: string | undefined;
+    let complete = true;
     for (;;) {
       const page = await this.meta.listObjects(c.account, c.name, { limit: BATCH, ...(marker === undefined ? {} : { marker }) });
       for (const entry of page) {
         if ('subdir' in entry) continue;
         marker = entry.name;
         const rec = await this.meta.getObject(c.account, c.name, entry.name);
-        if (!count(rec ? await this.pushObject(remote, rec) : 'skipped')) return false;
+        const outcome = rec ? await this.pushObject(remote, rec) : 'skipped';
+        if (!count(outcome)) complete = false;
+        if (outcome === 'unreachable') return false;
       }
-      if (page.length < BATCH) return true;
+      if (page.length < BATCH) return complete;
     }
   }
 
@@ -145,7 +158,7 @@ export class ContainerSyncDaemon {
       return 'failed';
     } catch (err) {
       this.log(`container sync: ${(err as Error).message}`);
-      return 'failed';
+      return 'unreachable';
     }
   }
 
@@ -179,7 +192,7 @@ export class ContainerSyncDaemon {
       return 'failed';
     } catch (err) {
       this.log(`container sync: ${(err as Error).message}`);
-      return 'failed';
+      return 'unreachable';
     }
   }
 
