@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → v1.0 login → /v3 identity → tempurl → formpost → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -31,6 +31,7 @@ import { symlinkMiddleware } from './middleware/symlink/symlink.js';
 import { versionedWrites } from './middleware/versioned-writes/versioned-writes.js';
 import { objectVersioning } from './middleware/object-versioning/object-versioning.js';
 import { tempUrl } from './middleware/tempurl/tempurl.js';
+import { containerSync } from './middleware/container-sync/container-sync.js';
 import { formPost } from './middleware/formpost/formpost.js';
 import { rateLimit } from './middleware/ratelimit/ratelimit.js';
 import type { RateClock } from './middleware/ratelimit/counters.js';
@@ -77,6 +78,8 @@ export function buildApp(deps: AppDeps): Handler {
     ...(services.config.identity.mode === 'keystone'
       ? []
       : [v1Auth(deps.identity, policy.prefixes[0] ?? ''), identityRoot(), identityV3(deps.v3)]),
+    // Before authentication, as in Swift's pipeline: a container-sync signature stands in for a token.
+    ...(services.config.container_sync.enabled ? [containerSync(services.config.container_sync, services.meta)] : []),
     // Before authentication, as in Swift's pipeline: a valid temporary URL or signed form stands in for a token.
     tempUrl(services.meta),
     formPost(services.meta, () => belowAuth),

@@ -373,3 +373,29 @@ describe('the swiftlet command', () => {
     }
   });
 });
+
+describe('[container_sync]', () => {
+  test('realms as in container-sync-realms.conf: key, key2, cluster_<name>; names upper-cased as Swift reads them', () => {
+    const c = load(`
+[container_sync]
+interval = 10
+current = "//us/dfw1"
+[container_sync.realms.us]
+key = "k1"
+key2 = "k2"
+cluster_dfw1 = "http://dfw1:8080/v1/"
+cluster_Ord1 = "http://ord1:8080/v1/"
+`);
+    assert.equal(c.container_sync.interval, 10);
+    assert.deepEqual(c.container_sync.realms, { US: { key: 'k1', key2: 'k2', clusters: { DFW1: 'http://dfw1:8080/v1/', ORD1: 'http://ord1:8080/v1/' } } });
+    assert.equal(load('').container_sync.enabled, true);
+  });
+
+  test('a realm without key, an unknown realm key, a non-string value or interval 0 is refused', () => {
+    rejects('[container_sync.realms.us]\ncluster_a = "http://a/v1/"\n', /"container_sync\.realms\.us\.key" is required/);
+    rejects('[container_sync.realms.us]\nkey = "k"\nclustr_a = "http://a/v1/"\n', /unknown key "container_sync\.realms\.us\.clustr_a"/);
+    rejects('[container_sync.realms.us]\nkey = 5\n', /must be a string/);
+    rejects('[container_sync]\ninterval = 0\n', /"container_sync\.interval" must be at least 1/);
+    rejects('[container_sync]\nintervall = 5\n', /did you mean "container_sync\.interval"/);
+  });
+});

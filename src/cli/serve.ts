@@ -1,7 +1,7 @@
 /**
  * `swiftlet serve`: prepares the data directory (schema, bootstrap admin, config users, token keys,
  * leftovers of interrupted uploads), starts the background jobs (WAL checkpoints, expirer, orphan
- * sweeper, key rotation), then serves HTTP.
+ * sweeper, key rotation, container sync), then serves HTTP.
  *
  * By default (`workers` 0 or 1) one process does all of it. With `workers` N > 1 the primary forks N
  * worker processes that share the port (a worker that dies is replaced) and keeps only the jobs.
@@ -20,6 +20,7 @@ import { createSwiftServer } from '../http/server.js';
 import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
 import { isDiskFull } from '../storage/insufficient-storage.js';
+import { ContainerSyncDaemon } from '../sync/daemon.js';
 import { parseRoleList } from '../auth/prefixes.js';
 import { KeystoneClient } from '../identity/keystone/client.js';
 
@@ -84,6 +85,11 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => v
   const leading = (job: () => Promise<unknown>) => async () => { if (await rt.leads()) await job(); };
   every(config.swift.expirer_interval, leading(() => reapExpired(meta, blobs, Date.now() / 1000)));
   every(3600, leading(() => sweepOrphans(meta, blobs)));
+  if (config.container_sync.enabled) {
+    // One pass at a time (a pass still running when the next is due is joined, not doubled).
+    const sync = new ContainerSyncDaemon(meta, blobs, config.container_sync);
+    every(config.container_sync.interval, leading(() => sync.pass()));
+  }
   every(3600, leading(() => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep)));
   return () => {
     stopped = true;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode } from './schema.js';
+import { DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode, type SyncRealmConfig } from './schema.js';
 import { parsePrefixes } from '../auth/prefixes.js';
 import { parseReserve } from '../storage/fs/free-space.js';
 
@@ -143,6 +143,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   if (config.images.token_cache_time > 30) throw new ConfigError(`"images.token_cache_time" must be at most 30 (seconds), got ${config.images.token_cache_time}`);
   if (config.images.segment_size < 1) throw new ConfigError(`"images.segment_size" must be at least 1 (bytes), got ${config.images.segment_size}`);
   // 0 would make the expirer a busy loop (setInterval with 0 ms).
+  if (config.container_sync.interval < 1) throw new ConfigError(`"container_sync.interval" must be at least 1 (seconds), got ${config.container_sync.interval}`);
   if (config.swift.expirer_interval < 1) throw new ConfigError(`"swift.expirer_interval" must be at least 1 (seconds), got ${config.swift.expirer_interval}`);
   validateAuth(config);
   validateIdentity(config);
@@ -191,6 +192,10 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
       }
     } else if (section === 'ratelimit') {
       parseRateLimit(config, value);
+    } else if (section === 'container_sync') {
+      const { realms, ...rest } = value;
+      mergeSection('container_sync.', config.container_sync as unknown as Table, rest);
+      if (realms !== undefined) config.container_sync.realms = parseSyncRealms(realms);
     } else if (section === 'keystone') {
       // token_cache_time may be -1 ("no cache", as keystonemiddleware), the only negative number allowed.
       const { token_cache_time: cacheTime, ...rest } = value;
@@ -206,6 +211,30 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
     }
   }
   return perPrefix;
+}
+
+/**
+ * `[container_sync.realms.<NAME>]`: Swift's container-sync-realms.conf, one table per realm with
+ * `key`, optional `key2` and `cluster_<name> = "<url>"` keys. Realm and cluster names are
+ * upper-cased, as Swift reads them, so `//us/dfw1/…` and `//US/DFW1/…` name the same cluster.
+ */
+function parseSyncRealms(value: unknown): Record<string, SyncRealmConfig> {
+  if (!isTable(value)) throw new ConfigError('"container_sync.realms" must be a table of realms ([container_sync.realms.<NAME>])');
+  const out: Record<string, SyncRealmConfig> = {};
+  for (const [name, body] of Object.entries(value)) {
+    const where = `container_sync.realms.${name}`;
+    if (!isTable(body)) throw new ConfigError(`"${where}" must be a table`);
+    const realm: SyncRealmConfig = { key: '', key2: '', clusters: {} };
+    for (const [k, v] of Object.entries(body)) {
+      if (typeof v !== 'string') throw new ConfigError(`"${where}.${k}" must be a string, got ${JSON.stringify(v)}`);
+      if (k === 'key' || k === 'key2') realm[k] = v;
+      else if (k.startsWith('cluster_') && k.length > 'cluster_'.length) realm.clusters[k.slice('cluster_'.length).toUpperCase()] = v;
+      else throw unknownKey(`${where}.`, k, ['key', 'key2', 'cluster_<name>']);
+    }
+    if (realm.key === '') throw new ConfigError(`"${where}.key" is required`);
+    out[name.toUpperCase()] = realm;
+  }
+  return out;
 }
 
 /** `[storage]`: a known backend, and for the cluster the engines it needs. */

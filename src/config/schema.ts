@@ -180,8 +180,41 @@ export interface RateLimitConfig {
   container_listing_ratelimits: Record<string, number>;
 }
 
+/** One realm of `[container_sync.realms.<NAME>]`, as a section of Swift's container-sync-realms.conf. */
+export interface SyncRealmConfig {
+  /** The realm's shared secret: signs the pushes of this cluster and checks those it receives. */
+  key: string;
+  /** A second accepted key, for rotating `key` without a gap (checked on receipt only, as in Swift). */
+  key2: string;
+  /** Cluster name (upper-cased, as Swift does) → its Swift API base URL, e.g. `http://host:8080/v1/`. */
+  clusters: Record<string, string>;
+}
+
+/**
+ * `[container_sync]`: Swift's container sync. Realms mirror container-sync-realms.conf (realm →
+ * key, key2, `cluster_<name> = <url>`); the daemon pushes the changes of containers that have
+ * `X-Container-Sync-To` and `X-Container-Sync-Key` (src/sync/).
+ */
+export interface ContainerSyncConfig {
+  /** Runs the sync daemon (once per store) and accepts signed incoming syncs; /info lists `container_sync` when realms exist. */
+  enabled: boolean;
+  /** Seconds between the daemon's passes (Swift's container-sync `interval`, 300). */
+  interval: number;
+  /** Seconds one push (HEAD, PUT or DELETE to the remote cluster) may take (Swift's `conn_timeout` and then some). */
+  request_timeout: number;
+  /** Accept full http(s) URLs in X-Container-Sync-To, not only `//realm/cluster/account/container` (Swift's `allow_full_urls`). */
+  allow_full_urls: boolean;
+  /** Comma-separated hosts a full URL may name (Swift's container server `allowed_sync_hosts`). */
+  allowed_sync_hosts: string;
+  /** `//REALM/CLUSTER` naming this cluster, marked `current` in /info (Swift's `current`); empty: none. */
+  current: string;
+  /** Realm name (upper-cased) → its keys and clusters. */
+  realms: Record<string, SyncRealmConfig>;
+}
+
 export interface Config {
   server: ServerConfig;
+  container_sync: ContainerSyncConfig;
   storage: StorageConfig;
   ratelimit: RateLimitConfig;
   swift: SwiftConfig;
@@ -260,6 +293,9 @@ export const DEFAULT_CONFIG: Config = {
     timeout: 10,
   },
   domain_remap: { storage_domain: '', default_reseller_prefix: '', mangle_client_paths: false },
+  container_sync: {
+    enabled: true, interval: 300, request_timeout: 60, allow_full_urls: true, allowed_sync_hosts: '127.0.0.1', current: '', realms: {},
+  },
   storage: {
     backend: 'embedded', postgres_shards: '', postgres_identity: '', postgres_pool_size: 10,
     s3_endpoint: '', s3_region: 'us-east-1', s3_bucket: 'swiftlet', s3_access_key: '', s3_secret_key: '', s3_force_path_style: true,

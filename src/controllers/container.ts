@@ -59,7 +59,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
       checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
-      checkSyncTo(changes);
+      checkSyncTo(changes, s.config.container_sync);
       const current = (await s.meta.getContainer(account, container))?.metadata ?? {};
       checkMetadataTotals({ ...current, ...changes }, 'container', cfg);
       let created: boolean;
@@ -91,7 +91,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
       checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
-      checkSyncTo(changes);
+      checkSyncTo(changes, s.config.container_sync);
       const info = await s.meta.getContainer(account, container);
       if (!info) throw new SwiftError('NotFound');
       checkMetadataTotals({ ...info.metadata, ...changes }, 'container', cfg);

@@ -142,6 +142,12 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   }
   const containerInfo = await memoContainer(ctx, s.meta, account, container);
   if (!containerInfo) throw new SwiftError('NotFound');
+  if (ctx.syncTimestamp !== undefined) {
+    // A synced write older than a deletion the container remembers: refused as Swift's tombstone
+    // refuses it (202, as a write that lost to a newer one), so it cannot bring the object back.
+    const deleted = await s.meta.lastDeletion(account, container, name);
+    if (deleted !== undefined && deleted >= ctx.syncTimestamp) return { status: 202, headers: { 'content-type': HTML }, body: defaultErrorBody(202) };
+  }
   checkContainerQuota(containerInfo, length ?? 0);
   checkAccountQuota(await memoAccount(ctx, s.meta, account), length ?? 0);
   if (ifNoneMatch !== undefined && isLive(await s.meta.getObject(account, container, name), now)) {
@@ -181,7 +187,8 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
   }
   const record: ObjectRecord = {
     account, container, name, blobId: stored.blobId, etag: stored.md5, size: stored.size, contentType,
-    timestamp: newTimestamp(), metadata: objectMetadata(ctx.headers),
+    // A container-sync push keeps the source's timestamp (container-sync.ts checked its signature).
+    timestamp: ctx.syncTimestamp ?? newTimestamp(), metadata: objectMetadata(ctx.headers),
   };
   if (stored.inline !== undefined) record.inline = stored.inline;
   if (deleteAt !== undefined) record.deleteAt = deleteAt;
@@ -366,7 +373,7 @@ async function deleteObject(ctx: RequestContext, target: Target, s: Services): P
       throw new SwiftError('DeleteAtMismatch');
     }
   }
-  const removed = await s.meta.deleteObject(account, container, name, newTimestamp());
+  const removed = await s.meta.deleteObject(account, container, name, ctx.syncTimestamp ?? newTimestamp());
   if (!removed) throw new SwiftError('NotFound');
   const removedBlob = blobOf(removed);
   if (removedBlob !== undefined) await s.blobs.delete(removedBlob);

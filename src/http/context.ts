@@ -29,6 +29,13 @@ export interface RequestContext {
    */
   grantScope?: GrantScope;
   /**
+   * The client's `X-Timestamp`, which the gatekeeper takes out of the headers (Swift's gatekeeper
+   * shunts it aside the same way); only a container-sync request with a valid signature gets it back.
+   */
+  inboundTimestamp?: string;
+  /** The timestamp a validly signed container-sync PUT or DELETE carries: the write keeps the source's time. */
+  syncTimestamp?: number;
+  /**
    * Lookups made while serving this request (account and container records), so that authorization,
    * features and controllers do not read the same record several times. Shared with sub-requests.
    */

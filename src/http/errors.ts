@@ -41,6 +41,7 @@ export const ERROR_TABLE = {
   BodyTooShort: { status: 499 },
   ChecksumMismatch: { status: 422 },
   Unauthorized: { status: 401 },
+  ContainerSyncAuthInvalid: { status: 401, message: 'X-Container-Sync-Auth header not valid; contact cluster operator for support.' },
   TempUrlInvalid: { status: 401, html: true, message: '401 Unauthorized: Temp URL invalid\n' },
   TempUrlHeaderNotAllowed: { status: 400, html: true, message: (p) => `The header ${p.header} is not allowed in this tempurl` },
   SymlinkTargetFormat: { status: 412, message: 'X-Symlink-Target header must be of the form <container name>/<object name>' },

@@ -123,7 +123,56 @@ export interface PathRecords {
   object?: ObjectRecord;
 }
 
-export interface MetadataStore {
+/**
+ * One change of an object in a container whose `X-Container-Sync-To` was set when it happened
+ * (container sync's change log, as Swift's container rows with their ROWIDs): `seq` grows with
+ * every change of the store (per PostgreSQL shard), deletions included.
+ */
+export interface ObjectChange {
+  seq: number;
+  name: string;
+  /** The object's timestamp (a PUT or POST), or when it was deleted. */
+  timestamp: number;
+  deleted: boolean;
+}
+
+/** How far container sync got in one container, kept by the store so it survives restarts. */
+export interface SyncPoint {
+  /** The X-Container-Sync-To this point belongs to: a new target starts over from the beginning. */
+  syncTo: string;
+  /** Every change up to this seq has been pushed. */
+  seq: number;
+}
+
+/** What the container sync daemon needs of the store (implemented by every MetadataStore). */
+export interface ContainerChangeLog {
+  /** Every container with X-Container-Sync-To set. */
+  syncedContainers(): Promise<ContainerInfo[]>;
+  /**
+   * The highest seq below which every change of this container is committed and visible (none can
+   * still appear below it), 0 when it has none: where a first full pass over the container starts.
+   */
+  changeHorizon(account: string, container: string): Promise<number>;
+  /** Changes after `afterSeq` up to `upToSeq` (a horizon), oldest first, at most `limit`. */
+  containerChanges(account: string, container: string, afterSeq: number, upToSeq: number, limit: number): Promise<ObjectChange[]>;
+  getSyncPoint(account: string, container: string): Promise<SyncPoint | undefined>;
+  /**
+   * Records the point and forgets the container's changes up to it (they are pushed), but for
+   * deletions younger than `TOMBSTONE_SECONDS`: those stay as tombstones (see `lastDeletion`).
+   */
+  setSyncPoint(account: string, container: string, point: SyncPoint): Promise<void>;
+  /**
+   * When the object was last deleted, as far as the log remembers (a synced container's deletions
+   * of the last TOMBSTONE_SECONDS), or undefined. A synced PUT older than this is refused, as
+   * Swift's tombstones refuse it, so a push crossing a delete on the way cannot bring it back.
+   */
+  lastDeletion(account: string, container: string, name: string): Promise<number | undefined>;
+}
+
+/** How long a synced container remembers a deletion (Swift's reclaim_age, a week). */
+export const TOMBSTONE_SECONDS = 7 * 86400;
+
+export interface MetadataStore extends ContainerChangeLog {
   /**
    * The account, container (when given) and object (when given) records of a path, read together in
    * one snapshot: what a request needs before it acts (ACL facts, then the object), in one round trip.

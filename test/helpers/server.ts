@@ -96,6 +96,8 @@ export interface StartOptions {
   dataDir?: string;
   env?: Record<string, string>;
   keepData?: boolean;
+  /** Listen on this port (known before the start, e.g. for another server's config); default: a free one. */
+  port?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const configFile = join(dataDir, '..', `${dataDir.split('/').pop() ?? 'x'}.toml`);
   const backend = await backendToml();
   writeFileSync(configFile, `${backend.toml}\n${options.extraToml ?? ''}\n[identity]\nadmin_password = "adminpw"\n${TEST_USERS_TOML}\n${options.extraUsersToml ?? ''}`);
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir,
     '--workers', String(options.workers ?? 1), '--config', configFile], {
     env: { ...process.env, ...options.env },

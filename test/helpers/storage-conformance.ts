@@ -228,6 +228,68 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       assert.equal(info?.bytesUsed, 0);
     });
 
+    test('container sync change log: writes, POSTs and deletes of a synced container, in order; none elsewhere', async () => {
+      const acct = freshAccount('sync');
+      const syncTo = '//realm/cluster/AUTH_remote/c';
+      await store.putContainer(acct, 'synced', { 'x-container-sync-to': syncTo, 'x-container-sync-key': 'k' }, T0);
+      // A value that merely mentions the header's name does not make a container synced.
+      await store.putContainer(acct, 'plain', { 'x-container-meta-note': '"x-container-sync-to"' }, T0);
+      const start = await store.changeHorizon(acct, 'synced');
+      assert.equal((await store.putObject(record(acct, 'plain', 'p', 1, T0 + 1))).result, 'stored');
+      assert.equal((await store.putObject(record(acct, 'synced', 'a', 1, T0 + 1))).result, 'stored');
+      assert.equal((await store.putObject(record(acct, 'synced', 'b', 2, T0 + 2))).result, 'stored');
+      assert.equal((await store.putObject(record(acct, 'synced', 'a', 3, T0 + 3))).result, 'stored');
+      // A write that loses (older) changes nothing and logs nothing.
+      assert.equal((await store.putObject(record(acct, 'synced', 'a', 3, T0 + 0.5))).result, 'stale');
+      assert.equal(await store.updateObject(acct, 'synced', 'b', { metadata: { 'x-object-meta-x': 'y' }, contentType: 'text/plain', timestamp: T0 + 4 }), true);
+      assert.ok(await store.deleteObject(acct, 'synced', 'a', T0 + 5));
+      const horizon = await store.changeHorizon(acct, 'synced');
+      assert.ok(horizon > start);
+      const changes = await store.containerChanges(acct, 'synced', start, horizon, 100);
+      assert.deepEqual(changes.map((c) => [c.name, c.deleted]), [['a', false], ['b', false], ['a', false], ['b', false], ['a', true]]);
+      assert.deepEqual(changes.slice(0, 4).map((c) => c.timestamp), [T0 + 1, T0 + 2, T0 + 3, T0 + 4]);
+      assert.ok((changes[4]?.timestamp ?? 0) >= T0 + 3, 'a deletion is never older than the object it removed');
+      for (let i = 1; i < changes.length; i++) assert.ok((changes[i]?.seq ?? 0) > (changes[i - 1]?.seq ?? 0));
+      assert.equal((await store.containerChanges(acct, 'plain', 0, horizon, 100)).length, 0);
+      assert.deepEqual((await store.containerChanges(acct, 'synced', start, horizon, 2)).map((c) => c.name), ['a', 'b']);
+      const synced = (await store.syncedContainers()).filter((c) => c.account === acct);
+      assert.deepEqual(synced.map((c) => [c.name, c.metadata['x-container-sync-to']]), [['synced', syncTo]]);
+    });
+
+    test('container sync points: kept per container, prune pushed changes but keep deletions as tombstones, go with the container', async () => {
+      const acct = freshAccount('syncpt');
+      await store.putContainer(acct, 'c', { 'x-container-sync-to': '//r/c/AUTH_x/y' }, T0);
+      assert.equal(await store.getSyncPoint(acct, 'c'), undefined);
+      const start = await store.changeHorizon(acct, 'c');
+      await store.putObject(record(acct, 'c', 'keep', 1, T0 + 1));
+      await store.putObject(record(acct, 'c', 'gone', 1, T0 + 2));
+      assert.ok(await store.deleteObject(acct, 'c', 'gone', T0 + 3));
+      assert.equal(await store.lastDeletion(acct, 'c', 'keep'), undefined);
+      const deletedAt = await store.lastDeletion(acct, 'c', 'gone');
+      assert.ok(deletedAt !== undefined && deletedAt >= T0 + 2);
+      const horizon = await store.changeHorizon(acct, 'c');
+      await store.setSyncPoint(acct, 'c', { syncTo: '//r/c/AUTH_x/y', seq: horizon });
+      assert.deepEqual(await store.getSyncPoint(acct, 'c'), { syncTo: '//r/c/AUTH_x/y', seq: horizon });
+      // Nothing after the point; the tombstone outlives the pruning.
+      assert.deepEqual(await store.containerChanges(acct, 'c', horizon, await store.changeHorizon(acct, 'c'), 10), []);
+      assert.equal(await store.lastDeletion(acct, 'c', 'gone'), deletedAt);
+      assert.ok(start <= horizon);
+      // Sync turned off: the point goes (changes made meanwhile are not logged; turned on again, it starts over).
+      await store.putContainer(acct, 'off', { 'x-container-sync-to': '//r/c/AUTH_x/z' }, T0);
+      await store.setSyncPoint(acct, 'off', { syncTo: '//r/c/AUTH_x/z', seq: horizon });
+      await store.updateContainerMetadata(acct, 'off', { 'x-container-meta-other': 'v' }, T0 + 1);
+      assert.ok(await store.getSyncPoint(acct, 'off'), 'other metadata changes keep the point');
+      await store.updateContainerMetadata(acct, 'off', { 'x-container-sync-to': '' }, T0 + 2);
+      assert.equal(await store.getSyncPoint(acct, 'off'), undefined);
+      // A point for a container that does not exist is not kept; a deleted container's point goes with it.
+      await store.setSyncPoint(acct, 'missing', { syncTo: 'x', seq: 1 });
+      assert.equal(await store.getSyncPoint(acct, 'missing'), undefined);
+      assert.ok(await store.deleteObject(acct, 'c', 'keep', T0 + 9));
+      assert.equal(await store.deleteContainer(acct, 'c'), 'deleted');
+      assert.equal(await store.getSyncPoint(acct, 'c'), undefined);
+      assert.equal(await store.lastDeletion(acct, 'c', 'gone'), undefined);
+    });
+
     test('object put: no_container, stored, round trip of every field', async () => {
       const acct = freshAccount('obj');
       assert.deepEqual(await store.putObject(record(acct, 'c', 'o', 1, T0)), { result: 'no_container' });

@@ -9,6 +9,8 @@ const INTERNAL = /^(x-backend-|x-(account|container|object)-sysmeta-|x-object-tr
 
 export const gatekeeper: Middleware = async (ctx, next) => {
   if (!ctx.internal) {
+    const timestamp = ctx.headers['x-timestamp'];
+    if (timestamp !== undefined) ctx.inboundTimestamp = timestamp;
     for (const name of Object.keys(ctx.headers)) {
       if (INTERNAL.test(name) || name === 'x-timestamp') delete ctx.headers[name];
     }

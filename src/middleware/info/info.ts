@@ -19,6 +19,7 @@ import { FORMPOST_INFO } from '../formpost/formpost.js';
 import { VERSIONED_WRITES_INFO } from '../versioned-writes/versioned-writes.js';
 import { StoragePolicies } from '../../storage/policies.js';
 import { OBJECT_VERSIONING_INFO } from '../object-versioning/object-versioning.js';
+import { SyncRealms } from '../container-sync/realms.js';
 
 export const SWIFT_VERSION = '2.30.1';
 
@@ -50,6 +51,10 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     symlink: SYMLINK_INFO,
     versioned_writes: VERSIONED_WRITES_INFO,
     object_versioning: OBJECT_VERSIONING_INFO,
+    // As Swift's container_sync middleware registers it: the realms and their clusters, no keys.
+    ...(config.container_sync.enabled
+      ? { container_sync: { realms: new SyncRealms(config.container_sync.realms).info(config.container_sync.current) } }
+      : {}),
     // Listed only when storage domains are configured (Swift lists it when it is in the pipeline).
     ...(domainRemapInfo(config.domain_remap) ? { domain_remap: domainRemapInfo(config.domain_remap) } : {}),
     ...(rateLimitEnabled(config.ratelimit) ? { ratelimit: rateLimitInfo(config.ratelimit) } : {}),

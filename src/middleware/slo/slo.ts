@@ -662,7 +662,9 @@ export function sloMiddleware(below: () => Handler): Middleware {
         () => segmentsToDelete(dctx, below(), target.version, target.account, container, object), format));
     }
     if (ctx.method === 'GET' || ctx.method === 'HEAD') return handleGetOrHead(ctx, next, below(), target.version, target.account);
-    if (ctx.headers['x-static-large-object'] !== undefined) throw new SwiftError('SloReservedHeader');
+    // A container-sync push of a manifest (its signature checked, container-sync.ts) stores it as it
+    // comes, as Swift's swift.slo_override lets it: its segments may not have arrived yet.
+    if (ctx.headers['x-static-large-object'] !== undefined && ctx.syncTimestamp === undefined) throw new SwiftError('SloReservedHeader');
     return next(ctx);
   };
 }

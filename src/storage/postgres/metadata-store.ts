@@ -10,9 +10,10 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome,
+  ObjectChange, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
 } from '../contracts.js';
 import { PolicyConflictError } from '../contracts.js';
+import { PostgresChangeLog } from './change-log.js';
 import { objectEntryJson, type RenderedListing } from '../../swift/listing-format.js';
 import type { ListingRequest } from '../object-listings.js';
 import { PostgresListings } from './listings.js';
@@ -50,9 +51,12 @@ const INSERT_ACCOUNT = 'INSERT INTO accounts (name, created_at, put_timestamp) V
 
 export class PostgresMetadataStore implements MetadataStore {
   private readonly listings: PostgresListings;
+  /** Container sync's change log and points (change-log.ts). */
+  private readonly changes: PostgresChangeLog;
 
   private constructor(private readonly shards: Shards) {
     this.listings = new PostgresListings(shards);
+    this.changes = new PostgresChangeLog(shards);
   }
 
   /** Connects to every shard and creates or upgrades its schema. */
@@ -269,6 +273,30 @@ export class PostgresMetadataStore implements MetadataStore {
     if (blobId === '') return false;
     const perShard = await this.shards.queryAll("SELECT 1 FROM objects WHERE blob_id = $1 AND blob_id <> '' LIMIT 1", [blobId]);
     return perShard.some((rows) => rows.length > 0);
+  }
+
+  syncedContainers(): Promise<ContainerInfo[]> {
+    return this.changes.syncedContainers();
+  }
+
+  changeHorizon(account: string): Promise<number> {
+    return this.changes.changeHorizon(account);
+  }
+
+  containerChanges(account: string, container: string, afterSeq: number, upToSeq: number, limit: number): Promise<ObjectChange[]> {
+    return this.changes.containerChanges(account, container, afterSeq, upToSeq, limit);
+  }
+
+  getSyncPoint(account: string, container: string): Promise<SyncPoint | undefined> {
+    return this.changes.getSyncPoint(account, container);
+  }
+
+  setSyncPoint(account: string, container: string, point: SyncPoint): Promise<void> {
+    return this.changes.setSyncPoint(account, container, point);
+  }
+
+  lastDeletion(account: string, container: string, name: string): Promise<number | undefined> {
+    return this.changes.lastDeletion(account, container, name);
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,13 @@ export const STAT_SLOTS = 16;
 /** Any constant: the advisory lock that serialises migrations on one database. */
 const MIGRATION_LOCK = 0x5357_4c54;
 
+/**
+ * The advisory lock container sync's change log is ordered by (change-log.ts): each logging
+ * transaction holds it shared from before it takes its seq until it commits; the daemon takes it
+ * exclusively for a moment to learn a horizon below which no seq can still appear.
+ */
+export const SYNC_LOG_LOCK = 0x5359_4e43;
+
 /** What an upsert into a stats table does when the slot row exists: add the deltas. */
 const ADD_STATS = (table: 'container_stats' | 'account_stats', key: string) => `
     ON CONFLICT (${key}, slot) DO UPDATE SET object_count = ${table}.object_count + EXCLUDED.object_count,
@@ -209,6 +216,71 @@ const MIGRATIONS: readonly string[] = [
    $fn$;`,
   // 3: each container's storage policy (Swift's storage_policy_index).
   'ALTER TABLE containers ADD COLUMN policy_index integer NOT NULL DEFAULT 0;',
+  // 4: container sync's change log: every object write and delete in a container that has
+  // X-Container-Sync-To is recorded with a growing seq (the embedded store's migration 9 does the same).
+  `CREATE TABLE sync_changes (
+     seq bigserial PRIMARY KEY,
+     account bytea NOT NULL,
+     container bytea NOT NULL,
+     name bytea NOT NULL,
+     timestamp double precision NOT NULL,
+     deleted boolean NOT NULL
+   );
+   CREATE INDEX sync_changes_by_container ON sync_changes (account, container, seq);
+   -- Deletions, kept a while as tombstones: a synced PUT older than one is refused.
+   CREATE INDEX sync_tombstones ON sync_changes (account, container, name) WHERE deleted;
+   CREATE TABLE sync_points (
+     account bytea NOT NULL,
+     container bytea NOT NULL,
+     sync_to text NOT NULL,
+     seq bigint NOT NULL,
+     PRIMARY KEY (account, container)
+   );
+   CREATE FUNCTION swiftlet_sync_log() RETURNS trigger LANGUAGE plpgsql AS $fn$
+   BEGIN
+     IF TG_OP = 'DELETE' THEN
+       PERFORM 1 FROM containers c WHERE c.account = OLD.account AND c.name = OLD.container
+         AND strpos(c.metadata, '"x-container-sync-to"') > 0;
+       IF FOUND THEN
+         PERFORM pg_advisory_xact_lock_shared(${SYNC_LOG_LOCK});
+         -- The delete's own timestamp is not in the row: the clock's, never older than the object.
+         INSERT INTO sync_changes (account, container, name, timestamp, deleted)
+           VALUES (OLD.account, OLD.container, OLD.name,
+             GREATEST(OLD.timestamp, round(extract(epoch FROM clock_timestamp())::numeric, 5)::double precision), true);
+       END IF;
+       RETURN OLD;
+     END IF;
+     IF TG_OP = 'UPDATE' AND NEW.timestamp = OLD.timestamp THEN RETURN NEW; END IF;
+     PERFORM 1 FROM containers c WHERE c.account = NEW.account AND c.name = NEW.container
+       AND strpos(c.metadata, '"x-container-sync-to"') > 0;
+     IF FOUND THEN
+       PERFORM pg_advisory_xact_lock_shared(${SYNC_LOG_LOCK});
+       INSERT INTO sync_changes (account, container, name, timestamp, deleted)
+         VALUES (NEW.account, NEW.container, NEW.name, NEW.timestamp, false);
+     END IF;
+     RETURN NEW;
+   END
+   $fn$;
+   CREATE TRIGGER objects_sync_log AFTER INSERT OR UPDATE OR DELETE ON objects
+     FOR EACH ROW EXECUTE FUNCTION swiftlet_sync_log();
+   CREATE FUNCTION swiftlet_sync_forget() RETURNS trigger LANGUAGE plpgsql AS $fn$
+   BEGIN
+     DELETE FROM sync_changes WHERE account = OLD.account AND container = OLD.name;
+     DELETE FROM sync_points WHERE account = OLD.account AND container = OLD.name;
+     RETURN OLD;
+   END
+   $fn$;
+   CREATE TRIGGER containers_sync_forget AFTER DELETE ON containers
+     FOR EACH ROW EXECUTE FUNCTION swiftlet_sync_forget();
+   -- Sync turned off: changes are no longer logged, so the point would skip them if it were turned on again.
+   CREATE FUNCTION swiftlet_sync_forget_point() RETURNS trigger LANGUAGE plpgsql AS $fn$
+   BEGIN
+     DELETE FROM sync_points WHERE account = NEW.account AND container = NEW.name;
+     RETURN NEW;
+   END
+   $fn$;
+   CREATE TRIGGER containers_sync_forget_point AFTER UPDATE OF metadata ON containers
+     FOR EACH ROW WHEN (strpos(NEW.metadata, '"x-container-sync-to"') = 0) EXECUTE FUNCTION swiftlet_sync_forget_point();`,
 ];
 
 /** Deletes an object (if not newer than $4) and moves its counts (slot $5); returns its row. */

@@ -7,6 +7,13 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/**
+ * The container of a trigger's object row (`NEW` or `OLD`) has X-Container-Sync-To: its metadata
+ * JSON holds the key (a value can never hold it with both quotes unescaped).
+ */
+const SYNCED_CONTAINER = (row: 'NEW' | 'OLD') => `SELECT 1 FROM containers c WHERE c.account = ${row}.account
+       AND c.name = ${row}.container AND instr(c.metadata, '"x-container-sync-to"') > 0`;
+
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE accounts (
      name TEXT PRIMARY KEY,
@@ -118,6 +125,56 @@ const MIGRATIONS: readonly string[] = [
   // 8: each container's storage policy (Swift's storage_policy_index); containers made before
   // policies existed are in policy 0, as Swift's legacy containers are.
   'ALTER TABLE containers ADD COLUMN policy_index INTEGER NOT NULL DEFAULT 0;',
+  // 9: container sync's change log (change-log.ts): triggers record every object write and delete
+  // in a container that has X-Container-Sync-To, with an ever-growing seq, so the sync daemon finds
+  // what changed since its point, deletions included. Other containers' writes log nothing.
+  // IF NOT EXISTS: a database whose user_version was set back (tests of earlier migrations) reopens.
+  `CREATE TABLE IF NOT EXISTS sync_changes (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     account TEXT NOT NULL,
+     container TEXT NOT NULL,
+     name TEXT NOT NULL,
+     timestamp REAL NOT NULL,
+     deleted INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS sync_changes_by_container ON sync_changes (account, container, seq);
+   -- Deletions, kept a while as tombstones: a synced PUT older than one is refused.
+   CREATE INDEX IF NOT EXISTS sync_tombstones ON sync_changes (account, container, name) WHERE deleted = 1;
+   CREATE TABLE IF NOT EXISTS sync_points (
+     account TEXT NOT NULL,
+     container TEXT NOT NULL,
+     sync_to TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (account, container)
+   ) WITHOUT ROWID;
+   CREATE TRIGGER IF NOT EXISTS sync_log_put AFTER INSERT ON objects
+     WHEN EXISTS (${SYNCED_CONTAINER('NEW')})
+     BEGIN
+       INSERT INTO sync_changes (account, container, name, timestamp, deleted) VALUES (NEW.account, NEW.container, NEW.name, NEW.timestamp, 0);
+     END;
+   CREATE TRIGGER IF NOT EXISTS sync_log_post AFTER UPDATE OF timestamp ON objects
+     WHEN NEW.timestamp <> OLD.timestamp AND EXISTS (${SYNCED_CONTAINER('NEW')})
+     BEGIN
+       INSERT INTO sync_changes (account, container, name, timestamp, deleted) VALUES (NEW.account, NEW.container, NEW.name, NEW.timestamp, 0);
+     END;
+   -- The delete's own timestamp is not in the row: the clock's, never older than the object.
+   CREATE TRIGGER IF NOT EXISTS sync_log_delete AFTER DELETE ON objects
+     WHEN EXISTS (${SYNCED_CONTAINER('OLD')})
+     BEGIN
+       INSERT INTO sync_changes (account, container, name, timestamp, deleted)
+         VALUES (OLD.account, OLD.container, OLD.name, max(OLD.timestamp, round((julianday('now') - 2440587.5) * 86400.0, 5)), 1);
+     END;
+   -- Sync turned off: changes are no longer logged, so the point would skip them if it were turned on again.
+   CREATE TRIGGER IF NOT EXISTS sync_forget_point AFTER UPDATE OF metadata ON containers
+     WHEN instr(NEW.metadata, '"x-container-sync-to"') = 0
+     BEGIN
+       DELETE FROM sync_points WHERE account = NEW.account AND container = NEW.name;
+     END;
+   CREATE TRIGGER IF NOT EXISTS sync_forget_container AFTER DELETE ON containers
+     BEGIN
+       DELETE FROM sync_changes WHERE account = OLD.account AND container = OLD.name;
+       DELETE FROM sync_points WHERE account = OLD.account AND container = OLD.name;
+     END;`,
 ];
 
 export function openDatabase(file: string): Db {

@@ -4,9 +4,10 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome,
+  ObjectChange, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
 } from '../contracts.js';
 import { PolicyConflictError } from '../contracts.js';
+import { SqliteChangeLog } from './change-log.js';
 import type { ListingRequest } from '../object-listings.js';
 import type { RenderedListing } from '../../swift/listing-format.js';
 import type { Db } from './database.js';
@@ -193,7 +194,10 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly pathReads: ReadBatcher;
   /** Listing SQL, shared with the listing threads. */
   private readonly listings: ListingQueries;
+  /** Container sync's change log and points (change-log.ts). */
+  private readonly changes: SqliteChangeLog;
   constructor(private readonly db: Db) {
+    this.changes = new SqliteChangeLog(db);
     this.stmt = prepareStatements(db);
     this.commits = new GroupCommitter(db);
     this.pathReads = new ReadBatcher(db, () => this.commits.commitQueued());
@@ -368,6 +372,34 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async blobInUse(blobId: string): Promise<boolean> {
     return this.stmt.blobInUse.get(blobId) !== undefined;
+  }
+
+  syncedContainers(): Promise<ContainerInfo[]> {
+    return this.changes.syncedContainers();
+  }
+
+  changeHorizon(): Promise<number> {
+    // Pending group-committed writes are in the open transaction already; their seqs count as visible
+    // here, and the daemon's reads of them go through this same connection.
+    return this.changes.changeHorizon();
+  }
+
+  containerChanges(account: string, container: string, afterSeq: number, upToSeq: number, limit: number): Promise<ObjectChange[]> {
+    return this.changes.containerChanges(account, container, afterSeq, upToSeq, limit);
+  }
+
+  getSyncPoint(account: string, container: string): Promise<SyncPoint | undefined> {
+    return this.changes.getSyncPoint(account, container);
+  }
+
+  async setSyncPoint(account: string, container: string, point: SyncPoint): Promise<void> {
+    // Queued object writes commit first: the point must never be durable before the changes it covers.
+    this.commits.commitQueued();
+    return this.changes.setSyncPoint(account, container, point);
+  }
+
+  lastDeletion(account: string, container: string, name: string): Promise<number | undefined> {
+    return this.changes.lastDeletion(account, container, name);
   }
 
   async close(): Promise<void> {
