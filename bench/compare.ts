@@ -121,6 +121,8 @@ async function main(): Promise<void> {
         startedSwift ? { pauser: new Pauser(startedSwift.pids) } : {}));
     }
     const results = new Map<string, number[]>();
+    /** `workload/measure/target` → reads' rate as a fraction of the idle rate, per round (mixed, read-after-write). */
+    const fractions = new Map<string, number[]>();
     let swiftletPeakRss = 0;
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const w of WORKLOADS) {
@@ -147,7 +149,12 @@ async function main(): Promise<void> {
           const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;
           const key = `${w}/${t.name}`;
           results.set(key, [...(results.get(key) ?? []), figure]);
-          console.error(`round ${round + 1} ${w.padEnd(18)} ${t.name.padEnd(8)} ${figure.toFixed(1)} ${large ? 'MB/s' : 'ops/s'}`);
+          for (const [what, f] of Object.entries(r.readFractions ?? {})) {
+            const k = `${w}/${what}/${t.name}`;
+            fractions.set(k, [...(fractions.get(k) ?? []), f]);
+          }
+          const shares = Object.entries(r.readFractions ?? {}).map(([what, f]) => `${what} ${f.toFixed(2)}`).join(', ');
+          console.error(`round ${round + 1} ${w.padEnd(18)} ${t.name.padEnd(8)} ${figure.toFixed(1)} ${large ? 'MB/s' : 'ops/s'}${shares ? ` (reads × idle: ${shares})` : ''}`);
         }
       }
     }
@@ -163,6 +170,19 @@ async function main(): Promise<void> {
       const range = (xs: number[]) => (xs.length ? `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})` : '–');
       const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}×` : '–');
       console.log(`| ${w} | ${LARGE.has(w) ? 'MB/s' : 'ops/s'} | ${range(s)} | ${range(sw)} | ${range(l)} | ${ratio(s, sw)} | ${ratio(s, l)} |`);
+    }
+    if (fractions.size > 0) {
+      console.log('\nreads as a fraction of the idle GET rate measured in the same run, median (min–max):');
+      console.log('| workload | measure | ' + targets.map((t) => t.name).join(' | ') + ' |');
+      console.log('|---|---|' + targets.map(() => '---|').join(''));
+      const measures = new Set([...fractions.keys()].map((k) => k.split('/').slice(0, 2).join('/')));
+      for (const m of measures) {
+        const cells = targets.map((t) => {
+          const xs = fractions.get(`${m}/${t.name}`) ?? [];
+          return xs.length ? `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '–';
+        });
+        console.log(`| ${m.replace('/', ' | ')} | ${cells.join(' | ')} |`);
+      }
     }
     const composite = results.get('composite/swiftlet');
     const baseline = results.get('composite-baseline/swiftlet');

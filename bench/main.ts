@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     const report = summarize(raw, concurrency, size);
     if (rss) report.peakRssMiB = rss.stop().totalMiB;
     console.log(values.json ? JSON.stringify(report) : formatReport(report));
+    if (!values.json) for (const line of report.detail ?? []) console.log(line);
   }
 }
 
