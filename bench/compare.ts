@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { spawnLimitServer, startLimitServer } from './limit-server.js';
 import { Pauser } from './process-tree.js';
-import { watchRss } from './rss.js';
+import { serverCpuMs, watchRss } from './rss.js';
 import { startSwiftlet } from './swiftlet-process.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
 
@@ -134,7 +134,9 @@ async function main(): Promise<void> {
           const r = await runWorkload(w, {
             client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
             concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
-            durationSeconds: Number(values.duration), size: large ? largeSize : 4096, log: () => undefined,
+            durationSeconds: Number(values.duration), size: large ? largeSize : 4096,
+            log: (line) => { if (t.name === 'swiftlet') console.error(line); },
+            ...(t.pid !== undefined ? { serverCpuMs: () => serverCpuMs(t.pid ?? 0) } : {}),
           }).finally(() => { for (const o of others) o.pauser?.resume(); });
           // A server continued after a pause first closes the keep-alive connections that timed out
           // meanwhile; let it, so that the next run does not send its first requests into them.
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
           }
           const shares = Object.entries(r.readFractions ?? {}).map(([what, f]) => `${what} ${f.toFixed(2)}`).join(', ');
           console.error(`round ${round + 1} ${w.padEnd(18)} ${t.name.padEnd(8)} ${figure.toFixed(1)} ${large ? 'MB/s' : 'ops/s'}${shares ? ` (reads × idle: ${shares})` : ''}`);
+          if (t.name === 'swiftlet') for (const line of r.detail ?? []) console.error(line);
         }
       }
     }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SwiftClient } from '../src/client/swift-client.js';
-import { describeMixed, describeReadAfterWrite, runMixed, runReadAfterWrite } from './mixed.js';
+import { describeMixed, describeReadAfterWrite, runMixed, runReadAfterWrite, type MixedOptions } from './mixed.js';
 
 export interface WorkloadOptions {
   client: SwiftClient;
@@ -16,6 +16,8 @@ export interface WorkloadOptions {
   durationSeconds: number;
   size: number;
   log: (line: string) => void;
+  /** The server's CPU time so far (ms), when the bench can see its processes. */
+  serverCpuMs?: () => number;
 }
 
 export interface WorkloadResult {
@@ -167,20 +169,27 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
         consume((await target.getObject(container, names[(w * 7919 + i) % names.length] ?? '')).body)));
     }
     case 'mixed': {
-      const { detail, ...r } = await runMixed({ client, container, concurrency, durationSeconds: o.durationSeconds, body: small, log: o.log });
+      const { detail, ...r } = await runMixed({ ...mixedOptions(o, container, small) });
       return {
         ...result(r), detail: describeMixed(detail),
         readFractions: { 'get-rate': detail.getRateFraction, 'get-per-client': detail.getPerClientFraction },
       };
     }
     case 'read-after-write': {
-      const { detail, ...r } = await runReadAfterWrite({ client, container, concurrency, durationSeconds: o.durationSeconds, body: small, log: o.log });
+      const { detail, ...r } = await runReadAfterWrite(mixedOptions(o, container, small));
       return {
         ...result(r), detail: describeReadAfterWrite(detail),
         readFractions: { 'first-second': detail.firstSecondFraction, 'worst-slice': detail.worstSliceFraction },
       };
     }
   }
+}
+
+function mixedOptions(o: WorkloadOptions, container: string, body: Buffer): MixedOptions {
+  return {
+    client: o.client, container, concurrency: o.concurrency, durationSeconds: o.durationSeconds, body, log: o.log,
+    ...(o.serverCpuMs ? { serverCpuMs: o.serverCpuMs } : {}),
+  };
 }
 
 export function percentile(sorted: number[], p: number): number {
