@@ -19,7 +19,7 @@ import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swif
 import { spawnLimitServer, startLimitServer } from './limit-server.js';
 import { Pauser } from './process-tree.js';
 import { startSwift } from './saio.js';
-import { watchRss } from './rss.js';
+import { serverCpuMs, watchRss } from './rss.js';
 import { startSwiftlet } from './swiftlet-process.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
 
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
         startedSwift ? { pauser: new Pauser(startedSwift.pids) } : {}));
     }
     const results = new Map<string, number[]>();
+    /** `workload/measure/target` → reads' rate as a fraction of the idle rate, per round (mixed, read-after-write). */
+    const fractions = new Map<string, number[]>();
     let swiftletPeakRss = 0;
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const w of WORKLOADS) {
@@ -97,7 +99,9 @@ async function main(): Promise<void> {
           const r = await runWorkload(w, {
             client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
             concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
-            durationSeconds: Number(values.duration), size: large ? largeSize : 4096, log: () => undefined,
+            durationSeconds: Number(values.duration), size: large ? largeSize : 4096,
+            log: (line) => { if (t.name === 'swiftlet') console.error(line); },
+            ...(t.pid !== undefined ? { serverCpuMs: () => serverCpuMs(t.pid ?? 0) } : {}),
           }).finally(() => { for (const o of others) o.pauser?.resume(); });
           // A server continued after a pause first closes the keep-alive connections that timed out
           // meanwhile; let it, so that the next run does not send its first requests into them.
@@ -112,7 +116,13 @@ async function main(): Promise<void> {
           const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;
           const key = `${w}/${t.name}`;
           results.set(key, [...(results.get(key) ?? []), figure]);
-          console.error(`round ${round + 1} ${w.padEnd(18)} ${t.name.padEnd(8)} ${figure.toFixed(1)} ${large ? 'MB/s' : 'ops/s'}`);
+          for (const [what, f] of Object.entries(r.readFractions ?? {})) {
+            const k = `${w}/${what}/${t.name}`;
+            fractions.set(k, [...(fractions.get(k) ?? []), f]);
+          }
+          const shares = Object.entries(r.readFractions ?? {}).map(([what, f]) => `${what} ${f.toFixed(2)}`).join(', ');
+          console.error(`round ${round + 1} ${w.padEnd(18)} ${t.name.padEnd(8)} ${figure.toFixed(1)} ${large ? 'MB/s' : 'ops/s'}${shares ? ` (reads × idle: ${shares})` : ''}`);
+          if (t.name === 'swiftlet') for (const line of r.detail ?? []) console.error(line);
         }
       }
     }
@@ -128,6 +138,19 @@ async function main(): Promise<void> {
       const range = (xs: number[]) => (xs.length ? `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})` : '–');
       const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}×` : '–');
       console.log(`| ${w} | ${LARGE.has(w) ? 'MB/s' : 'ops/s'} | ${range(s)} | ${range(sw)} | ${range(l)} | ${ratio(s, sw)} | ${ratio(s, l)} |`);
+    }
+    if (fractions.size > 0) {
+      console.log('\nreads as a fraction of the idle GET rate measured in the same run, median (min–max):');
+      console.log('| workload | measure | ' + targets.map((t) => t.name).join(' | ') + ' |');
+      console.log('|---|---|' + targets.map(() => '---|').join(''));
+      const measures = new Set([...fractions.keys()].map((k) => k.split('/').slice(0, 2).join('/')));
+      for (const m of measures) {
+        const cells = targets.map((t) => {
+          const xs = fractions.get(`${m}/${t.name}`) ?? [];
+          return xs.length ? `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '–';
+        });
+        console.log(`| ${m.replace('/', ' | ')} | ${cells.join(' | ')} |`);
+      }
     }
     const composite = results.get('composite/swiftlet');
     const baseline = results.get('composite-baseline/swiftlet');

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loginV1, SwiftClient } from '../src/client/swift-client.js';
-import { watchRss } from './rss.js';
+import { serverCpuMs, watchRss } from './rss.js';
 import { percentile, runWorkload, WORKLOADS, type WorkloadName, type WorkloadResult } from './workloads.js';
 
 export interface BenchReport extends Omit<WorkloadResult, 'latenciesMs'> {
@@ -70,11 +70,16 @@ async function main(): Promise<void> {
   for (const name of names) {
     const size = values.size !== undefined ? Number(values.size) : DEFAULT_SIZES[name] ?? 4096;
     const rss = values['server-pid'] ? watchRss(Number(values['server-pid'])) : undefined;
-    const opts = { client, concurrency, durationSeconds: duration, size, log: (l: string) => { if (!values.json) console.log(l); } };
+    const pid = values['server-pid'] ? Number(values['server-pid']) : undefined;
+    const opts = {
+      client, concurrency, durationSeconds: duration, size, log: (l: string) => { if (!values.json) console.log(l); },
+      ...(pid !== undefined ? { serverCpuMs: () => serverCpuMs(pid) } : {}),
+    };
     const raw = await runWorkload(name, serviceClient ? { ...opts, serviceClient } : opts);
     const report = summarize(raw, concurrency, size);
     if (rss) report.peakRssMiB = rss.stop().totalMiB;
     console.log(values.json ? JSON.stringify(report) : formatReport(report));
+    if (!values.json) for (const line of report.detail ?? []) console.log(line);
   }
 }
 

@@ -1,6 +1,6 @@
 /** Peak resident memory of a server process and its children (worker processes), from /proc. */
 import { readFileSync } from 'node:fs';
-import { children } from './process-tree.js';
+import { children, processTree } from './process-tree.js';
 
 function rssKiB(pid: number): number {
   try {
@@ -30,4 +30,19 @@ export function watchRss(pid: number): { stop(): { totalMiB: number; maxProcessM
       return { totalMiB: Math.round(total / 1024), maxProcessMiB: Math.round(single / 1024) };
     },
   };
+}
+
+/**
+ * CPU time (user + system, ms) a server process tree has used so far, from /proc: CPU per request
+ * measured this way barely moves when other processes share the cores, unlike a rate.
+ */
+export function serverCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
 }

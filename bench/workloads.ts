@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SwiftClient } from '../src/client/swift-client.js';
+import { describeMixed, describeReadAfterWrite, runMixed, runReadAfterWrite, type MixedOptions } from './mixed.js';
 
 export interface WorkloadOptions {
   client: SwiftClient;
@@ -15,6 +16,8 @@ export interface WorkloadOptions {
   durationSeconds: number;
   size: number;
   log: (line: string) => void;
+  /** The server's CPU time so far (ms), when the bench can see its processes. */
+  serverCpuMs?: () => number;
 }
 
 export interface WorkloadResult {
@@ -25,9 +28,13 @@ export interface WorkloadResult {
   latenciesMs: number[];
   errors: number;
   note?: string;
+  /** Workloads that mix reads and writes: their reads' rates as fractions of an idle rate measured in the same run. */
+  readFractions?: Record<string, number>;
+  /** More lines to print (per operation type, per time slice). */
+  detail?: string[];
 }
 
-export const WORKLOADS = ['put-small', 'get-small', 'head', 'delete', 'put-large', 'get-large', 'list', 'list-delimiter', 'composite', 'composite-baseline'] as const;
+export const WORKLOADS = ['put-small', 'get-small', 'head', 'delete', 'put-large', 'get-large', 'list', 'list-delimiter', 'composite', 'composite-baseline', 'mixed', 'read-after-write'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 const runId = () => `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -161,7 +168,28 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
       return result(await timed(deadline(), concurrency, async (w, i) =>
         consume((await target.getObject(container, names[(w * 7919 + i) % names.length] ?? '')).body)));
     }
+    case 'mixed': {
+      const { detail, ...r } = await runMixed({ ...mixedOptions(o, container, small) });
+      return {
+        ...result(r), detail: describeMixed(detail),
+        readFractions: { 'get-rate': detail.getRateFraction, 'get-per-client': detail.getPerClientFraction },
+      };
+    }
+    case 'read-after-write': {
+      const { detail, ...r } = await runReadAfterWrite(mixedOptions(o, container, small));
+      return {
+        ...result(r), detail: describeReadAfterWrite(detail),
+        readFractions: { 'first-second': detail.firstSecondFraction, 'worst-slice': detail.worstSliceFraction },
+      };
+    }
   }
+}
+
+function mixedOptions(o: WorkloadOptions, container: string, body: Buffer): MixedOptions {
+  return {
+    client: o.client, container, concurrency: o.concurrency, durationSeconds: o.durationSeconds, body, log: o.log,
+    ...(o.serverCpuMs ? { serverCpuMs: o.serverCpuMs } : {}),
+  };
 }
 
 export function percentile(sorted: number[], p: number): number {

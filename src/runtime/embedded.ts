@@ -10,6 +10,7 @@ import { FreeSpaceGuard, parseReserve, reserveEnabled } from '../storage/fs/free
 import { listingsOnEventLoop } from '../storage/object-listings.js';
 import { WalCheckpointer } from '../storage/sqlite/checkpointer.js';
 import { openDatabase } from '../storage/sqlite/database.js';
+import { checkpointAndRestart } from '../storage/sqlite/wal-restart.js';
 import { SqliteIdentityStore } from '../storage/sqlite/identity-store.js';
 import { SqliteListingThreads } from '../storage/sqlite/listing-threads.js';
 import { SqliteMetadataStore } from '../storage/sqlite/metadata-store.js';
@@ -42,8 +43,8 @@ export async function openEmbeddedStores(config: Config): Promise<Stores> {
     identityStore: new SqliteIdentityStore(db),
     appCreds: new SqliteAppCredentialStore(db),
     ...(rateClock ? { rateClock } : {}),
-    // Moves the metadata WAL into the database, on a thread.
-    maintain: () => checkpointer.checkpoint(),
+    // Moves the metadata WAL into the database, on a thread, and lets the WAL restart (wal-restart.ts).
+    maintain: () => checkpointAndRestart({ checkpoint: () => checkpointer.checkpoint(), holdWrites: () => meta.holdWrites() }),
     leads: async () => true,
     close: async () => {
       await checkpointer.close();

@@ -20,6 +20,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** Callers holding commits back (see `hold`). */
+  private holds = 0;
   private readonly wal: WalFlusher;
   private readonly syncNormal;
   private readonly syncFull;
@@ -59,9 +61,29 @@ export class GroupCommitter {
    * returns how many it committed (their promises settle after the flush, as always).
    */
   commitQueued(): number {
+    if (this.holds > 0) return 0;
     const queued = Math.min(this.queue.length, this.maxBatch);
     if (queued > 0) this.flush();
     return queued;
+  }
+
+  /**
+   * Keeps queued writes from committing until the returned function is called (once; later calls do
+   * nothing); they queue meanwhile and commit together after. Reads go on. For the checkpointer's
+   * catch-up before a WAL restart (wal-restart.ts), which needs a moment without new frames.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0 && this.queue.length > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    };
   }
 
   /** Answers the writers whose commits are flushed by now, without waiting for the flusher's notification. */
@@ -78,6 +100,7 @@ export class GroupCommitter {
     this.scheduled = false;
     this.wal.settleFlushed();
     if (this.queue.length === 0) return; // committed early by commitQueued
+    if (this.holds > 0) return; // the release schedules the next flush
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0) {
       this.scheduled = true;

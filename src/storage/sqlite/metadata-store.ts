@@ -211,6 +211,11 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 
+  /** Holds object writes back until the returned function is called (GroupCommitter.hold). */
+  holdWrites(): () => void {
+    return this.commits.hold();
+  }
+
   lookupPath(account: string, container?: string, object?: string): Promise<PathRecords> {
     // Every request passes here, so this is where finished flushes are answered soonest.
     this.commits.settleFlushed();
