@@ -262,7 +262,8 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
     const md5 = md5Etag(rec);
     const raw = reader.stream(0, rec.size - 1);
     const body = md5 === undefined ? raw : verifiedBody(raw, rec.size, md5, (detail) => quarantineLater(s, rec, 'damaged', detail));
-    finished(body, close);
+    // On the file stream itself: it settles only once no read of the descriptor is in flight.
+    finished(raw, close);
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body };
   }
   if (ranges.length === 1) {
