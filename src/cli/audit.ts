@@ -46,6 +46,7 @@ export async function runAudit(config: Config, options: AuditCliOptions, io: { o
       quarantine: !options.dryRun,
       onProgress: (s) => bar.update(s),
       onFinding: (rec: ObjectRecord, damage, detail) => findings.push({ object: `${rec.account}/${rec.container}/${rec.name}`, damage, detail }),
+      log: (line) => bar.log(line),
     });
     bar.finish(summary);
     if (options.json) {
@@ -71,6 +72,12 @@ class AuditProgress {
   update(s: AuditSummary): void {
     const now = Date.now();
     if (now - this.lastDraw >= (this.tty ? 200 : this.lineEveryMs)) this.draw(s, now);
+  }
+
+  /** A log line on a line of its own: on a terminal the bar is cleared first and redrawn by the next update. */
+  log(line: string): void {
+    this.write(`${this.tty ? '\r\x1b[K' : ''}${line}\n`);
+    this.lastDraw = 0;
   }
 
   finish(s: AuditSummary): void {

@@ -40,6 +40,8 @@ export interface AuditOptions {
   onProgress?: (summary: AuditSummary) => void;
   /** Told of every damaged or missing object found. */
   onFinding?: (rec: ObjectRecord, damage: Damage, detail: string) => void;
+  /** Where findings and quarantines are logged (default: stderr). */
+  log?: (line: string) => void;
 }
 
 /** Spreads reads out so that they average at most `rate` bytes per second since the pass began. */
@@ -63,6 +65,7 @@ export async function auditPass(meta: MetadataStore, blobsFor: (rec: ObjectRecor
   if (!meta.auditPage) throw new Error('this metadata store cannot be walked by the auditor');
   const summary: AuditSummary = { objects: 0, bytes: 0, damaged: 0, missing: 0, quarantined: 0, unverifiable: 0 };
   const throttle = new Throttle(options.bytesPerSecond, options.signal);
+  const log = options.log ?? ((line: string) => console.error(line));
   const read = (n: number) => {
     summary.bytes += n;
     integrityCounters.auditedBytes += n;
@@ -82,7 +85,7 @@ export async function auditPass(meta: MetadataStore, blobsFor: (rec: ObjectRecor
       } catch (err) {
         // A read that failed (an I/O error, the store unreachable) proves nothing about the bytes.
         options.signal?.throwIfAborted();
-        console.error(`auditor: ${rec.account}/${rec.container}/${rec.name}: could not be checked:`, err);
+        log(`auditor: ${rec.account}/${rec.container}/${rec.name}: could not be checked: ${err instanceof Error ? err.message : String(err)}`);
         continue;
       }
       summary.objects++;
@@ -91,9 +94,9 @@ export async function auditPass(meta: MetadataStore, blobsFor: (rec: ObjectRecor
       // A record overwritten or deleted while it was being read lost its old blob legitimately.
       if (!verdict.ok && await stillCurrent(meta, rec)) {
         if (verdict.damage === 'damaged') { summary.damaged++; integrityCounters.auditDamaged++; } else { summary.missing++; integrityCounters.auditMissing++; }
-        console.error(`auditor: ${rec.account}/${rec.container}/${rec.name}: ${verdict.damage}: ${verdict.detail}`);
+        log(`auditor: ${rec.account}/${rec.container}/${rec.name}: ${verdict.damage}: ${verdict.detail}`);
         options.onFinding?.(rec, verdict.damage, verdict.detail);
-        if (options.quarantine && await quarantineObject(meta, blobs, rec, verdict.damage, verdict.detail)) summary.quarantined++;
+        if (options.quarantine && await quarantineObject(meta, blobs, rec, verdict.damage, verdict.detail, log)) summary.quarantined++;
       }
       options.onProgress?.(summary);
     }

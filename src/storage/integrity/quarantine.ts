@@ -23,6 +23,7 @@ export async function stillCurrent(meta: MetadataStore, rec: ObjectRecord): Prom
 /** Quarantines `rec` if it is still the stored version; true when it was taken out of service. */
 export async function quarantineObject(
   meta: MetadataStore, blobs: BlobStore, rec: ObjectRecord, damage: Damage, detail: string,
+  log: (line: string) => void = (line) => console.error(line),
 ): Promise<boolean> {
   if (!(await stillCurrent(meta, rec))) return false;
   // The delete applies only to a record not newer than this one: a write that lands meanwhile wins.
@@ -34,7 +35,7 @@ export async function quarantineObject(
   if (blobId === undefined && rec.inline !== undefined && blobs.quarantine) blobId = await keepAside(blobs, rec.inline, blobs.quarantine.bind(blobs));
   integrityCounters.quarantined++;
   const where = rec.blobId === '' ? `inline bytes${blobId === undefined ? '' : `, kept as blob ${blobId}`}` : `blob ${rec.blobId}`;
-  console.error(`quarantined ${rec.account}/${rec.container}/${rec.name} (${where}, etag ${rec.etag}, ${rec.size} bytes): ${damage}: ${detail}`);
+  log(`quarantined ${rec.account}/${rec.container}/${rec.name} (${where}, etag ${rec.etag}, ${rec.size} bytes): ${damage}: ${detail}`);
   return true;
 }
 
