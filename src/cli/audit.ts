@@ -9,7 +9,9 @@
  * every quarantine is an ordinary delete transaction that keeps the container and account counts
  * exact, and it removes only the exact version that was read (a write that lands meanwhile wins).
  * The server keeps no copy of object records between requests, so it sees the removal at once.
- * `--dry-run` only reports. The cluster backend (PostgreSQL) cannot be walked yet: refused.
+ * `--dry-run` only reports. On the cluster backend the walk goes over every PostgreSQL shard and
+ * reads the bytes from S3, from any node; S3 has no quarantine area yet, so a damaged S3 blob whose
+ * record was removed is left to the orphan sweeper (deleted after its grace hour), not kept.
  */
 import type { Config } from '../config/schema.js';
 import { auditPass, type AuditSummary } from '../storage/integrity/auditor.js';
@@ -35,7 +37,7 @@ export async function runAudit(config: Config, options: AuditCliOptions, io: { o
   const stores = config.storage.backend === 'cluster' ? await openClusterStores(config) : await openEmbeddedStores(config);
   try {
     if (!stores.meta.auditPage) {
-      io.out('swiftlet audit: this backend\'s metadata store cannot be walked yet (embedded only)');
+      io.out('swiftlet audit: this backend\'s metadata store cannot be walked');
       return 2;
     }
     const totals = (await stores.meta.auditTotals?.()) ?? { objects: 0, bytes: 0 };
