@@ -13,51 +13,16 @@
  * (sharing the load generator's thread), or with --limit-process in one of its own (see limit-server.ts).
  * Figures are only meaningful as ratios measured in the same run.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { spawnLimitServer, startLimitServer } from './limit-server.js';
 import { Pauser } from './process-tree.js';
+import { startSwift } from './saio.js';
 import { watchRss } from './rss.js';
 import { startSwiftlet } from './swiftlet-process.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
 
-
-/**
- * `--start-swift DIR`: OpenStack Swift as a one-node cluster from the SAIO scripts in DIR
- * (../shared/anchors/swift-saio): set up once under SAIO_DIR (default /srv/saio) on ports that stay
- * clear of Swiftlet's, then (re)started. Returns its v1.0 auth URL.
- */
-function startSwift(scripts: string): { authUrl: string; pids: () => number[]; stop(): void } {
-  const env = {
-    ...process.env, SAIO_DIR: process.env['SAIO_DIR'] ?? '/srv/saio', PROXY_PORT: '28080', OBJ_PORT: '26210',
-    CONT_PORT: '26211', ACCT_PORT: '26212', MEMCACHE_PORT: '21211',
-  };
-  const saioEnv = join(env.SAIO_DIR, 'etc', 'saio.env');
-  if (!existsSync(saioEnv)) execFileSync(join(scripts, 'setup.sh'), { env, stdio: 'inherit' });
-  execFileSync(join(scripts, 'start.sh'), { env, stdio: 'inherit' });
-  const port = /PROXY_PORT=(\d+)/.exec(readFileSync(saioEnv, 'utf8'))?.[1] ?? '28080';
-  return {
-    authUrl: `http://127.0.0.1:${port}/auth/v1.0`,
-    pids: () => saioPids(join(env.SAIO_DIR, 'run')),
-    stop: () => { execFileSync(join(scripts, 'stop.sh'), { env, stdio: 'inherit' }); },
-  };
-}
-
-/** The SAIO's processes, from the pid files start.sh writes (PID, then a string its command line must contain). */
-function saioPids(runDir: string): number[] {
-  const pids: number[] = [];
-  for (const file of readdirSync(runDir).filter((f) => f.endsWith('.pid'))) {
-    const [pid, marker] = readFileSync(join(runDir, file), 'utf8').split('\n');
-    try {
-      if (marker && readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker)) pids.push(Number(pid));
-    } catch { /* not running */ }
-  }
-  return pids;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -52,7 +52,10 @@ function blobPath(dataDir: string, account: string, container: string, name: str
   try {
     const row = db.prepare<[string, string, string], { blob_id: string }>('SELECT blob_id FROM objects WHERE account = ? AND container = ? AND name = ?').get(account, container, name);
     assert.ok(row, `no record for ${container}/${name}`);
-    return row.blob_id === '' ? '' : join(dataDir, 'blobs', row.blob_id.slice(0, 2), row.blob_id);
+    if (row.blob_id === '') return '';
+    // `<policy>/<id>` lives in <data_dir>/policy-<policy>; policy 0's bare ids in the data directory.
+    const [policy, id] = row.blob_id.includes('/') ? row.blob_id.split('/') as [string, string] : ['0', row.blob_id];
+    return join(dataDir, policy === '0' ? '' : `policy-${policy}`, 'blobs', id.slice(0, 2), id);
   } finally {
     db.close();
   }
@@ -106,6 +109,12 @@ async function put(s: Session, path: string, body: Buffer<ArrayBuffer> | string,
 
 function quarantined(dataDir: string): string[] {
   const dir = join(dataDir, 'quarantined', 'objects');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** The quarantine of storage policy 1's directory (<data_dir>/policy-1). */
+function quarantinedInPolicy1(dataDir: string): string[] {
+  const dir = join(dataDir, 'policy-1', 'quarantined', 'objects');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
@@ -276,7 +285,10 @@ describe('the background auditor', () => {
   let server: TestServer;
   let s: Session;
   before(async () => {
-    server = await startServer({ extraToml: '[auditor]\nenabled = true\ninterval = 1\nbytes_per_second = 0' });
+    server = await startServer({
+      extraToml: '[auditor]\nenabled = true\ninterval = 1\nbytes_per_second = 0\n' +
+        '[[storage.policies]]\nindex = 0\nname = "Policy-0"\ndefault = true\n[[storage.policies]]\nindex = 1\nname = "gold"\n',
+    });
     s = await login(server.url, 'test:tester', 'testing');
   });
   after(async () => { await server.stop(); });
@@ -289,6 +301,13 @@ describe('the background auditor', () => {
     await put(s, 'bad/gone', bytesOf(120_000, 51));
     await put(s, 'bad/inline', bytesOf(100, 52));
     await put(s, 'bad/fine', bytesOf(120_000, 53));
+    // A container of another storage policy: its files (and its quarantine) are in policy-1/.
+    assert.equal((await call(`${s.storageUrl}/gold`, { method: 'PUT', token: s.token, headers: { 'X-Storage-Policy': 'gold' } })).status, 201);
+    await put(s, 'gold/flipped', bytesOf(150_000, 54));
+    await put(s, 'gold/fine', bytesOf(150_000, 55));
+    const goldFile = blobPath(server.dataDir, account, 'gold', 'flipped');
+    assert.match(goldFile, /\/policy-1\/blobs\//);
+    flipBytes(goldFile, 100);
     flipBytes(blobPath(server.dataDir, account, 'bad', 'flipped'), 7);
     unlinkSync(blobPath(server.dataDir, account, 'bad', 'gone'));
     corruptInline(server.dataDir, account, 'bad', 'inline');
@@ -302,6 +321,12 @@ describe('the background auditor', () => {
     }
     assert.deepEqual(names, ['fine']);
     await assertCountsAgree(s, 'bad');
+    for (let i = 0; i < 40 && (await listing(s, 'gold')).length !== 1; i++) await sleep(250);
+    assert.deepEqual((await listing(s, 'gold')).map((e) => e.name), ['fine']);
+    await assertCountsAgree(s, 'gold');
+    assert.ok(quarantinedInPolicy1(server.dataDir).includes(goldFile.split('/').pop() ?? ''), 'kept in the policy\'s own quarantine');
+    const fine = await call(`${s.storageUrl}/gold/fine`, { token: s.token });
+    assert.equal(md5(fine.bytes), md5(bytesOf(150_000, 55)));
     const out = server.output();
     assert.match(out, /auditor: .*\/bad\/flipped: damaged/);
     assert.match(out, /auditor: .*\/bad\/gone: missing/);

@@ -261,6 +261,29 @@ describe('reseller prefixes (spec D2)', () => {
   });
 });
 
+describe('storage policies ([[storage.policies]], as swift.conf validates them)', () => {
+  const policy = (fields: string): string => `[[storage.policies]]\n${fields}\n`;
+  test('none configured: the legacy Policy-0, the default', () => {
+    assert.deepEqual(load('').storage.policies.map((p) => [p.index, p.name, p.default]), [[0, 'Policy-0', true]]);
+  });
+  test('several: sorted by index, aliases kept, a lone policy becomes the default', () => {
+    const c = load(policy('index = 2\nname = "silver"\ndefault = true') + policy('index = 0\nname = "gold"\naliases = ["yellow"]'));
+    assert.deepEqual(c.storage.policies.map((p) => [p.index, p.name, p.aliases, p.default]), [[0, 'gold', ['yellow'], false], [2, 'silver', [], true]]);
+    assert.equal(load(policy('name = "only"')).storage.policies[0]?.default, true);
+  });
+  test('refused: no index 0, duplicate names in any case, two defaults, none, a deprecated default, bad names', () => {
+    rejects(policy('index = 1\nname = "a"\ndefault = true'), /index 0 is required/);
+    rejects(policy('index = 0\nname = "a"\ndefault = true') + policy('index = 1\nname = "b"\naliases = ["A"]'), /duplicate name "A"/);
+    rejects(policy('index = 0\nname = "a"') + policy('index = 0\nname = "b"\ndefault = true'), /duplicate index 0/);
+    rejects(policy('index = 0\nname = "a"\ndefault = true') + policy('index = 1\nname = "b"\ndefault = true'), /only one policy can be the default/);
+    rejects(policy('index = 0\nname = "a"') + policy('index = 1\nname = "b"'), /one policy must be the default/);
+    rejects(policy('index = 0\nname = "a"\ndefault = true\ndeprecated = true'), /deprecated policy cannot be the default/);
+    rejects(policy('index = 0\nname = "no spaces"'), /invalid policy name "no spaces"/);
+    rejects(policy('index = 0\nname = "a"\ndefault = true') + policy('index = 1\nname = "Policy-0"'), /"Policy-0" can only be used for the policy with index 0/);
+    rejects(policy('index = 0\nname = "a"\nwhere = "x"'), /unknown key "storage.policies\[0\].where"/);
+  });
+});
+
 describe('the swiftlet command', () => {
   /** Runs `node dist/src/cli/main.js serve …` and returns its exit code and output. */
   function serve(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {

@@ -18,6 +18,7 @@ test('opening a database from before migration 7 drops stored X-Versions-Locatio
     old.prepare('INSERT INTO accounts (name, created_at, put_timestamp) VALUES (?, 1, 1)').run('AUTH_x');
     old.prepare('INSERT INTO containers (account, name, created_at, put_timestamp, metadata) VALUES (?, ?, 1, 1, ?)').run('AUTH_x', 'c', metadata);
     old.prepare('INSERT INTO containers (account, name, created_at, put_timestamp) VALUES (?, ?, 1, 1)').run('AUTH_x', 'plain');
+    old.exec('ALTER TABLE containers DROP COLUMN policy_index'); // added by migration 8
     old.pragma('user_version = 6'); // as an earlier Swiftlet left it
     old.close();
 
@@ -27,7 +28,9 @@ test('opening a database from before migration 7 drops stored X-Versions-Locatio
       ['c', { 'x-container-read': '.r:*', 'x-container-meta-color': 'red' }],
       ['plain', {}],
     ]);
-    assert.equal(db.pragma('user_version', { simple: true }), 7);
+    assert.equal(db.pragma('user_version', { simple: true }), 8);
+    // Containers from before storage policies are policy 0's.
+    assert.deepEqual(db.prepare('SELECT DISTINCT policy_index FROM containers').all(), [{ policy_index: 0 }]);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,13 +15,15 @@ import { SqliteMetadataStore } from '../src/storage/sqlite/metadata-store.js';
 import {
   assertCountsExact, runBlobStoreConformance, runJanitorConformance, runMetadataStoreConformance,
 } from './helpers/storage-conformance.js';
-import { fsBackend, sqliteBackend } from './helpers/embedded-backends.js';
+import { fsBackend, fsPolicyBackend, sqliteBackend } from './helpers/embedded-backends.js';
 
 const run = promisify(execFile);
 
 runMetadataStoreConformance('sqlite', async () => sqliteBackend());
 runBlobStoreConformance('fs', fsBackend);
+runBlobStoreConformance('fs, two storage policies', fsPolicyBackend);
 runJanitorConformance('sqlite + fs', async () => ({ meta: sqliteBackend(), blobs: await fsBackend() }));
+runJanitorConformance('sqlite + fs, two storage policies', async () => ({ meta: sqliteBackend(), blobs: await fsPolicyBackend() }));
 
 test('sqlite: four processes racing on one database file keep counts exact', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'swiftlet-conf-mp-'));

@@ -82,7 +82,9 @@ export async function loginV1(authUrl: string, user: string, key: string): Promi
   const body = await drain(res);
   const token = res.headers['x-auth-token'];
   const storageUrl = res.headers['x-storage-url'];
-  if (res.statusCode !== 200 || typeof token !== 'string' || typeof storageUrl !== 'string') {
+  // Any 2xx: RGW's v1.0 auth answers 204, as python-swiftclient accepts.
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299 || typeof token !== 'string' || typeof storageUrl !== 'string') {
     throw new SwiftClientError(res.statusCode ?? 0, 'GET', authUrl, body);
   }
   return { storageUrl, token };

@@ -8,7 +8,10 @@ import { parse as parseToml } from 'smol-toml';
 import { DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode } from './schema.js';
 import { parsePrefixes } from '../auth/prefixes.js';
 
-export class ConfigError extends Error {}
+import { ConfigError } from './errors.js';
+import { parseStoragePolicies } from './storage-policies.js';
+
+export { ConfigError };
 
 export interface Overrides {
   port?: number;
@@ -176,6 +179,10 @@ function applyFile(config: Config, parsed: Table): Record<string, string> {
         return true;
       });
       perPrefix = perPrefixKeys(config, extra);
+    } else if (section === 'storage') {
+      const { policies, ...rest } = value;
+      mergeSection('storage.', config.storage as unknown as Table, rest);
+      if (policies !== undefined) config.storage.policies = parseStoragePolicies(policies);
     } else if (section === 'ratelimit') {
       parseRateLimit(config, value);
     } else if (section === 'keystone') {

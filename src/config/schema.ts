@@ -131,6 +131,27 @@ export interface StorageConfig {
   s3_secret_key: string;
   /** Bucket in the path rather than the host name (RGW without wildcard DNS needs it). */
   s3_force_path_style: boolean;
+  /**
+   * `[[storage.policies]]`: Swift's storage policies (swift.conf's `[storage-policy:N]`). After
+   * loading, never empty: index 0 exists and exactly one policy is the default.
+   */
+  policies: StoragePolicyConfig[];
+}
+
+/** One `[[storage.policies]]` entry: a name clients pick with X-Storage-Policy, and where its bytes go. */
+export interface StoragePolicyConfig {
+  /** Swift's policy index: stored with each container, so it never changes once used. */
+  index: number;
+  name: string;
+  /** Other names that select the policy (Swift's `aliases`). */
+  aliases: string[];
+  default: boolean;
+  /** Existing containers keep working; no new container may choose it, and /info hides it. */
+  deprecated: boolean;
+  /** Embedded: the directory of this policy's object files (e.g. another disk); empty: under server.data_dir. */
+  path: string;
+  /** Cluster: the S3 bucket of this policy's bytes; empty: storage.s3_bucket for index 0, `<s3_bucket>-policy-<index>` otherwise. */
+  bucket: string;
 }
 
 /** `[ratelimit]`: Swift's ratelimit middleware (see src/middleware/ratelimit/ratelimit.ts). Rates are requests per second. */
@@ -248,6 +269,8 @@ export const DEFAULT_CONFIG: Config = {
   storage: {
     backend: 'embedded', postgres_shards: '', postgres_identity: '', postgres_pool_size: 10,
     s3_endpoint: '', s3_region: 'us-east-1', s3_bucket: 'swiftlet', s3_access_key: '', s3_secret_key: '', s3_force_path_style: true,
+    // Swift's legacy single policy, as when swift.conf names none.
+    policies: [{ index: 0, name: 'Policy-0', aliases: [], default: true, deprecated: false, path: '', bucket: '' }],
   },
   ratelimit: {
     enabled: false, account_ratelimit: 0, max_sleep_time_seconds: 60, rate_buffer_seconds: 5, clock_accuracy: 1000,

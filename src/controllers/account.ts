@@ -3,7 +3,7 @@ import { SwiftError } from '../http/errors.js';
 import { defaultErrorBody } from '../http/status.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
-import type { AccountInfo } from '../storage/contracts.js';
+import type { AccountInfo, PolicyStats } from '../storage/contracts.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
 import { containerListing, listOptions, negotiateFormat } from '../swift/listing-format.js';
 import { withVersionsBytes } from '../middleware/object-versioning/account-listing.js';
@@ -13,15 +13,34 @@ import { newTimestamp } from '../swift/timestamp.js';
 import { metaToHeaders, timestampHeaders, withoutOwnerOnly } from './common.js';
 import type { Access, Services, Target } from './services.js';
 
-function accountHeaders(info: AccountInfo, owner: boolean): Record<string, string> {
+/**
+ * Swift's X-Account-Storage-Policy-<name>-{Container-Count,Object-Count,Bytes-Used}. With one
+ * policy the account's totals are its figures; with several, each policy holding containers of the
+ * account gets its own (one grouped read of the account's containers).
+ */
+async function policyHeaders(info: AccountInfo, s: Services, exists: boolean): Promise<Record<string, string>> {
+  const stats: PolicyStats[] = !s.policies.several
+    ? [{ policyIndex: s.policies.default.index, containerCount: info.containerCount, objectCount: info.objectCount, bytesUsed: info.bytesUsed }]
+    : exists ? await s.meta.accountPolicyStats(info.name) : [];
+  const headers: Record<string, string> = {};
+  for (const st of stats) {
+    const policy = s.policies.byIndex(st.policyIndex);
+    if (!policy) continue;
+    const prefix = `x-account-storage-policy-${policy.name.toLowerCase()}`;
+    headers[`${prefix}-container-count`] = String(st.containerCount);
+    headers[`${prefix}-object-count`] = String(st.objectCount);
+    headers[`${prefix}-bytes-used`] = String(st.bytesUsed);
+  }
+  return headers;
+}
+
+function accountHeaders(info: AccountInfo, owner: boolean, perPolicy: Record<string, string>): Record<string, string> {
   return {
     'x-account-container-count': String(info.containerCount),
     'x-account-object-count': String(info.objectCount),
     'x-account-bytes-used': String(info.bytesUsed),
     ...timestampHeaders(info.createdAt),
-    'x-account-storage-policy-policy-0-container-count': String(info.containerCount),
-    'x-account-storage-policy-policy-0-object-count': String(info.objectCount),
-    'x-account-storage-policy-policy-0-bytes-used': String(info.bytesUsed),
+    ...perPolicy,
     ...(metaToHeaders(info.metadata, owner) as Record<string, string>),
     'accept-ranges': 'bytes',
   };
@@ -40,11 +59,12 @@ export async function accountController(ctx: RequestContext, target: Target, acc
     case 'HEAD':
     case 'GET': {
       let info = await s.meta.getAccount(account);
+      const exists = info !== undefined;
       if (!info) {
         if (!cfg.account_autocreate) throw new SwiftError('NotFound');
         info = phantomAccount(account);
       }
-      const headers = accountHeaders(info, access.owner);
+      const headers = accountHeaders(info, access.owner, await policyHeaders(info, s, exists));
       const format = negotiateFormat(ctx.query, ctx.headers['accept']);
       if (ctx.method === 'HEAD') {
         const head: Record<string, string> = { ...headers, 'content-type': `${format.contentType}; charset=utf-8` };

@@ -3,7 +3,8 @@ import { SwiftError } from '../http/errors.js';
 import { defaultErrorBody } from '../http/status.js';
 import type { SwiftResponse } from '../http/response.js';
 import type { RequestContext } from '../http/context.js';
-import type { ContainerInfo } from '../storage/contracts.js';
+import { PolicyConflictError, type ContainerInfo, type PolicyChoice } from '../storage/contracts.js';
+import type { StoragePolicies } from '../storage/policies.js';
 import { checkQuotaSettings } from '../middleware/quotas/container-quotas.js';
 import { pyRepr } from '../swift/pyjson.js';
 import { checkMetadataTotals, checkRequestMetadata, metadataChanges } from '../swift/headers.js';
@@ -15,7 +16,8 @@ import type { Access, Services, Target } from './services.js';
 
 const HTML = { 'content-type': 'text/html; charset=UTF-8' };
 
-function containerHeaders(info: ContainerInfo, owner: boolean): Record<string, string> {
+function containerHeaders(info: ContainerInfo, owner: boolean, policies: StoragePolicies): Record<string, string> {
+  const policy = policies.byIndex(info.policyIndex);
   return {
     'x-container-object-count': String(info.objectCount),
     'x-container-bytes-used': String(info.bytesUsed),
@@ -23,7 +25,8 @@ function containerHeaders(info: ContainerInfo, owner: boolean): Record<string, s
     'last-modified': httpDate(info.putTimestamp),
     ...(metaToHeaders(info.metadata, owner) as Record<string, string>),
     'accept-ranges': 'bytes',
-    'x-storage-policy': 'Policy-0',
+    // A container whose policy left the configuration gets no name, as Swift's proxy gives none.
+    ...(policy ? { 'x-storage-policy': policy.name } : {}),
   };
 }
 
@@ -32,11 +35,17 @@ export function checkContainerName(name: string, max: number): void {
   if (length > max) throw new SwiftError('ContainerNameTooLong', { length, max });
 }
 
-/** The only storage policy is Policy-0; naming any other one is an error (names are case-insensitive). */
-function checkStoragePolicy(headers: Record<string, string>): void {
+/**
+ * The policy a container PUT asks for: the one X-Storage-Policy names (any case, or an alias; not a
+ * deprecated one), else the default. Only a named one makes a different existing policy a conflict.
+ */
+export function requestedPolicy(headers: Record<string, string>, policies: StoragePolicies): PolicyChoice {
   const name = headers['x-storage-policy'];
-  if (name === undefined || name.trim() === '') return;
-  if (name.trim().toLowerCase() !== 'policy-0') throw new SwiftError('InvalidStoragePolicy', { name: pyRepr(name) });
+  if (name === undefined || name.trim() === '') return { index: policies.default.index, explicit: false };
+  const policy = policies.byName(name);
+  if (!policy) throw new SwiftError('InvalidStoragePolicy', { name: `'${name}'` });
+  if (policy.deprecated) throw new SwiftError('DeprecatedStoragePolicy', { name: pyRepr(policy.name) });
+  return { index: policy.index, explicit: true };
 }
 
 export async function containerController(ctx: RequestContext, target: Target, access: Access, s: Services): Promise<SwiftResponse> {
@@ -46,14 +55,20 @@ export async function containerController(ctx: RequestContext, target: Target, a
   switch (ctx.method) {
     case 'PUT': {
       checkContainerName(container, cfg.max_container_name_length);
-      checkStoragePolicy(ctx.headers);
+      const policy = requestedPolicy(ctx.headers, s.policies);
       checkQuotaSettings(ctx.headers);
       checkRequestMetadata(ctx.headers, 'container', cfg);
       const changes = withoutOwnerOnly(metadataChanges(ctx.headers, 'container'), access.owner);
       checkSyncTo(changes);
       const current = (await s.meta.getContainer(account, container))?.metadata ?? {};
       checkMetadataTotals({ ...current, ...changes }, 'container', cfg);
-      const created = await s.meta.putContainer(account, container, changes, newTimestamp());
+      let created: boolean;
+      try {
+        created = await s.meta.putContainer(account, container, changes, newTimestamp(), policy);
+      } catch (err) {
+        if (err instanceof PolicyConflictError) throw new SwiftError('Conflict');
+        throw err;
+      }
       // Swift answers an update of an existing container with 202 and swob's HTML body for it.
       return created ? { status: 201, headers: HTML } : { status: 202, headers: HTML, body: defaultErrorBody(202) };
     }
@@ -61,7 +76,7 @@ export async function containerController(ctx: RequestContext, target: Target, a
     case 'GET': {
       const info = await s.meta.getContainer(account, container);
       if (!info) throw new SwiftError('NotFound');
-      const headers = containerHeaders(info, access.owner);
+      const headers = containerHeaders(info, access.owner, s.policies);
       const format = negotiateFormat(ctx.query, ctx.headers['accept']);
       if (ctx.method === 'HEAD') {
         const head: Record<string, string> = { ...headers, 'content-type': `${format.contentType}; charset=utf-8` };

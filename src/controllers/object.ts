@@ -161,8 +161,8 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
     stored = length !== undefined && length <= inlineMax
       ? await receiveInline(ctx.body(), length)
       : await s.blobs.write(ctx.body(), length !== undefined
-        ? { expectedSize: length, maxSize: cfg.max_file_size }
-        : { maxSize: cfg.max_file_size });
+        ? { expectedSize: length, maxSize: cfg.max_file_size, policy: containerInfo.policyIndex }
+        : { maxSize: cfg.max_file_size, policy: containerInfo.policyIndex });
   } catch (err) {
     if (err instanceof BlobTooLargeError) throw new SwiftError('ObjectTooLarge');
     if (err instanceof BlobIncompleteError) throw new SwiftError('BodyTooShort');

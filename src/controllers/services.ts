@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import type { BlobStore, MetadataStore } from '../storage/contracts.js';
 import type { ObjectListings } from '../storage/object-listings.js';
+import type { StoragePolicies } from '../storage/policies.js';
 import type { Handler } from '../http/pipeline.js';
 
 export interface Services {
@@ -9,6 +10,8 @@ export interface Services {
   blobs: BlobStore;
   /** Container listings (rendered off the event loop where the store can). */
   listings: ObjectListings;
+  /** The configured storage policies (config.storage.policies, looked up by name and index). */
+  policies: StoragePolicies;
   config: Config;
 }
 

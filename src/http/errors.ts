@@ -59,6 +59,7 @@ export const ERROR_TABLE = {
   VersionsLocationSlash: { status: 412, html: true, message: 'Container name cannot contain slashes' },
   VersioningLegacyConflict: { status: 400, html: true, message: 'Cannot enable object versioning on a container that is already using the legacy versioned writes feature.' },
   VersioningSyncConflict: { status: 400, html: true, message: 'Cannot enable object versioning on a container configured as source of container syncing.' },
+  VersioningDeprecatedPolicy: { status: 400, html: true, message: 'Cannot enable object versioning on a container that uses a deprecated storage policy.' },
   VersioningEnableFailed: { status: 500, html: true, message: 'Error enabling object versioning' },
   VersionsContainerMissing: { status: 500, message: 'The versions container does not exist. You may want to re-enable object versioning.' },
   VersionsNotEmpty: { status: 409, html: true, message: 'Delete all versions before deleting container.' },
@@ -96,6 +97,7 @@ export const ERROR_TABLE = {
     message: 'X-Static-Large-Object is a reserved header. To create a static large object add query param multipart-manifest=put.',
   },
   InvalidStoragePolicy: { status: 400, message: (p) => `Invalid X-Storage-Policy ${p.name}` },
+  DeprecatedStoragePolicy: { status: 400, html: true, message: (p) => `Storage Policy ${p.name} is deprecated` },
   NotImplemented: { status: 501 },
   Unavailable: { status: 503 },
   /** A storage engine (PostgreSQL, the S3 service) cannot answer: never a 404 or a wrong answer. */

@@ -27,7 +27,7 @@ export async function copyObjects(
     await dest.meta.updateAccountMetadata(account.name, account.metadata, account.putTimestamp);
     counts.accounts++;
     for (const container of source.containers(account.name)) {
-      await dest.meta.putContainer(account.name, container.name, container.metadata, container.putTimestamp);
+      await dest.meta.putContainer(account.name, container.name, container.metadata, container.putTimestamp, { index: container.policyIndex, explicit: false });
       counts.containers++;
       for (const page of source.objects(account.name, container.name)) {
         let next = 0;
@@ -37,7 +37,7 @@ export async function copyObjects(
             if (!rec) return;
             const streamed = { bytes: 0 };
             try {
-              const copied = await copyObject(source, dest, rec, (n) => { streamed.bytes += n; progress.streamed(n); });
+              const copied = await copyObject(source, dest, rec, container.policyIndex, (n) => { streamed.bytes += n; progress.streamed(n); });
               progress.object(rec.size, copied, streamed.bytes);
             } catch (err) {
               // A failed object's bytes were not copied: taken back out of the progress.
@@ -55,7 +55,8 @@ export async function copyObjects(
 
 /** Copies one object unless the destination already has it (or something newer); true when copied. */
 async function copyObject(
-  source: EmbeddedSource, dest: { meta: MetadataStore; blobs: BlobStore }, rec: ObjectRecord, onBytes: (n: number) => void,
+  source: EmbeddedSource, dest: { meta: MetadataStore; blobs: BlobStore }, rec: ObjectRecord, policy: number,
+  onBytes: (n: number) => void,
 ): Promise<boolean> {
   const there = await dest.meta.getObject(rec.account, rec.container, rec.name);
   if (there && (there.timestamp > rec.timestamp || (there.timestamp === rec.timestamp && there.etag === rec.etag))) return false;
@@ -69,7 +70,7 @@ async function copyObject(
   try {
     const counter = new Transform({ transform(chunk: Buffer, _encoding, done) { onBytes(chunk.length); done(null, chunk); } });
     // pipeline, not pipe: a read error destroys the counter too, so the write fails instead of waiting.
-    stored = await dest.blobs.write(pipeline(reader.stream(0, rec.size - 1), counter, () => undefined), { expectedSize: rec.size, maxSize: rec.size });
+    stored = await dest.blobs.write(pipeline(reader.stream(0, rec.size - 1), counter, () => undefined), { expectedSize: rec.size, maxSize: rec.size, policy });
   } finally {
     await reader.close();
   }

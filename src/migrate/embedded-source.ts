@@ -7,13 +7,17 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccountInfo, ContainerInfo, Metadata, ObjectRecord } from '../storage/contracts.js';
+import type { StoragePolicyConfig } from '../config/schema.js';
+import type { BlobStore } from '../storage/contracts.js';
 import { FsBlobStore } from '../storage/fs/blob-store.js';
+import { policyDirectory } from '../storage/fs/policy-dirs.js';
+import { PolicyBlobStores } from '../storage/policy-blobs.js';
 import { SqliteAppCredentialStore } from '../identity/app-credentials.js';
 import { SqliteIdentityStore } from '../storage/sqlite/identity-store.js';
 import type { Db } from '../storage/sqlite/database.js';
 
 interface AccountRow { name: string; created_at: number; put_timestamp: number; metadata: string }
-interface ContainerRow { account: string; name: string; created_at: number; put_timestamp: number; metadata: string }
+interface ContainerRow { account: string; name: string; created_at: number; put_timestamp: number; metadata: string; policy_index: number }
 interface ObjectRow {
   name: string; blob_id: string; etag: string; size: number; content_type: string;
   timestamp: number; delete_at: number | null; metadata: string; data: Buffer | null;
@@ -28,12 +32,16 @@ export class EmbeddedSource {
   readonly identity: SqliteIdentityStore;
   readonly appCreds: SqliteAppCredentialStore;
 
-  private constructor(private readonly db: Db, readonly blobs: FsBlobStore, private readonly createdFiles: string[]) {
+  private constructor(private readonly db: Db, readonly blobs: BlobStore, private readonly createdFiles: string[]) {
     this.identity = new SqliteIdentityStore(db);
     this.appCreds = new SqliteAppCredentialStore(db);
   }
 
-  static async open(dataDir: string): Promise<EmbeddedSource> {
+  /**
+   * `policies`: the destination's, which name the same indexes; each policy's files are read from
+   * where the embedded server keeps them (its `path`, or the default directory under `dataDir`).
+   */
+  static async open(dataDir: string, policies: readonly StoragePolicyConfig[] = []): Promise<EmbeddedSource> {
     const root = resolve(dataDir);
     const file = join(root, 'swiftlet.db');
     if (!existsSync(file)) throw new Error(`${file}: no embedded database there`);
@@ -43,7 +51,7 @@ export class EmbeddedSource {
     const createdFiles = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 10000');
-    return new EmbeddedSource(db, await FsBlobStore.open(root), createdFiles);
+    return new EmbeddedSource(db, await openSourceBlobs(root, policies), createdFiles);
   }
 
   accounts(): AccountInfo[] {
@@ -52,8 +60,14 @@ export class EmbeddedSource {
   }
 
   containers(account: string): ContainerInfo[] {
-    return this.db.prepare<[string], ContainerRow>('SELECT account, name, created_at, put_timestamp, metadata FROM containers WHERE account = ? ORDER BY name').all(account)
-      .map((r) => ({ account: r.account, name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp, objectCount: 0, bytesUsed: 0, metadata: JSON.parse(r.metadata) as Metadata }));
+    // A store from before storage policies has no policy column: all its containers are policy 0's.
+    const hasPolicies = this.db.prepare<[], { name: string }>('PRAGMA table_info(containers)').all().some((c) => c.name === 'policy_index');
+    const policy = hasPolicies ? 'policy_index' : '0 AS policy_index';
+    return this.db.prepare<[string], ContainerRow>(`SELECT account, name, created_at, put_timestamp, metadata, ${policy} FROM containers WHERE account = ? ORDER BY name`).all(account)
+      .map((r) => ({
+        account: r.account, name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp, objectCount: 0, bytesUsed: 0,
+        metadata: JSON.parse(r.metadata) as Metadata, policyIndex: r.policy_index,
+      }));
   }
 
   /** The object records of a container with their inline bytes, a page at a time (name order). */
@@ -104,4 +118,15 @@ export class EmbeddedSource {
     if (wal && existsSync(wal) && statSync(wal).size > 0) return;
     for (const f of this.createdFiles) rmSync(f, { force: true });
   }
+}
+
+/** The source's blob stores: policy 0 in the data directory, each other policy where it exists (nothing is created). */
+async function openSourceBlobs(root: string, policies: readonly StoragePolicyConfig[]): Promise<BlobStore> {
+  const zero = policies.find((p) => p.index === 0) ?? { index: 0, path: '' };
+  const stores = new Map<number, BlobStore>([[0, await FsBlobStore.open(policyDirectory(root, zero))]]);
+  for (const p of policies) {
+    const dir = policyDirectory(root, p);
+    if (p.index !== 0 && existsSync(join(dir, 'blobs'))) stores.set(p.index, await FsBlobStore.open(dir));
+  }
+  return stores.size === 1 ? (stores.get(0) as BlobStore) : new PolicyBlobStores(stores, 0);
 }

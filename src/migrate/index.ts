@@ -23,7 +23,7 @@ export interface MigrateIo {
 /** Runs the whole migration; resolves with the process exit code (0: copied and verified equal). */
 export async function migrate(fromDir: string, config: Config, io: MigrateIo): Promise<number> {
   if (config.storage.backend !== 'cluster') throw new Error('the --config file must set [storage] backend = "cluster" (the destination)');
-  const source = await EmbeddedSource.open(fromDir);
+  const source = await EmbeddedSource.open(fromDir, config.storage.policies);
   try {
     const dest = await openClusterStores(config);
     try {

@@ -10,7 +10,7 @@ import { PostgresIdentityStore } from '../storage/postgres/identity-store.js';
 import { AdvisoryLease } from '../storage/postgres/lease.js';
 import { PostgresMetadataStore } from '../storage/postgres/metadata-store.js';
 import { PostgresRateClock } from '../storage/postgres/rate-clock.js';
-import { S3BlobStore } from '../storage/s3/blob-store.js';
+import { openPolicyBuckets } from '../storage/s3/policy-buckets.js';
 import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
 import type { Stores } from './index.js';
 
@@ -23,16 +23,13 @@ export async function openClusterStores(config: Config): Promise<Stores> {
   const identityUrl = s.postgres_identity || (shardUrls[0] ?? '');
   const meta = await PostgresMetadataStore.open({ shardUrls, poolSize: s.postgres_pool_size });
   const identityStore = await PostgresIdentityStore.open({ url: identityUrl, poolSize: s.postgres_pool_size });
-  const blobs = await S3BlobStore.open({
-    endpoint: s.s3_endpoint, region: s.s3_region, bucket: s.s3_bucket,
-    accessKeyId: s.s3_access_key, secretAccessKey: s.s3_secret_key, forcePathStyle: s.s3_force_path_style,
-  });
+  const buckets = await openPolicyBuckets(s);
   // A JSON page comes joined by PostgreSQL from the entries stored with the rows: little work here.
   const listings = listingsOnEventLoop((request) => meta.renderObjectListing(request));
   const lease = new AdvisoryLease(identityUrl, JOBS_LEASE);
   const rateClock = rateLimitEnabled(config.ratelimit) ? new PostgresRateClock(identityStore.connection) : undefined;
   return {
-    meta, blobs, listings, identityStore,
+    meta, blobs: buckets.blobs, listings, identityStore,
     appCreds: new PostgresAppCredentialStore(identityStore.connection),
     ...(rateClock ? { rateClock } : {}),
     maintain: async () => undefined,
@@ -41,7 +38,7 @@ export async function openClusterStores(config: Config): Promise<Stores> {
     close: async () => {
       await lease.release();
       await listings.close();
-      blobs.close();
+      buckets.close();
       await meta.close();
       await identityStore.close();
     },

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { SqliteAppCredentialStore } from '../identity/app-credentials.js';
 import { SqliteRateClock } from '../middleware/ratelimit/counters.js';
 import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
-import { FsBlobStore } from '../storage/fs/blob-store.js';
+import { openEmbeddedBlobStores } from '../storage/fs/policy-dirs.js';
 import { listingsOnEventLoop } from '../storage/object-listings.js';
 import { WalCheckpointer } from '../storage/sqlite/checkpointer.js';
 import { openDatabase } from '../storage/sqlite/database.js';
@@ -23,7 +23,7 @@ export async function openEmbeddedStores(config: Config): Promise<Stores> {
   const threads = config.server.listing_threads;
   const listings = threads > 0 ? new SqliteListingThreads(dbFile, threads) : listingsOnEventLoop((request) => meta.renderObjectListing(request));
   const checkpointer = new WalCheckpointer(dbFile);
-  const blobs = await FsBlobStore.open(dataDir);
+  const blobs = await openEmbeddedBlobStores(dataDir, config.storage.policies);
   const rateClock = rateLimitEnabled(config.ratelimit) ? new SqliteRateClock(join(dataDir, 'ratelimit.db')) : undefined;
   return {
     meta, blobs, listings,

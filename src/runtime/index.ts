@@ -14,6 +14,7 @@ import { RevocationList, TokenKeyRing } from '../identity/tokens.js';
 import type { RateClock } from '../middleware/ratelimit/counters.js';
 import type { BlobStore, MetadataStore } from '../storage/contracts.js';
 import type { ObjectListings } from '../storage/object-listings.js';
+import { StoragePolicies } from '../storage/policies.js';
 import type { AppDeps } from '../app.js';
 import { openClusterStores } from './cluster.js';
 import { openEmbeddedStores } from './embedded.js';
@@ -57,7 +58,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   // Identity mode: built-in sealed tokens, or validation against an external Keystone.
   const keystone = config.identity.mode === 'keystone' ? openKeystone(config.keystone) : undefined;
   return {
-    services: { meta, blobs, listings, config },
+    services: { meta, blobs, listings, policies: new StoragePolicies(config.storage.policies), config },
     ...(rateClock ? { rateClock } : {}),
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',

@@ -31,6 +31,32 @@ export interface ContainerInfo {
   objectCount: number;
   bytesUsed: number;
   metadata: Metadata;
+  /** The storage policy's index, chosen when the container is created (see `PolicyChoice`). */
+  policyIndex: number;
+}
+
+/**
+ * The policy a container PUT asks for. `index` is used when the container is created (or re-created
+ * after a delete); when the client named it (`explicit`), an existing container in another policy
+ * is a conflict (`PolicyConflictError`), as Swift's container server answers 409.
+ */
+export interface PolicyChoice {
+  index: number;
+  explicit: boolean;
+}
+
+export class PolicyConflictError extends Error {
+  constructor(readonly existingIndex: number) {
+    super(`the container exists with storage policy index ${existingIndex}`);
+  }
+}
+
+/** An account's figures in one storage policy (Swift's X-Account-Storage-Policy-<name>-*). */
+export interface PolicyStats {
+  policyIndex: number;
+  containerCount: number;
+  objectCount: number;
+  bytesUsed: number;
 }
 
 export interface ObjectRecord {
@@ -114,10 +140,15 @@ export interface MetadataStore {
   /** Deletes an account record with all its containers' records; returns the blob ids to delete (inline bytes go with the records). */
   deleteAccount(account: string): Promise<{ found: boolean; blobIds: string[] }>;
   listContainers(account: string, options: ListOptions): Promise<Listed<ContainerListEntry>[]>;
+  /** Containers, objects and bytes of an account per storage policy that has containers in it, by index. */
+  accountPolicyStats(account: string): Promise<PolicyStats[]>;
 
   getContainer(account: string, container: string): Promise<ContainerInfo | undefined>;
-  /** Creates (true) or updates metadata of an existing container (false). */
-  putContainer(account: string, container: string, metadata: Metadata, timestamp: number): Promise<boolean>;
+  /**
+   * Creates (true) or updates metadata of an existing container (false); throws `PolicyConflictError`
+   * when `policy` is explicit and the existing container has another. No `policy`: index 0, not explicit.
+   */
+  putContainer(account: string, container: string, metadata: Metadata, timestamp: number, policy?: PolicyChoice): Promise<boolean>;
   /** Returns false when the container does not exist. A value of '' removes the key. */
   updateContainerMetadata(account: string, container: string, changes: Metadata, timestamp: number): Promise<boolean>;
   deleteContainer(account: string, container: string): Promise<'deleted' | 'not_found' | 'not_empty'>;
@@ -171,6 +202,8 @@ export interface BlobWriteOptions {
   expectedSize?: number;
   /** Upper bound for chunked bodies. */
   maxSize: number;
+  /** The storage policy whose store keeps the bytes (the container's); absent: the default's. */
+  policy?: number;
 }
 
 export class BlobTooLargeError extends Error {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../src/storage/fs/blob-store.js';
+import { PolicyBlobStores } from '../../src/storage/policy-blobs.js';
 import { openDatabase } from '../../src/storage/sqlite/database.js';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata-store.js';
 import type { MetadataStore } from '../../src/storage/contracts.js';
@@ -51,5 +52,20 @@ export async function fsBackend(): Promise<BlobBackend> {
       writeFileSync(join(root, 'tmp', 'f'.repeat(32)), 'half an upload');
     },
     async destroy() { rmSync(root, { recursive: true, force: true }); },
+  };
+}
+
+/**
+ * Two policies' file stores behind the policy router, the default being policy 1, so every blob id
+ * the suite sees is a policy-qualified one and every call goes through the router.
+ */
+export async function fsPolicyBackend(): Promise<BlobBackend> {
+  const zero = await fsBackend();
+  const one = await fsBackend();
+  return {
+    store: new PolicyBlobStores(new Map([[0, zero.store], [1, one.store]]), 1),
+    async artifacts() { return [...(await zero.artifacts()).map((a) => `0:${a}`), ...(await one.artifacts()).map((a) => `1:${a}`)]; },
+    async plantTemporary() { await one.plantTemporary(); },
+    async destroy() { await zero.destroy(); await one.destroy(); },
   };
 }

@@ -17,6 +17,7 @@ import { SYMLINK_INFO } from '../symlink/symlink.js';
 import { TEMPURL_INFO } from '../tempurl/tempurl.js';
 import { FORMPOST_INFO } from '../formpost/formpost.js';
 import { VERSIONED_WRITES_INFO } from '../versioned-writes/versioned-writes.js';
+import { StoragePolicies } from '../../storage/policies.js';
 import { OBJECT_VERSIONING_INFO } from '../object-versioning/object-versioning.js';
 
 export const SWIFT_VERSION = '2.30.1';
@@ -29,7 +30,7 @@ export function clusterInfo(config: Config): Record<string, unknown> {
       version: SWIFT_VERSION,
       ...constraints,
       strict_cors_mode: true,
-      policies: [{ name: 'Policy-0', aliases: 'Policy-0', default: true }],
+      policies: new StoragePolicies(config.storage.policies).info(),
       allow_account_management: config.swift.allow_account_management,
       account_autocreate: config.swift.account_autocreate,
       valid_api_versions: ['v1', 'v1.0'],

@@ -32,6 +32,7 @@ import { decodePath, type RequestContext } from '../../http/context.js';
 import { SwiftError } from '../../http/errors.js';
 import { responseOf, type Handler, type Middleware } from '../../http/pipeline.js';
 import { errorResponse, type SwiftResponse } from '../../http/response.js';
+import type { ContainerInfo } from '../../storage/contracts.js';
 import { memoContainer, prefetchPathOnce } from '../../storage/request-memo.js';
 import { OVERRIDE_ETAG } from '../../swift/listing-format.js';
 import { pyQuote } from '../../swift/quote.js';
@@ -163,7 +164,7 @@ class Operation {
     let created: string | undefined;
     if (enabled) {
       const versions = versionsContainerName(this.containerName);
-      const made = await this.granted('PUT', `${this.accountPath()}/${versions}`);
+      const made = await this.granted('PUT', `${this.accountPath()}/${versions}`, {}, this.versionsPolicy(current));
       discard(made);
       if (!ok(made)) throw new SwiftError('VersioningEnableFailed');
       if (made.status === 201) created = versions;
@@ -173,6 +174,20 @@ class Operation {
     // The container's own request failed: a hidden container made for it would be left orphaned.
     if (!ok(res) && created !== undefined) discard(await this.granted('DELETE', `${this.accountPath()}/${created}`));
     return res;
+  }
+
+  /**
+   * The versions live in the container's own storage policy, as Swift makes them: an existing
+   * container's, else the one its creating PUT names, else the default.
+   */
+  private versionsPolicy(current: ContainerInfo | undefined): Record<string, string> {
+    if (current) {
+      const policy = this.services.policies.byIndex(current.policyIndex);
+      if (policy?.deprecated) throw new SwiftError('VersioningDeprecatedPolicy');
+      return policy ? { 'x-storage-policy': policy.name } : {};
+    }
+    const named = this.ctx.headers['x-storage-policy'];
+    return this.ctx.method === 'PUT' && named !== undefined ? { 'x-storage-policy': named } : {};
   }
 
   /** A versioned container goes only once it holds no versions; its hidden container goes with it. */

@@ -11,8 +11,9 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectKey, ObjectRecord, PathRecords, PutObjectOutcome,
+  ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome,
 } from '../contracts.js';
+import { PolicyConflictError } from '../contracts.js';
 import { objectEntryJson, type RenderedListing } from '../../swift/listing-format.js';
 import type { ListingRequest } from '../object-listings.js';
 import { PostgresListings } from './listings.js';
@@ -43,6 +44,9 @@ type PathRow = [boolean, ...AccountRow, boolean, ...ContainerRow, boolean, ...Ob
 const ACCOUNT_LOOKUP = `SELECT ${ACCOUNT_COLUMNS} FROM accounts a ${ACCOUNT_STATS_JOIN} WHERE a.name = $1`;
 const CONTAINER_LOOKUP = `SELECT ${CONTAINER_COLUMNS} FROM containers c ${CONTAINER_STATS_JOIN} WHERE c.account = $1 AND c.name = $2`;
 const OBJECT_LOOKUP = `SELECT ${OBJECT_COLUMNS}, o.inline_data FROM objects o WHERE o.account = $1 AND o.container = $2 AND o.name = $3`;
+/** Per policy: containers, and their objects and bytes summed over the stats slots. */
+const ACCOUNT_POLICY_STATS = `SELECT c.policy_index, count(*), COALESCE(sum(sc.object_count), 0), COALESCE(sum(sc.bytes_used), 0)
+  FROM containers c ${CONTAINER_STATS_JOIN} WHERE c.account = $1 GROUP BY c.policy_index ORDER BY c.policy_index`;
 const INSERT_ACCOUNT = 'INSERT INTO accounts (name, created_at, put_timestamp) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING RETURNING 1';
 
 export class PostgresMetadataStore implements MetadataStore {
@@ -71,9 +75,9 @@ export class PostgresMetadataStore implements MetadataStore {
     const out: PathRecords = {};
     if (!row) return out;
     if (row[0]) out.account = toAccount(account, row.slice(1, 7) as AccountRow);
-    if (row[7] && container !== undefined) out.container = toContainer(account, container, row.slice(8, 13) as ContainerRow);
-    if (row[13] && container !== undefined && object !== undefined) {
-      out.object = toObject(account, container, object, row.slice(14, 21) as ObjectRow, row[21]);
+    if (row[7] && container !== undefined) out.container = toContainer(account, container, row.slice(8, 14) as ContainerRow);
+    if (row[14] && container !== undefined && object !== undefined) {
+      out.object = toObject(account, container, object, row.slice(15, 22) as ObjectRow, row[22]);
     }
     return out;
   }
@@ -130,16 +134,26 @@ export class PostgresMetadataStore implements MetadataStore {
     return row && toContainer(account, container, row);
   }
 
-  async putContainer(account: string, container: string, metadata: Metadata, timestamp: number): Promise<boolean> {
+  async accountPolicyStats(account: string): Promise<PolicyStats[]> {
+    const rows = await this.shards.queryArrays<[number, string, string, string]>(this.shards.shardOf(account), ACCOUNT_POLICY_STATS,
+      [nameBytes(account)]);
+    return rows.map((r) => ({ policyIndex: r[0], containerCount: Number(r[1]), objectCount: Number(r[2]), bytesUsed: Number(r[3]) }));
+  }
+
+  async putContainer(
+    account: string, container: string, metadata: Metadata, timestamp: number,
+    policy: PolicyChoice = { index: 0, explicit: false },
+  ): Promise<boolean> {
     const [accountKey, containerKey] = [nameBytes(account), nameBytes(container)];
     return this.shards.transaction(this.shards.shardOf(account), async (tx) => {
       for (;;) {
         await tx.query(INSERT_ACCOUNT, [accountKey, timestamp]);
         // Held until commit, so an account delete cannot slip in between and strand the container.
         if ((await tx.query('SELECT 1 FROM accounts WHERE name = $1 FOR KEY SHARE', [accountKey])).length === 0) continue;
-        const [row] = await tx.query<{ metadata: string }>(
-          'SELECT metadata FROM containers WHERE account = $1 AND name = $2 FOR UPDATE', [accountKey, containerKey]);
+        const [row] = await tx.query<{ metadata: string; policy_index: number }>(
+          'SELECT metadata, policy_index FROM containers WHERE account = $1 AND name = $2 FOR UPDATE', [accountKey, containerKey]);
         if (row) {
+          if (policy.explicit && row.policy_index !== policy.index) throw new PolicyConflictError(row.policy_index);
           const next = applyChanges(parseMetadata(row.metadata), metadata);
           await tx.query(
             'UPDATE containers SET metadata = $3, put_timestamp = GREATEST(put_timestamp, $4) WHERE account = $1 AND name = $2',
@@ -147,9 +161,9 @@ export class PostgresMetadataStore implements MetadataStore {
           return false;
         }
         const inserted = await tx.query(
-          `INSERT INTO containers (account, name, created_at, put_timestamp, metadata) VALUES ($1, $2, $3, $3, $4)
+          `INSERT INTO containers (account, name, created_at, put_timestamp, metadata, policy_index) VALUES ($1, $2, $3, $3, $4, $5)
            ON CONFLICT DO NOTHING RETURNING 1`,
-          [accountKey, containerKey, timestamp, JSON.stringify(applyChanges({}, metadata))]);
+          [accountKey, containerKey, timestamp, JSON.stringify(applyChanges({}, metadata)), policy.index]);
         // Not inserted: another writer created it after our SELECT; take the update path.
         if (inserted.length === 0) continue;
         await bumpContainerCount(tx, accountKey, 1, statSlot());

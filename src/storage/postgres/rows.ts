@@ -59,15 +59,16 @@ export function toAccount(name: string, r: AccountRow): AccountInfo {
 
 /** The container columns with their summed stats, for `FROM containers c` (see CONTAINER_STATS_JOIN). */
 export const CONTAINER_COLUMNS = `c.created_at, c.put_timestamp, COALESCE(sc.object_count, 0)::bigint,
-  COALESCE(sc.bytes_used, 0)::bigint, c.metadata`;
+  COALESCE(sc.bytes_used, 0)::bigint, c.metadata, c.policy_index`;
 export const CONTAINER_STATS_JOIN = `LEFT JOIN LATERAL (SELECT sum(object_count) AS object_count,
   sum(bytes_used) AS bytes_used FROM container_stats WHERE account = c.account AND container = c.name) sc ON true`;
-export type ContainerRow = [createdAt: number, putTimestamp: number, objectCount: number, bytesUsed: number, metadata: string];
+export type ContainerRow = [createdAt: number, putTimestamp: number, objectCount: number, bytesUsed: number, metadata: string,
+  policyIndex: number];
 
 export function toContainer(account: string, name: string, r: ContainerRow): ContainerInfo {
   return {
     account, name, createdAt: r[0], putTimestamp: r[1], objectCount: r[2], bytesUsed: r[3],
-    metadata: parseMetadata(r[4]),
+    metadata: parseMetadata(r[4]), policyIndex: r[5],
   };
 }
 

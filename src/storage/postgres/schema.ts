@@ -207,6 +207,8 @@ const MIGRATIONS: readonly string[] = [
      END IF;
    END
    $fn$;`,
+  // 3: each container's storage policy (Swift's storage_policy_index).
+  'ALTER TABLE containers ADD COLUMN policy_index integer NOT NULL DEFAULT 0;',
 ];
 
 /** Deletes an object (if not newer than $4) and moves its counts (slot $5); returns its row. */

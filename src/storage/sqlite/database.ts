@@ -115,6 +115,9 @@ const MIGRATIONS: readonly string[] = [
   // later keeps the location as container sysmeta, which this does not touch.
   `UPDATE containers SET metadata = json_remove(metadata, '$."x-versions-location"', '$."x-history-location"')
    WHERE json_type(metadata, '$."x-versions-location"') IS NOT NULL OR json_type(metadata, '$."x-history-location"') IS NOT NULL;`,
+  // 8: each container's storage policy (Swift's storage_policy_index); containers made before
+  // policies existed are in policy 0, as Swift's legacy containers are.
+  'ALTER TABLE containers ADD COLUMN policy_index INTEGER NOT NULL DEFAULT 0;',
 ];
 
 export function openDatabase(file: string): Db {

@@ -4,8 +4,9 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectKey, ObjectRecord, PathRecords, PutObjectOutcome,
+  ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome,
 } from '../contracts.js';
+import { PolicyConflictError } from '../contracts.js';
 import type { ListingRequest } from '../object-listings.js';
 import type { RenderedListing } from '../../swift/listing-format.js';
 import type { Db } from './database.js';
@@ -20,7 +21,7 @@ interface AccountRow {
 }
 interface ContainerRow {
   account: string; name: string; created_at: number; put_timestamp: number;
-  object_count: number; bytes_used: number; metadata: string;
+  object_count: number; bytes_used: number; metadata: string; policy_index: number;
 }
 interface ObjectRow {
   account: string; container: string; name: string; blob_id: string; etag: string; size: number;
@@ -60,6 +61,7 @@ function toContainer(r: ContainerRow): ContainerInfo {
   return {
     account: r.account, name: r.name, createdAt: r.created_at, putTimestamp: r.put_timestamp,
     objectCount: r.object_count, bytesUsed: r.bytes_used, metadata: JSON.parse(r.metadata) as Metadata,
+    policyIndex: r.policy_index,
   };
 }
 
@@ -71,7 +73,7 @@ type PathRow = [
   aName: string | null, aCreatedAt: number, aPutTimestamp: number, aContainerCount: number, aObjectCount: number,
   aBytesUsed: number, aMetadata: string,
   cAccount: string | null, cName: string, cCreatedAt: number, cPutTimestamp: number, cObjectCount: number,
-  cBytesUsed: number, cMetadata: string,
+  cBytesUsed: number, cMetadata: string, cPolicyIndex: number,
   oAccount: string | null, oContainer: string, oName: string, oBlobId: string, oEtag: string, oSize: number,
   oContentType: string, oTimestamp: number, oDeleteAt: number | null, oMetadata: string, oInlineId: number | null,
   oData: Buffer | null,
@@ -88,16 +90,16 @@ function pathRecords(r: PathRow): PathRecords {
   if (r[7] !== null) {
     out.container = {
       account: r[7], name: r[8], createdAt: r[9], putTimestamp: r[10], objectCount: r[11], bytesUsed: r[12],
-      metadata: JSON.parse(r[13]) as Metadata,
+      metadata: JSON.parse(r[13]) as Metadata, policyIndex: r[14],
     };
   }
-  if (r[14] !== null) {
+  if (r[15] !== null) {
     const o: ObjectRecord = {
-      account: r[14], container: r[15], name: r[16], blobId: r[17], etag: r[18], size: r[19], contentType: r[20],
-      timestamp: r[21], metadata: JSON.parse(r[23]) as Metadata,
+      account: r[15], container: r[16], name: r[17], blobId: r[18], etag: r[19], size: r[20], contentType: r[21],
+      timestamp: r[22], metadata: JSON.parse(r[24]) as Metadata,
     };
-    if (r[22] !== null) o.deleteAt = r[22];
-    if (r[25] !== null) o.inline = r[25];
+    if (r[23] !== null) o.deleteAt = r[23];
+    if (r[26] !== null) o.inline = r[26];
     out.object = o;
   }
   return out;
@@ -110,6 +112,7 @@ const PATH_LOOKUP = `
          a.metadata AS a_metadata,
          c.account AS c_account, c.name AS c_name, c.created_at AS c_created_at, c.put_timestamp AS c_put_timestamp,
          c.object_count AS c_object_count, c.bytes_used AS c_bytes_used, c.metadata AS c_metadata,
+         c.policy_index AS c_policy_index,
          o.account AS o_account, o.container AS o_container, o.name AS o_name, o.blob_id AS o_blob_id, o.etag AS o_etag,
          o.size AS o_size, o.content_type AS o_content_type, o.timestamp AS o_timestamp, o.delete_at AS o_delete_at,
          o.metadata AS o_metadata, o.inline_id AS o_inline_id, d.data AS o_data
@@ -138,8 +141,11 @@ function prepareStatements(db: Db) {
       'UPDATE accounts SET metadata = ?, put_timestamp = max(put_timestamp, ?) WHERE name = ?'),
     getContainer: db.prepare<[string, string], ContainerRow>(
       'SELECT * FROM containers WHERE account = ? AND name = ?'),
-    insertContainer: db.prepare<[string, string, number, number, string]>(
-      'INSERT INTO containers (account, name, created_at, put_timestamp, metadata) VALUES (?, ?, ?, ?, ?)'),
+    insertContainer: db.prepare<[string, string, number, number, string, number]>(
+      'INSERT INTO containers (account, name, created_at, put_timestamp, metadata, policy_index) VALUES (?, ?, ?, ?, ?, ?)'),
+    accountPolicyStats: db.prepare<[string], { policy_index: number; containers: number; objects: number; bytes: number }>(
+      `SELECT policy_index, count(*) AS containers, sum(object_count) AS objects, sum(bytes_used) AS bytes
+       FROM containers WHERE account = ? GROUP BY policy_index ORDER BY policy_index`),
     setContainerMeta: db.prepare<[string, number, string, string]>(
       'UPDATE containers SET metadata = ?, put_timestamp = max(put_timestamp, ?) WHERE account = ? AND name = ?'),
     deleteContainer: db.prepare<[string, string]>('DELETE FROM containers WHERE account = ? AND name = ?'),
@@ -247,16 +253,26 @@ export class SqliteMetadataStore implements MetadataStore {
     return r ? toContainer(r) : undefined;
   }
 
-  async putContainer(account: string, container: string, metadata: Metadata, timestamp: number): Promise<boolean> {
+  async accountPolicyStats(account: string): Promise<PolicyStats[]> {
+    return this.stmt.accountPolicyStats.all(account).map((r) => ({
+      policyIndex: r.policy_index, containerCount: r.containers, objectCount: r.objects, bytesUsed: r.bytes,
+    }));
+  }
+
+  async putContainer(
+    account: string, container: string, metadata: Metadata, timestamp: number,
+    policy: PolicyChoice = { index: 0, explicit: false },
+  ): Promise<boolean> {
     return this.db.transaction(() => {
       this.stmt.insertAccount.run(account, timestamp, timestamp);
       const row = this.stmt.getContainer.get(account, container);
       if (row) {
+        if (policy.explicit && row.policy_index !== policy.index) throw new PolicyConflictError(row.policy_index);
         const next = applyChanges(JSON.parse(row.metadata) as Metadata, metadata);
         this.stmt.setContainerMeta.run(JSON.stringify(next), timestamp, account, container);
         return false;
       }
-      this.stmt.insertContainer.run(account, container, timestamp, timestamp, JSON.stringify(applyChanges({}, metadata)));
+      this.stmt.insertContainer.run(account, container, timestamp, timestamp, JSON.stringify(applyChanges({}, metadata)), policy.index);
       this.stmt.bumpAccountContainers.run(1, account);
       return true;
     }).immediate();
