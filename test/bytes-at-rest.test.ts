@@ -173,11 +173,13 @@ describe('GET verifies what it sends', () => {
     await assertCountsAgree(s, 'g');
   });
 
-  test('an inline object whose bytes changed in SQLite: the GET fails, then 404; listing and counts agree', async () => {
+  test('an inline object whose bytes changed in SQLite after a good GET: the next GET fails, then 404; listing and counts agree', async () => {
     const body = bytesOf(1000, 4);
     await put(s, 'g/inline-bad', body);
     await put(s, 'g/inline-ok', bytesOf(2000, 5));
     assert.equal(blobPath(server.dataDir, account, 'g', 'inline-bad'), '', 'the object is inline');
+    // Read whole once while intact: later GETs compare the CRC-32 of the bytes proven right then.
+    assert.equal(md5((await call(`${s.storageUrl}/g/inline-bad`, { token: s.token })).bytes), md5(body));
     corruptInline(server.dataDir, account, 'g', 'inline-bad');
 
     const got = await rawGet(`${s.storageUrl}/g/inline-bad`, s.token);
@@ -189,6 +191,14 @@ describe('GET verifies what it sends', () => {
     await assertCountsAgree(s, 'g');
     const ok = await call(`${s.storageUrl}/g/inline-ok`, { token: s.token });
     assert.equal(md5(ok.bytes), md5(bytesOf(2000, 5)));
+
+    // Damaged before any GET proved it: the MD5 itself decides.
+    await put(s, 'g/inline-cold', bytesOf(500, 10));
+    corruptInline(server.dataDir, account, 'g', 'inline-cold');
+    const cold = await rawGet(`${s.storageUrl}/g/inline-cold`, s.token);
+    assert.equal(cold.complete, false);
+    assert.equal((await call(`${s.storageUrl}/g/inline-cold`, { token: s.token })).status, 404);
+    await assertCountsAgree(s, 'g');
   });
 
   test('a truncated blob: cut at once and quarantined; a blob gone from disk: 404 and the record goes too', async () => {

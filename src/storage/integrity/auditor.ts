@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { blobOf, type BlobStore, type MetadataStore, type ObjectKey, type ObjectRecord } from '../contracts.js';
 import { md5OnEventLoop, md5OnThread, OFFLOAD_MIN_BYTES } from '../fs/md5-offload.js';
 import { integrityCounters } from './counters.js';
-import { inlineIntact, md5Etag } from './md5-check.js';
+import { inlineMatchesEtag, md5Etag } from './md5-check.js';
 import { quarantineObject, stillCurrent, type Damage } from './quarantine.js';
 
 const PAGE = 200;
@@ -114,7 +114,7 @@ async function checkObject(rec: ObjectRecord, blobs: BlobStore, read: (n: number
   if (blobId === undefined) {
     const bytes = rec.inline ?? Buffer.alloc(0);
     await read(bytes.length);
-    return inlineIntact(rec, bytes) ? { ok: true } : { ok: false, damage: 'damaged', detail: `inline bytes (${bytes.length} of ${rec.size}) do not match the etag` };
+    return inlineMatchesEtag(rec, bytes) ? { ok: true } : { ok: false, damage: 'damaged', detail: `inline bytes (${bytes.length} of ${rec.size}) do not match the etag` };
   }
   const reader = await blobs.open(blobId);
   if (!reader) return { ok: false, damage: 'missing', detail: `blob ${blobId} is gone` };
