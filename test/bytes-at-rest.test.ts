@@ -162,6 +162,11 @@ describe('GET verifies what it sends', () => {
     assert.equal(ok.complete, true);
     assert.equal(md5(ok.bytes), md5(big));
 
+    // Read whole once while intact (its MD5 proven), so the GET after the damage checks the CRC-32.
+    assert.equal(md5((await rawGet(`${s.storageUrl}/g/big-bad`, s.token)).bytes), md5(big));
+    const again = await rawGet(`${s.storageUrl}/g/big-ok`, s.token);
+    assert.equal(again.complete, true);
+    assert.equal(md5(again.bytes), md5(big));
     const file = blobPath(server.dataDir, account, 'g', 'big-bad');
     flipBytes(file, big.length - 1);
     const bad = await rawGet(`${s.storageUrl}/g/big-bad`, s.token);
