@@ -2,6 +2,7 @@
 /**
  * The `swiftlet` command.
  *   swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]
+ *   swiftlet audit [--data DIR] [--config FILE] [--bytes-per-second N] [--dry-run] [--json]
  * Environment: SWIFTLET_PORT, SWIFTLET_HOST, SWIFTLET_DATA, SWIFTLET_WORKERS, SWIFTLET_CONFIG,
  * SWIFTLET_ADMIN_PASSWORD. A `swiftlet.toml` in the working directory is read when present.
  */
@@ -17,11 +18,12 @@ import { SqliteIdentityStore } from '../storage/sqlite/identity-store.js';
 import { parsePrefixes } from '../auth/prefixes.js';
 import { MIGRATE_USAGE, runMigrate } from './migrate.js';
 import { auditImages, ImagesUsageError, serveImages } from '../images/index.js';
+import { AUDIT_USAGE, runAudit } from './audit.js';
 
 const IMAGES_USAGE = `image service (the [images] config section; see docs/service-accounts.md):
   swiftlet images serve [--port N] [--host H] [--config FILE]
   swiftlet images audit [--json] [--repair] [--stale-after SECONDS] [--config FILE]`;
-const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}\n${IMAGES_USAGE}\n${MIGRATE_USAGE}`;
+const USAGE = `usage: swiftlet serve [--port N] [--host H] [--data DIR] [--workers N] [--config FILE]\n${ADMIN_USAGE}\n${IMAGES_USAGE}\n${MIGRATE_USAGE}\n${AUDIT_USAGE}`;
 const ADMIN_NOUNS = ['project', 'user', 'role', 'service-user'];
 
 function intOption(name: string, value: string | undefined): number | undefined {
@@ -51,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
       repair: { type: 'boolean' },
       'stale-after': { type: 'string' },
       from: { type: 'string' },
+      'bytes-per-second': { type: 'string' },
+      'dry-run': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -103,6 +107,13 @@ async function main(argv: string[]): Promise<void> {
     } finally {
       db.close();
     }
+    return;
+  }
+  if (command === 'audit') {
+    const rate = intOption('bytes-per-second', values['bytes-per-second']);
+    process.exitCode = await runAudit(config, {
+      ...(rate !== undefined ? { bytesPerSecond: rate } : {}), dryRun: values['dry-run'] === true, json: values.json === true,
+    }, { out: (l) => console.log(l), progress: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true });
     return;
   }
   if (command !== 'serve') throw new ConfigError(`unknown command "${command}"\n${USAGE}`);

@@ -1,7 +1,7 @@
 /**
  * `swiftlet serve`: prepares the data directory (schema, bootstrap admin, config users, token keys,
  * leftovers of interrupted uploads), starts the background jobs (WAL checkpoints, expirer, orphan
- * sweeper, key rotation, container sync), then serves HTTP.
+ * sweeper, key rotation, container sync, object auditor), then serves HTTP.
  *
  * By default (`workers` 0 or 1) one process does all of it. With `workers` N > 1 the primary forks N
  * worker processes that share the port (a worker that dies is replaced) and keeps only the jobs.
@@ -21,6 +21,7 @@ import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
 import { isDiskFull } from '../storage/insufficient-storage.js';
 import { ContainerSyncDaemon } from '../sync/daemon.js';
+import { startAuditor } from '../storage/integrity/background.js';
 import { parseRoleList } from '../auth/prefixes.js';
 import { KeystoneClient } from '../identity/keystone/client.js';
 
@@ -91,8 +92,15 @@ async function startBackgroundJobs(config: Config, rt: Runtime): Promise<() => v
     every(config.container_sync.interval, leading(() => sync.pass()));
   }
   every(3600, leading(() => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep)));
+  const stopAuditor = config.auditor.enabled
+    ? startAuditor({
+      meta, blobsFor: () => blobs, intervalSeconds: config.auditor.interval, bytesPerSecond: config.auditor.bytes_per_second,
+      leads: () => rt.leads(),
+    })
+    : () => undefined;
   return () => {
     stopped = true;
+    stopAuditor();
     for (const timer of timers) clearInterval(timer);
   };
 }

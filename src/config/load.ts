@@ -148,6 +148,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   validateAuth(config);
   validateIdentity(config);
   validateStorage(config);
+  if (config.auditor.interval < 1) throw new ConfigError('"auditor.interval" must be at least 1 (seconds between passes)');
   // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
   // configured; keys from the file are added on top, they never wipe the other defaults.
   const prefixes = parsePrefixes(config.auth.reseller_prefix);

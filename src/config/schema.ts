@@ -212,6 +212,19 @@ export interface ContainerSyncConfig {
   realms: Record<string, SyncRealmConfig>;
 }
 
+/**
+ * `[auditor]`: the object auditor (Swift's object-auditor, src/storage/integrity/auditor.ts) run by
+ * `swiftlet serve`: it reads every object's bytes, checks them against the record's MD5 etag, and
+ * quarantines damaged or missing objects. `swiftlet audit` runs one pass on demand.
+ */
+export interface AuditorConfig {
+  enabled: boolean;
+  /** Seconds of rest between two passes (the first one starts this long after the server). */
+  interval: number;
+  /** Bytes read per second at most (0: no limit), as Swift's `bytes_per_second`. */
+  bytes_per_second: number;
+}
+
 export interface Config {
   server: ServerConfig;
   container_sync: ContainerSyncConfig;
@@ -223,6 +236,7 @@ export interface Config {
   identity: IdentityConfig;
   keystone: KeystoneConfig;
   images: ImagesConfig;
+  auditor: AuditorConfig;
 }
 
 /** `[images]`: the image service (`swiftlet images serve`), a separate process and a client of Swiftlet. */
@@ -307,6 +321,7 @@ export const DEFAULT_CONFIG: Config = {
     enabled: false, account_ratelimit: 0, max_sleep_time_seconds: 60, rate_buffer_seconds: 5, clock_accuracy: 1000,
     container_ratelimits: {}, container_listing_ratelimits: {},
   },
+  auditor: { enabled: true, interval: 1800, bytes_per_second: 10_000_000 },
   images: {
     host: '127.0.0.1',
     port: 9292,

@@ -11,6 +11,10 @@ import {
   BlobIncompleteError, BlobTooLargeError, blobOf, type BlobReader, type ObjectRecord, type PutObjectOutcome, type StoredBlob,
 } from '../storage/contracts.js';
 import { inlineReader } from '../storage/inline-reader.js';
+import { integrityCounters } from '../storage/integrity/counters.js';
+import { DamagedObjectError, inlineIntact, md5Etag } from '../storage/integrity/md5-check.js';
+import { quarantineObject, type Damage } from '../storage/integrity/quarantine.js';
+import { verifiedBody } from '../storage/integrity/verified-read.js';
 import { evaluateConditions } from '../swift/conditional.js';
 import { guessContentType } from '../swift/content-type.js';
 import { checkRequestMetadata, headerToText, metadataKeptOnPost, objectMetadata, textToHeader } from '../swift/headers.js';
@@ -255,13 +259,19 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
   if (ctx.method === 'HEAD') {
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) } };
   }
-  // The common case of a small object: the bytes came with the record, send them as they are.
+  // The common case of a small object: the bytes came with the record, checked, then sent as they are.
   if (!ranges && rec.inline !== undefined) {
+    if (!inlineIntact(rec, rec.inline)) {
+      return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body: damagedBody(s, rec, 'inline bytes do not match the etag') };
+    }
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body: rec.inline };
   }
   const blobId = blobOf(rec);
   const reader: BlobReader | undefined = blobId === undefined ? inlineReader(rec.inline ?? Buffer.alloc(0)) : await s.blobs.open(blobId);
-  if (!reader) throw new SwiftError('NotFound');
+  if (!reader) {
+    if (blobId !== undefined) await quarantineLater(s, rec, 'missing', `blob ${blobId} is gone`);
+    throw new SwiftError('NotFound');
+  }
   // Closed when the body ends, fails or is cut off: a stream read to its end never emits 'close' here.
   const close = () => { void reader.close(); };
   if (!ranges) {
@@ -269,8 +279,12 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
       close();
       return { status: 200, headers: { ...headers, 'content-length': '0' }, body: '' };
     }
-    const body = reader.stream(0, rec.size - 1);
-    finished(body, close);
+    // A whole object is verified as it is sent (a range cannot be, as in Swift).
+    const md5 = md5Etag(rec);
+    const raw = reader.stream(0, rec.size - 1);
+    const body = md5 === undefined ? raw : verifiedBody(raw, rec.size, md5, (detail) => quarantineLater(s, rec, 'damaged', detail));
+    // On the file stream itself: it settles only once no read of the descriptor is in flight.
+    finished(raw, close);
     return { status: 200, headers: { ...headers, 'content-length': String(rec.size) }, body };
   }
   if (ranges.length === 1) {
@@ -291,6 +305,22 @@ async function getObject(ctx: RequestContext, target: Target, s: Services): Prom
     },
     body: multi.body,
   };
+}
+
+/**
+ * Takes a damaged object out of service; the GET that found it is cut (or answered 404) only once
+ * this settles, so that the client's retry already finds the object gone. Never rejects.
+ */
+async function quarantineLater(s: Services, rec: ObjectRecord, damage: Damage, detail: string): Promise<void> {
+  await quarantineObject(s.meta, s.blobs, rec, damage, detail)
+    .catch((err: unknown) => console.error(`quarantine of ${rec.account}/${rec.container}/${rec.name} failed:`, err));
+}
+
+/** The body of an object found damaged before a byte was sent: it fails at once, so the connection is cut. */
+function damagedBody(s: Services, rec: ObjectRecord, detail: string): Readable {
+  integrityCounters.getsDamaged++;
+  const quarantined = quarantineLater(s, rec, 'damaged', detail);
+  return new Readable({ read() { void quarantined.then(() => this.destroy(new DamagedObjectError(detail))); } });
 }
 
 /** A new Content-Type from a POST keeps a large object's `;swift_bytes=N` (its listing size), as Swift does. */

@@ -80,6 +80,9 @@ export interface ObjectRecord {
   metadata: Metadata;
 }
 
+/** Where an object record sits: the auditor's position in its walk. */
+export type ObjectKey = Pick<ObjectRecord, 'account' | 'container' | 'name'>;
+
 /** What a container listing shows of an object: no blob, no expiry, never the bytes. */
 export type ListedObject = Pick<ObjectRecord, 'name' | 'etag' | 'size' | 'contentType' | 'timestamp' | 'metadata'>;
 
@@ -217,6 +220,14 @@ export interface MetadataStore extends ContainerChangeLog {
   expiredObjects(now: number, limit: number): Promise<ObjectRecord[]>;
   /** Whether some object record still points at this blob (used by the orphan sweeper). */
   blobInUse(blobId: string): Promise<boolean>;
+  /**
+   * Every object record with its inline bytes, a page at a time in (account, container, name) order,
+   * starting after `after`: what the auditor walks (storage/integrity/auditor.ts). Optional: a store
+   * without it is not audited in the background (GETs still verify what they send).
+   */
+  auditPage?(after: ObjectKey | undefined, limit: number): Promise<ObjectRecord[]>;
+  /** Objects and bytes in the whole store: the 100 % of `swiftlet audit`'s progress bar. */
+  auditTotals?(): Promise<{ objects: number; bytes: number }>;
 
   close(): Promise<void>;
 }
@@ -266,4 +277,10 @@ export interface BlobStore {
   listBlobs(olderThanSeconds: number): AsyncIterable<string>;
   /** Removes temporary files left by interrupted writes (call when no write is in flight). */
   cleanTemporary(): Promise<void>;
+  /**
+   * Moves a damaged blob aside for the operator (Swift's quarantine) instead of deleting it; its id
+   * is then unknown to `open`, `listBlobs` and `delete`. Optional: where missing, a damaged blob no
+   * record points at any more is left to the orphan sweeper.
+   */
+  quarantine?(blobId: string): Promise<void>;
 }

@@ -51,6 +51,12 @@ export class PolicyBlobStores implements BlobStore {
     await this.storeOf(policy).delete(innerId);
   }
 
+  /** Moved aside within its own policy's store (`<policy directory>/quarantined/objects/` embedded). */
+  async quarantine(blobId: string): Promise<void> {
+    const { policy, innerId } = splitPolicyBlobId(blobId);
+    await this.storeOf(policy).quarantine?.(innerId);
+  }
+
   async *listBlobs(olderThanSeconds: number): AsyncIterable<string> {
     for (const [policy, store] of this.stores) {
       for await (const id of store.listBlobs(olderThanSeconds)) yield policyBlobId(policy, id);

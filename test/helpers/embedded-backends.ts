@@ -3,7 +3,7 @@
  * metadata and filesystem blobs on real temporary files. Used by the embedded conformance test and
  * by the cluster tier, which pairs them with the PostgreSQL or S3 store.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../src/storage/fs/blob-store.js';
@@ -44,6 +44,8 @@ export async function fsBackend(): Promise<BlobBackend> {
       for (const fan of readdirSync(join(root, 'blobs'))) {
         for (const n of readdirSync(join(root, 'blobs', fan))) out.push(`blobs/${fan}/${n}`);
       }
+      const quarantined = join(root, 'quarantined', 'objects');
+      if (existsSync(quarantined)) for (const n of readdirSync(quarantined)) out.push(`quarantined/objects/${n}`);
       return out;
     },
     async plantTemporary() {

@@ -1,5 +1,6 @@
 /**
  * Object bytes as files: `<root>/blobs/<2 hex>/<blob id>`, written under `<root>/tmp/` first.
+ * Damaged blobs are moved to `<root>/quarantined/objects/<blob id>` (Swift's quarantine), kept for the operator.
  * A write streams to the temporary file while hashing, fsyncs it, renames it into place and fsyncs the
  * directory, so once `write` resolves the blob survives a crash. Every version of an object gets a new
  * blob id: readers holding the old file keep reading it after an overwrite or delete (POSIX unlink).
@@ -35,6 +36,7 @@ const fstatAsync = promisify(fstat);
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
+  private readonly quarantineDir: string;
 
   /**
    * @param space the free-space guard of this store's disk: a body with a length is admitted whole
@@ -43,6 +45,7 @@ export class FsBlobStore implements BlobStore {
   private constructor(root: string, private readonly space?: SpaceGuard) {
     this.blobsDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
+    this.quarantineDir = join(root, 'quarantined', 'objects');
   }
 
   static async open(root: string, space?: SpaceGuard): Promise<FsBlobStore> {
@@ -164,6 +167,13 @@ export class FsBlobStore implements BlobStore {
 
   async delete(blobId: string): Promise<void> {
     await unlink(this.pathOf(blobId)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  async quarantine(blobId: string): Promise<void> {
+    await mkdir(this.quarantineDir, { recursive: true });
+    await rename(this.pathOf(blobId), join(this.quarantineDir, blobId)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
   }

@@ -4,13 +4,14 @@
  * (sqlite/metadata-store.ts): last writer wins by timestamp, counts exact however many processes
  * and nodes write at once (each write moves its counts in its own transaction), small objects'
  * bytes committed with their row. An account's rows all live on its shard, so every operation but
- * the janitor's two (expiredObjects, blobInUse, which ask every shard) runs on one server.
+ * the janitor's two (expiredObjects, blobInUse) and the auditor's walk (auditPage, auditTotals), which
+ * ask every shard, runs on one server.
  *
  * Node-local state: none beyond the connection pools, so any number of nodes can serve the same data.
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectChange, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
+  ObjectChange, ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
 } from '../contracts.js';
 import { PolicyConflictError } from '../contracts.js';
 import { PostgresChangeLog } from './change-log.js';
@@ -267,6 +268,23 @@ export class PostgresMetadataStore implements MetadataStore {
       .map((r) => toObject(r[0].toString('utf8'), r[1].toString('utf8'), r[2].toString('utf8'), r.slice(3) as ObjectRow))
       .sort((a, b) => (a.deleteAt ?? 0) - (b.deleteAt ?? 0))
       .slice(0, limit);
+  }
+
+  async auditPage(after: ObjectKey | undefined, limit: number): Promise<ObjectRecord[]> {
+    type AuditRow = [account: Buffer, container: Buffer, name: Buffer, ...ObjectRow, Buffer | null];
+    const from = [nameBytes(after?.account ?? ''), nameBytes(after?.container ?? ''), nameBytes(after?.name ?? '')];
+    // The next `limit` keys of each shard, then merged: the first `limit` of the union are among them.
+    const perShard = await Promise.all(Array.from({ length: this.shards.count }, (_, shard) => this.shards.queryArrays<AuditRow>(shard,
+      `SELECT o.account, o.container, o.name, ${OBJECT_COLUMNS}, o.inline_data FROM objects o
+       WHERE (o.account, o.container, o.name) > ($1, $2, $3) ORDER BY o.account, o.container, o.name LIMIT $4`, [...from, limit])));
+    const byKey = (a: AuditRow, b: AuditRow) => Buffer.compare(a[0], b[0]) || Buffer.compare(a[1], b[1]) || Buffer.compare(a[2], b[2]);
+    return perShard.flat().sort(byKey).slice(0, limit)
+      .map((r) => toObject(r[0].toString('utf8'), r[1].toString('utf8'), r[2].toString('utf8'), r.slice(3, 10) as ObjectRow, r[10]));
+  }
+
+  async auditTotals(): Promise<{ objects: number; bytes: number }> {
+    const perShard = await this.shards.queryAll<{ n: string; b: string | null }>('SELECT count(*) AS n, sum(size) AS b FROM objects');
+    return perShard.flat().reduce((t, r) => ({ objects: t.objects + Number(r.n), bytes: t.bytes + Number(r.b ?? 0) }), { objects: 0, bytes: 0 });
   }
 
   async blobInUse(blobId: string): Promise<boolean> {

@@ -4,7 +4,7 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectChange, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
+  ObjectChange, ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
 } from '../contracts.js';
 import { PolicyConflictError } from '../contracts.js';
 import { SqliteChangeLog } from './change-log.js';
@@ -182,6 +182,11 @@ function prepareStatements(db: Db) {
       `SELECT ${OBJECT_COLUMNS} FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? ORDER BY delete_at LIMIT ?`),
     // `<> ''` lets SQLite use the partial index of file-backed objects.
     blobInUse: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM objects WHERE blob_id = ? AND blob_id <> '' LIMIT 1"),
+    // Row values compare as the primary key orders, so each page is a range scan of it.
+    auditPage: db.prepare<[string, string, string, number], ObjectRowWithData>(
+      `SELECT o.*, d.data AS data FROM objects o LEFT JOIN inline_data d ON d.id = o.inline_id
+       WHERE (o.account, o.container, o.name) > (?, ?, ?) ORDER BY o.account, o.container, o.name LIMIT ?`),
+    totals: db.prepare<[], { n: number; b: number | null }>('SELECT count(*) AS n, sum(size) AS b FROM objects'),
     accountBlobs: db.prepare<[string], { blob_id: string }>("SELECT blob_id FROM objects WHERE account = ? AND blob_id <> ''"),
   };
 }
@@ -405,6 +410,15 @@ export class SqliteMetadataStore implements MetadataStore {
 
   lastDeletion(account: string, container: string, name: string): Promise<number | undefined> {
     return this.changes.lastDeletion(account, container, name);
+  }
+
+  async auditPage(after: ObjectKey | undefined, limit: number): Promise<ObjectRecord[]> {
+    return this.stmt.auditPage.all(after?.account ?? '', after?.container ?? '', after?.name ?? '', limit).map(toObjectWithData);
+  }
+
+  async auditTotals(): Promise<{ objects: number; bytes: number }> {
+    const r = this.stmt.totals.get();
+    return { objects: r?.n ?? 0, bytes: r?.b ?? 0 };
   }
 
   async close(): Promise<void> {
