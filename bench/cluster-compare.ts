@@ -24,7 +24,7 @@ import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swif
 import { cpuDelta, cpuSnapshot, pidFromFile, type ProcessGroup } from './cpu.js';
 import { Pauser } from './process-tree.js';
 import { startSwift } from './saio.js';
-import { startSwiftlet } from './swiftlet-process.js';
+import { startSwiftlet, SWIFTLET_USERS } from './swiftlet-process.js';
 import { runWorkload, type WorkloadName } from './workloads.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,19 +33,6 @@ const PG_DIR = '/tmp/swiftlet-pg';
 const PG_PORTS = ['54329', '54330'];
 const LARGE: ReadonlySet<WorkloadName> = new Set(['put-large', 'get-large']);
 
-const BENCH_USERS = `
-[[identity.users]]
-project = "bench"
-name = "bench"
-password = "bench"
-roles = [".admin"]
-
-[[identity.users]]
-project = "benchsvc"
-name = "svc"
-password = "svc"
-roles = ["service"]
-`;
 
 interface Target {
   name: string;
@@ -74,7 +61,7 @@ function cephEnv(): Record<string, string> {
 function startCluster(nodes: number, port: number): { url: string; nodePids: () => number[]; haproxyPids: () => number[]; stop(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'swiftlet-bench-cluster-'));
   const users = join(dir, 'users.toml');
-  writeFileSync(users, BENCH_USERS);
+  writeFileSync(users, SWIFTLET_USERS);
   const env = {
     ...process.env, SWIFTLET_CLUSTER_DIR: dir, SWIFTLET_CLUSTER_PORT: String(port), SWIFTLET_CLUSTER_NODES: String(nodes),
     SWIFTLET_CLUSTER_DB: 'swiftlet_bench', SWIFTLET_CLUSTER_BUCKET: `swiftlet-bench-${randomBytes(4).toString('hex')}`,

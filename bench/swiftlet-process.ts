@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnServer } from './child-server.js';
 
-const SWIFTLET_USERS = `
+/** A user and a service user, as `[[identity.users]]` entries (bench:bench, benchsvc:svc). */
+export const SWIFTLET_USERS = `
 [[identity.users]]
 project = "bench"
 name = "bench"

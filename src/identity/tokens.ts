@@ -192,7 +192,9 @@ export class RevocationList {
   }
 
   async isRevoked(p: Pick<TokenPayload, 'auditId' | 'userId' | 'projectId' | 'issuedAt' | 'appCred'>): Promise<boolean> {
-    if (Date.now() - this.lastPoll >= 1000) {
+    // Every half second at most: a revocation made on another node is then refused here within a
+    // second (the promise) even when a poll ran just before it and the next one takes a while.
+    if (Date.now() - this.lastPoll >= 500) {
       this.polling ??= this.poll().finally(() => { this.polling = undefined; });
       await this.polling;
     }

@@ -216,6 +216,12 @@ export interface MetadataStore extends ContainerChangeLog {
   ): Promise<boolean>;
   /** Removes the object (and its inline bytes) if it is not newer than `timestamp`; returns the removed record. */
   deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined>;
+  /**
+   * Removes a damaged object as deleteObject does, in the same transaction forgetting the deletion
+   * container sync would log for it: damage here is no client's delete, so a synced copy elsewhere
+   * must neither be deleted by it nor refused when it is pushed back (storage/integrity/quarantine.ts).
+   */
+  removeDamagedObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined>;
   /** Objects whose delete-at has passed, oldest first. */
   expiredObjects(now: number, limit: number): Promise<ObjectRecord[]>;
   /** Whether some object record still points at this blob (used by the orphan sweeper). */

@@ -290,6 +290,27 @@ export function runMetadataStoreConformance(name: string, factory: () => Promise
       assert.equal(await store.lastDeletion(acct, 'c', 'gone'), undefined);
     });
 
+    test('a damaged object is removed with its counts but leaves no sync deletion; an earlier tombstone stays', async () => {
+      const acct = freshAccount('damaged');
+      await store.putContainer(acct, 'c', { 'x-container-sync-to': '//r/c/AUTH_x/y' }, T0);
+      await store.putObject(record(acct, 'c', 'o', 1, T0 + 1));
+      assert.ok(await store.deleteObject(acct, 'c', 'o', T0 + 2));
+      const earlier = await store.lastDeletion(acct, 'c', 'o');
+      assert.ok(earlier !== undefined);
+      await store.putObject(record(acct, 'c', 'o', 7, (earlier ?? 0) + 10));
+      const start = await store.changeHorizon(acct, 'c');
+      // Not newer than the stored version: not removed.
+      assert.equal(await store.removeDamagedObject(acct, 'c', 'o', (earlier ?? 0) + 5), undefined);
+      const removed = await store.removeDamagedObject(acct, 'c', 'o', (earlier ?? 0) + 10);
+      assert.equal(removed?.size, 7);
+      assert.equal(await store.getObject(acct, 'c', 'o'), undefined);
+      assert.equal((await store.getContainer(acct, 'c'))?.objectCount, 0);
+      assert.equal((await store.getAccount(acct))?.bytesUsed, 0);
+      assert.deepEqual(await store.containerChanges(acct, 'c', start, await store.changeHorizon(acct, 'c'), 10), [],
+        'no deletion for container sync to push');
+      assert.equal(await store.lastDeletion(acct, 'c', 'o'), earlier, 'the client\'s earlier delete is still remembered');
+    });
+
     test('object put: no_container, stored, round trip of every field', async () => {
       const acct = freshAccount('obj');
       assert.deepEqual(await store.putObject(record(acct, 'c', 'o', 1, T0)), { result: 'no_container' });

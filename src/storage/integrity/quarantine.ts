@@ -1,7 +1,8 @@
 /**
  * Taking a damaged object out of service, as Swift's quarantine does: its blob is moved aside for
- * the operator (BlobStore.quarantine) and its record deleted through the store's ordinary delete, so
- * the next GET answers 404 and the container's and account's counts and bytes drop with the listing.
+ * the operator (BlobStore.quarantine) and its record deleted as a delete does (but leaving no
+ * container-sync tombstone), so the next GET answers 404 and the container's and account's counts
+ * and bytes drop with the listing.
  * Unlike Swift (whose container listing keeps the object until a replicator restores it from another
  * copy), there is no other copy here: the object is gone, and the log line says which it was.
  */
@@ -27,7 +28,8 @@ export async function quarantineObject(
 ): Promise<boolean> {
   if (!(await stillCurrent(meta, rec))) return false;
   // The delete applies only to a record not newer than this one: a write that lands meanwhile wins.
-  const removed = await meta.deleteObject(rec.account, rec.container, rec.name, rec.timestamp);
+  // Not a client's delete: container sync must not carry it to a healthy copy elsewhere.
+  const removed = await meta.removeDamagedObject(rec.account, rec.container, rec.name, rec.timestamp);
   if (!removed) return false;
   let blobId = blobOf(removed);
   if (blobId !== undefined && damage === 'damaged' && blobs.quarantine) await blobs.quarantine(blobId);

@@ -258,6 +258,20 @@ export class PostgresMetadataStore implements MetadataStore {
     return row && toObject(account, container, name, row);
   }
 
+  async removeDamagedObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
+    const keys = [nameBytes(account), nameBytes(container), nameBytes(name)];
+    return this.shards.transaction(this.shards.shardOf(account), async (tx) => {
+      const [row] = await tx.query<Record<string, unknown>>(DELETE_OBJECT, [...keys, timestamp, statSlot()]);
+      if (!row) return undefined;
+      const old = toObject(account, container, name, Object.values(row) as ObjectRow);
+      // The tombstone the sync trigger just wrote: the only deletion of this name at or after the
+      // object's own timestamp (an earlier one preceded the write that made this version).
+      await tx.query('DELETE FROM sync_changes WHERE account = $1 AND container = $2 AND name = $3 AND deleted AND timestamp >= $4',
+        [...keys, old.timestamp]);
+      return old;
+    });
+  }
+
   async expiredObjects(now: number, limit: number): Promise<ObjectRecord[]> {
     type ExpiredRow = [account: Buffer, container: Buffer, name: Buffer, ...ObjectRow];
     // Oldest first from each shard, then merged: the first `limit` of the union are among them.

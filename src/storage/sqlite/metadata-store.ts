@@ -181,6 +181,8 @@ function prepareStatements(db: Db) {
     expired: db.prepare<[number, number], ObjectRow>(
       `SELECT ${OBJECT_COLUMNS} FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? ORDER BY delete_at LIMIT ?`),
     // `<> ''` lets SQLite use the partial index of file-backed objects.
+    forgetDeletion: db.prepare<[string, string, string, number]>(
+      'DELETE FROM sync_changes WHERE account = ? AND container = ? AND name = ? AND deleted = 1 AND timestamp >= ?'),
     blobInUse: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM objects WHERE blob_id = ? AND blob_id <> '' LIMIT 1"),
     // Row values compare as the primary key orders, so each page is a range scan of it.
     auditPage: db.prepare<[string, string, string, number], ObjectRowWithData>(
@@ -366,14 +368,27 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
+    return this.commits.submit(() => this.deleteRow(account, container, name, timestamp));
+  }
+
+  async removeDamagedObject(account: string, container: string, name: string, timestamp: number): Promise<ObjectRecord | undefined> {
     return this.commits.submit(() => {
-      const old = this.stmt.deleteObject.get(account, container, name, timestamp);
-      if (!old) return undefined;
-      if (old.inline_id !== null) this.stmt.deleteInlineData.run(old.inline_id);
-      this.stmt.bumpContainerObjects.run(-1, -old.size, account, container);
-      this.stmt.bumpAccountObjects.run(-1, -old.size, account);
-      return toObject(old);
+      const old = this.deleteRow(account, container, name, timestamp);
+      // The tombstone the sync trigger just wrote is the only deletion of this name at or after the
+      // object's own timestamp (an earlier one preceded the write that made this version).
+      if (old) this.stmt.forgetDeletion.run(account, container, name, old.timestamp);
+      return old;
     });
+  }
+
+  /** Inside a write transaction: the row's delete with its counts. */
+  private deleteRow(account: string, container: string, name: string, timestamp: number): ObjectRecord | undefined {
+    const old = this.stmt.deleteObject.get(account, container, name, timestamp);
+    if (!old) return undefined;
+    if (old.inline_id !== null) this.stmt.deleteInlineData.run(old.inline_id);
+    this.stmt.bumpContainerObjects.run(-1, -old.size, account, container);
+    this.stmt.bumpAccountObjects.run(-1, -old.size, account);
+    return toObject(old);
   }
 
   async expiredObjects(now: number, limit: number): Promise<ObjectRecord[]> {
