@@ -225,6 +225,48 @@ describe('storage policies (embedded)', () => {
   });
 });
 
+/** The same policies as policiesToml, but bronze (index 3) left out of the configuration. */
+function withoutBronze(goldDir: string): string {
+  return policiesToml(goldDir).replace(/\[\[storage\.policies\]\]\nindex = 3\nname = "bronze"\ndeprecated = false\n/, '');
+}
+
+describe('a storage policy removed from the configuration', () => {
+  let goldDir: string;
+  before(() => { goldDir = mkdtempSync(join(tmpdir(), 'swiftlet-gold-')); });
+  after(() => { rmSync(goldDir, { recursive: true, force: true }); });
+
+  test('its objects fail to read but are never taken for missing (no 404, no quarantine); configured again, they read back', async () => {
+    assert.doesNotMatch(withoutBronze(goldDir), /bronze/);
+    const first = await startServer({ extraToml: policiesToml(goldDir), keepData: true });
+    const s1 = await login(first.url, 'test:tester', 'testing');
+    const body = big();
+    assert.equal((await call(`${s1.storageUrl}/b`, { method: 'PUT', token: s1.token, headers: { 'X-Storage-Policy': 'bronze' } })).status, 201);
+    assert.equal((await call(`${s1.storageUrl}/b/o`, { method: 'PUT', token: s1.token, body: new Uint8Array(body) })).status, 201);
+    await first.stop();
+
+    const without = await startServer({ extraToml: withoutBronze(goldDir), dataDir: first.dataDir, keepData: true });
+    try {
+      const s = await login(without.url, 'test:tester', 'testing');
+      const got = await call(`${s.storageUrl}/b/o`, { token: s.token });
+      assert.ok(got.status >= 500, `out of reach, not missing: ${got.status}`);
+      const listing = JSON.parse((await call(`${s.storageUrl}/b?format=json`, { token: s.token })).text) as { name: string }[];
+      assert.deepEqual(listing.map((e) => e.name), ['o'], 'the record is kept');
+    } finally {
+      await without.stop();
+    }
+
+    const again = await startServer({ extraToml: policiesToml(goldDir), dataDir: first.dataDir });
+    try {
+      const s = await login(again.url, 'test:tester', 'testing');
+      const got = await call(`${s.storageUrl}/b/o`, { token: s.token });
+      assert.equal(got.status, 200);
+      assert.ok(got.bytes.equals(body));
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
 describe('a deprecated storage policy', () => {
   let server: TestServer;
   let goldDir: string;

@@ -43,7 +43,9 @@ export class PolicyBlobStores implements BlobStore {
 
   async open(blobId: string): Promise<BlobReader | undefined> {
     const { policy, innerId } = splitPolicyBlobId(blobId);
-    return this.stores.get(policy)?.open(innerId);
+    // Throws for a policy no longer configured: `undefined` would say the blob is gone, and a GET or
+    // the auditor would then quarantine (delete) a record whose bytes are merely out of reach.
+    return this.storeOf(policy).open(innerId);
   }
 
   async delete(blobId: string): Promise<void> {
