@@ -163,15 +163,15 @@ async function putObject(ctx: RequestContext, target: Target, s: Services): Prom
 
   // Before the body is read: inline bytes are admitted against the database's disk here; a blob's,
   // against its policy's disk by the blob store (whole when announced, else as they arrive).
-  const inlineMax = s.config.server.inline_object_max_bytes;
-  if (length !== undefined && length <= inlineMax) {
+  const inline = length !== undefined && length <= s.config.server.inline_object_max_bytes;
+  if (inline) {
     const admitting = s.space?.admit(length);
     if (admitting) await admitting;
   }
 
   let stored: ReceivedBody;
   try {
-    stored = length !== undefined && length <= inlineMax
+    stored = inline
       ? await receiveInline(ctx.body(), length)
       : await s.blobs.write(ctx.body(), length !== undefined
         ? { expectedSize: length, maxSize: cfg.max_file_size, policy: containerInfo.policyIndex }
