@@ -25,10 +25,9 @@ export class StoragePolicies {
   private readonly byUpperName = new Map<string, StoragePolicy>();
   private readonly byIdx = new Map<number, StoragePolicy>();
 
-  /** `configured` as loaded (validated); an empty list is Swift's legacy single policy. */
+  /** `configured` as loaded (validated by config/storage-policies.ts: never empty, one default). */
   constructor(configured: readonly StoragePolicyConfig[]) {
-    const list = configured.length > 0 ? configured : [{ index: 0, name: 'Policy-0', aliases: [], default: true, deprecated: false }];
-    this.all = list.map((p) => ({ index: p.index, name: p.name, aliases: p.aliases, isDefault: p.default, deprecated: p.deprecated }));
+    this.all = configured.map((p) => ({ index: p.index, name: p.name, aliases: p.aliases, isDefault: p.default, deprecated: p.deprecated }));
     for (const p of this.all) {
       this.byIdx.set(p.index, p);
       for (const n of [p.name, ...p.aliases]) this.byUpperName.set(n.toUpperCase(), p);

@@ -14,11 +14,10 @@ export function policyBucket(storage: Pick<StorageConfig, 's3_bucket'>, policy: 
 }
 
 export async function openPolicyBuckets(s: StorageConfig): Promise<{ blobs: BlobStore; close(): void }> {
-  const policies = s.policies.length > 0 ? s.policies : [{ index: 0, bucket: '', default: true }];
   const opened: S3BlobStore[] = [];
   const stores = new Map<number, BlobStore>();
   try {
-    for (const p of policies) {
+    for (const p of s.policies) {
       const store = await S3BlobStore.open({
         endpoint: s.s3_endpoint, region: s.s3_region, bucket: policyBucket(s, p),
         accessKeyId: s.s3_access_key, secretAccessKey: s.s3_secret_key, forcePathStyle: s.s3_force_path_style,
@@ -33,5 +32,5 @@ export async function openPolicyBuckets(s: StorageConfig): Promise<{ blobs: Blob
   const close = (): void => { for (const store of opened) store.close(); };
   const only = opened[0];
   if (opened.length === 1 && only) return { blobs: only, close };
-  return { blobs: new PolicyBlobStores(stores, policies.find((p) => p.default)?.index ?? 0), close };
+  return { blobs: new PolicyBlobStores(stores, s.policies.find((p) => p.default)?.index ?? 0), close };
 }
