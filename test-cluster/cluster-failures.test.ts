@@ -99,3 +99,27 @@ test('PostgreSQL unreachable: 503 with a clear body, not a hang and not a wrong 
   const listing = JSON.parse((await call(`${s.storageUrl}/kept?format=json`, { token: s.token })).text) as { name: string }[];
   assert.deepEqual(listing.map((e) => e.name), ['big', 'small']);
 });
+
+test('a node started while the S3 service is unreachable comes up, serves metadata and inline objects, and stores bytes once S3 is back', async () => {
+  const s3 = new URL(settings.s3.endpoint);
+  const lateRelay = new TcpCut(s3.hostname, Number(s3.port || 80));
+  relays.push(lateRelay); // closed in after()
+  await lateRelay.open(); // picks its port
+  await lateRelay.cut(); // the node starts with S3 refusing connections
+  const [late] = await startNodes(settings, 1, {}, { s3Endpoint: throughCut(settings.s3.endpoint, lateRelay) }) as [TestServer];
+  try {
+    assert.match(late.output(), /not reachable at start/);
+    const t = await login(late.url, 'test:tester', 'testing');
+    assert.equal((await call(`${t.storageUrl}/kept/small`, { token: t.token })).text, 'inline');
+    const big = await call(`${t.storageUrl}/kept/big`, { token: t.token });
+    assert.equal(big.status, 503, 'bytes in S3 are unavailable, never missing');
+    const body = randomBytes(150 * 1024);
+    assert.equal((await call(`${t.storageUrl}/kept/late`, { method: 'PUT', token: t.token, body })).status, 503);
+    await lateRelay.open();
+    assert.ok(await within(10_000, async () => (await call(`${t.storageUrl}/kept/late`, { method: 'PUT', token: t.token, body })).status === 201));
+    assert.ok((await call(`${t.storageUrl}/kept/late`, { token: t.token })).bytes.equals(body));
+    assert.ok((await call(`${t.storageUrl}/kept/big`, { token: t.token })).bytes.equals(stored));
+  } finally {
+    await late.stop();
+  }
+});

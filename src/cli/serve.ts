@@ -19,6 +19,7 @@ import type { Server } from 'node:http';
 import { createSwiftServer } from '../http/server.js';
 import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
+import { BackendUnavailableError } from '../storage/backend-unavailable.js';
 import { isDiskFull } from '../storage/insufficient-storage.js';
 import { ContainerSyncDaemon } from '../sync/daemon.js';
 import { startAuditor } from '../storage/integrity/background.js';
@@ -29,7 +30,12 @@ const KEY_ROTATION_SECONDS = 86400;
 
 async function prepare(config: Config, rt: Runtime): Promise<void> {
   // First, as it frees space: on a full disk, interrupted uploads' leftovers may be what fills it.
-  await rt.services.blobs.cleanTemporary();
+  // A cluster node starts while the S3 service is down (its objects answer 503 until it is back);
+  // stale multipart uploads then wait for the next start.
+  await rt.services.blobs.cleanTemporary().catch((err: unknown) => {
+    if (!(err instanceof BackendUnavailableError)) throw err;
+    console.error(`warning: leftovers of interrupted uploads not cleaned (retried at the next start): ${err.message}`);
+  });
   const keep = config.auth.token_life + config.auth.allow_expired_window + KEY_ROTATION_SECONDS;
   // Tokens still work with the current keys; rotation is retried by the hourly job.
   await unlessDiskFull('token key rotation', () => rt.keyRing.rotateIfDue(Date.now() / 1000, KEY_ROTATION_SECONDS, keep));

@@ -11,6 +11,13 @@
  * when another node deletes the blob usually finishes (RGW keeps the data until garbage collection),
  * but a new range requested after that delete fails on the stream. If the process dies with a
  * delete deferred, the blob is an orphan and the janitor's sweep removes it.
+ *
+ * Started while the service is down. A node must come up (and serve metadata and inline objects)
+ * even when the S3 service is unreachable at that moment, as Swift's proxy starts whatever its
+ * object servers do. So the bucket is confirmed lazily: every call first makes sure the bucket was
+ * seen (or created) once, and fails with BackendUnavailableError until it has been. Never answering
+ * "no such blob" before the bucket is confirmed matters: a missing bucket makes every key look
+ * missing, which the GET check and the auditor would read as damage.
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -19,6 +26,7 @@ import {
   ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { BlobReader, BlobStore, BlobWriteOptions, StoredBlob } from '../contracts.js';
+import { BackendUnavailableError } from '../backend-unavailable.js';
 import { createS3Client, DEFAULT_PART_SIZE, MIN_PART_SIZE, type S3Settings } from './client.js';
 import { isNotFound, unavailable } from './errors.js';
 import { rangeStream } from './range-stream.js';
@@ -36,25 +44,45 @@ export class S3BlobStore implements BlobStore {
   private readonly open_ = new Map<string, OpenBlob>();
   private readonly bucket: string;
   private readonly prefix: string;
+  /** The bucket has been seen or created: no more checks. */
+  private bucketConfirmed = false;
+  /** The check in flight, shared by the calls that wait for it. */
+  private bucketCheck: Promise<void> | undefined;
 
   private constructor(private readonly client: S3Client, private readonly settings: S3Settings) {
     this.bucket = settings.bucket;
     this.prefix = settings.keyPrefix ?? '';
   }
 
-  /** Connects and creates the bucket when it is missing. */
-  static async open(settings: S3Settings): Promise<S3BlobStore> {
+  /**
+   * Connects and creates the bucket when it is missing. A service that cannot be reached now is
+   * not fatal (`onUnavailable` hears why): calls fail with BackendUnavailableError until it is back.
+   */
+  static async open(settings: S3Settings, onUnavailable?: (err: Error) => void): Promise<S3BlobStore> {
     // S3 refuses to complete an upload whose parts (but the last) are under 5 MiB.
     if (settings.partSize !== undefined && settings.partSize < MIN_PART_SIZE) throw new Error(`partSize must be at least ${MIN_PART_SIZE} bytes`);
     if (settings.partConcurrency !== undefined && settings.partConcurrency < 1) throw new Error('partConcurrency must be at least 1');
     const store = new S3BlobStore(createS3Client(settings), settings);
     try {
-      await store.ensureBucket();
+      await store.ready();
     } catch (err) {
-      store.close();
-      throw err;
+      if (!(err instanceof BackendUnavailableError)) {
+        store.close();
+        throw err;
+      }
+      onUnavailable?.(err);
     }
     return store;
+  }
+
+  /** Resolves once the bucket is known to exist; one check at a time, retried by the next call after a failure. */
+  private ready(): Promise<void> | undefined {
+    if (this.bucketConfirmed) return undefined;
+    this.bucketCheck ??= this.ensureBucket().then(
+      () => { this.bucketConfirmed = true; },
+      (err: unknown) => { this.bucketCheck = undefined; throw err; },
+    );
+    return this.bucketCheck;
   }
 
   private async ensureBucket(): Promise<void> {
@@ -79,6 +107,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<StoredBlob> {
+    await this.ready();
     const blobId = randomBytes(16).toString('hex');
     const { size, md5 } = await uploadBlob({
       client: this.client, bucket: this.bucket, key: this.keyOf(blobId),
@@ -90,6 +119,7 @@ export class S3BlobStore implements BlobStore {
 
   async open(blobId: string): Promise<BlobReader | undefined> {
     if (!BLOB_ID.test(blobId) || this.open_.get(blobId)?.deleted) return undefined;
+    await this.ready();
     const key = this.keyOf(blobId);
     let size: number;
     try {
@@ -131,6 +161,7 @@ export class S3BlobStore implements BlobStore {
 
   /** S3 answers a delete of a missing key with success, so a repeated delete is a no-op. */
   private async deleteNow(key: string): Promise<void> {
+    await this.ready();
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (err) {
@@ -139,6 +170,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *listBlobs(olderThanSeconds: number): AsyncIterable<string> {
+    await this.ready();
     const cutoff = Date.now() - olderThanSeconds * 1000;
     let token: string | undefined;
     do {
@@ -162,6 +194,7 @@ export class S3BlobStore implements BlobStore {
    * progress, so a shared bucket is safe to clean from any node at any time.
    */
   async cleanTemporary(): Promise<void> {
+    await this.ready();
     const cutoff = Date.now() - (this.settings.staleUploadSeconds ?? 86_400) * 1000;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;

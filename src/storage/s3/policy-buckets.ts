@@ -18,10 +18,11 @@ export async function openPolicyBuckets(s: StorageConfig): Promise<{ blobs: Blob
   const stores = new Map<number, BlobStore>();
   try {
     for (const p of s.policies) {
+      const bucket = policyBucket(s, p);
       const store = await S3BlobStore.open({
-        endpoint: s.s3_endpoint, region: s.s3_region, bucket: policyBucket(s, p),
+        endpoint: s.s3_endpoint, region: s.s3_region, bucket,
         accessKeyId: s.s3_access_key, secretAccessKey: s.s3_secret_key, forcePathStyle: s.s3_force_path_style,
-      });
+      }, (err) => console.error(`warning: bucket ${bucket} not reachable at start (objects in S3 answer 503 until it is): ${err.message}`));
       opened.push(store);
       stores.set(p.index, store);
     }
