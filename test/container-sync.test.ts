@@ -184,6 +184,24 @@ describe('container sync between two Swiftlet servers', () => {
     assert.equal(forged.status, 400);
   });
 
+  test('a symlink syncs as a symlink (Swift reads it with symlink=get), not as a copy of its target', async () => {
+    await put(a, 'photos/target.txt', 'pointed at');
+    // Names the remote's container, so it resolves there once both have synced.
+    await put(a, 'photos/link', '', { 'X-Symlink-Target': 'pictures/target.txt' });
+    const link = await eventually('the link on beta', async () => {
+      const r = await call(`${b.storageUrl}/pictures/link?symlink=get`, { token: b.token });
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(link.headers.get('x-symlink-target'), 'pictures/target.txt');
+    assert.equal(link.text, '');
+    const followed = await eventually('the link followed on beta', async () => {
+      const r = await call(`${b.storageUrl}/pictures/link`, { token: b.token });
+      return r.status === 200 ? r : undefined;
+    });
+    assert.equal(followed.text, 'pointed at');
+    assert.equal(followed.headers.get('content-location'), `/v1/${accountOf(b)}/pictures/target.txt`);
+  });
+
   test('a signed request made as Swift makes it is accepted and keeps its X-Timestamp; a wrong signature or key is 401', async () => {
     const path = `/v1/${accountOf(b)}/pictures/signed%20by%20hand.txt`;
     const timestamp = '1700000000.12345';

@@ -19,6 +19,8 @@ import { SyncRealms } from '../middleware/container-sync/realms.js';
 import { parseSwiftTimestamp } from '../middleware/container-sync/container-sync.js';
 import type { BlobStore, ContainerInfo, MetadataStore, ObjectChange, ObjectRecord } from '../storage/contracts.js';
 import { formatTimestamp } from '../swift/timestamp.js';
+import { symlinkClientHeaders } from '../middleware/symlink/symlink.js';
+import { SYSMETA_VERSIONS_SYMLINK } from '../middleware/object-versioning/object-versioning.js';
 import { remoteRequest, type RemoteContainer } from './remote.js';
 
 /** Changes read from the log at a time (the point is saved after each batch). */
@@ -165,6 +167,8 @@ export class ContainerSyncDaemon {
   private async pushObject(remote: RemoteContainer, rec: ObjectRecord): Promise<Outcome> {
     // Expiring: the expirer's delete will be a change of its own; the remote would refuse a past X-Delete-At.
     if (rec.deleteAt !== undefined && rec.deleteAt <= Date.now() / 1000) return 'skipped';
+    // Object versioning's link to the current version is that feature's own, as Swift skips it.
+    if (rec.metadata[SYSMETA_VERSIONS_SYMLINK] !== undefined) return 'skipped';
     const timestamp = formatTimestamp(rec.timestamp);
     try {
       const head = await remoteRequest(remote, 'HEAD', rec.name, { 'x-timestamp': timestamp });
@@ -180,6 +184,8 @@ export class ContainerSyncDaemon {
         // Sysmeta never crosses a proxy (the remote's gatekeeper would drop it).
         if (!name.startsWith('x-object-sysmeta-')) headers[name] = value;
       }
+      // A symlink stays a symlink (its target is stored as sysmeta, shown to clients as these).
+      Object.assign(headers, symlinkClientHeaders(rec.metadata));
       Object.assign(headers, {
         // As Swift's clean_content_type: a manifest's `;swift_bytes=` is the store's, not the client's.
         'content-type': rec.contentType.replace(/;\s*swift_bytes=\d+\s*$/, ''), etag: rec.etag, 'content-length': String(rec.size), 'x-timestamp': timestamp,

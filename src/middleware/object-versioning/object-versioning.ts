@@ -51,7 +51,8 @@ const CLIENT_ENABLED = 'x-versions-enabled';
 const SYSMETA_ENABLED = 'x-container-sysmeta-versions-enabled';
 const SYSMETA_CONTAINER = 'x-container-sysmeta-versions-container';
 /** Marks an object that is versioning's link to its current version. */
-const SYSMETA_VERSIONS_SYMLINK = 'x-object-sysmeta-versions-symlink';
+/** Marks the link object versioning keeps as the current version (container sync skips it). */
+export const SYSMETA_VERSIONS_SYMLINK = 'x-object-sysmeta-versions-symlink';
 const LEGACY_LOCATION = 'x-container-sysmeta-versions-location';
 /** What a link never carries of the client's PUT: they describe the data, which went to the version. */
 const NOT_FOR_LINK = new Set(['etag', 'content-length', 'transfer-encoding', 'x-object-manifest', 'x-static-large-object',

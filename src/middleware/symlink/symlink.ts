@@ -105,6 +105,20 @@ export function symlinkMiddleware(meta: MetadataStore, objects: () => Handler): 
   };
 }
 
+/**
+ * The X-Symlink-Target* headers a client PUT would carry to make the link stored in `metadata`
+ * (none for a plain object): what `?symlink=get` shows, and what container sync sends so the
+ * remote copy is a link too, as Swift's sync daemon does by reading with `symlink=get`.
+ */
+export function symlinkClientHeaders(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [client, sysmeta] of LINK_HEADERS) {
+    const v = metadata[sysmeta];
+    if (v !== undefined) out[client] = v;
+  }
+  return out;
+}
+
 /** `?symlink=get`: the link as stored, its sysmeta shown as X-Symlink-Target* headers. */
 function linkItself(res: SwiftResponse): SwiftResponse {
   for (const [client, sysmeta] of LINK_HEADERS) {
