@@ -6,7 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoredBlob } from '../src/storage/contracts.js';
-import { DEFAULT_PART_SIZE } from '../src/storage/s3/client.js';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client, DEFAULT_PART_SIZE } from '../src/storage/s3/client.js';
 import { digestStream, PatternedBody, readAll } from './helpers/patterned.js';
 import { s3Backend } from './helpers/s3-backend.js';
 
@@ -70,5 +72,29 @@ test('ranged reads of the large blob, across part boundaries, are byte-exact', {
     for (const [i, [s, e]] of ranges.entries()) assert.ok(got[i]?.equals(body.range(s, e)), `range ${s}-${e}`);
   } finally {
     await reader.close();
+  }
+});
+
+test('quarantine of a blob above the single-copy limit copies it in parts: the kept copy is byte-exact, the blob is gone', { timeout: 120_000 }, async () => {
+  // A store whose single-copy limit is lowered, so a 12 MiB blob takes the multipart-copy path that
+  // blobs above S3's 5 GiB CopyObject limit take.
+  const small = await s3Backend({ maxSingleCopyBytes: 5 * MiB, partSize: 5 * MiB });
+  try {
+    const bytes = new PatternedBody(12 * MiB + 7);
+    const blob = await small.store.write(bytes.stream(), { maxSize: 100 * MiB });
+    await small.store.quarantine(blob.blobId);
+    assert.equal(await small.store.open(blob.blobId), undefined);
+    const kept = (await small.artifacts()).filter((a) => a.includes(`quarantined/objects/${blob.blobId}`));
+    assert.equal(kept.length, 1, 'one kept copy, no multipart upload left behind');
+    const client = createS3Client(small.settings);
+    try {
+      const res = await client.send(new GetObjectCommand({ Bucket: small.settings.bucket, Key: kept[0] ?? '' }));
+      assert.equal(res.ContentLength, bytes.size);
+      assert.deepEqual(await digestStream(res.Body as Readable), { size: bytes.size, md5: bytes.md5() });
+    } finally {
+      client.destroy();
+    }
+  } finally {
+    await small.destroy();
   }
 });

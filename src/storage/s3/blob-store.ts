@@ -22,8 +22,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand,
+  CreateMultipartUploadCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand,
+  ListObjectsV2Command, UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { BlobReader, BlobStore, BlobWriteOptions, StoredBlob } from '../contracts.js';
 import { BackendUnavailableError } from '../backend-unavailable.js';
@@ -33,6 +34,10 @@ import { rangeStream } from './range-stream.js';
 import { uploadBlob } from './upload.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
+/** Where damaged blobs are kept, under the key prefix; not a blob id, so the orphan sweeper never sees them. */
+const QUARANTINE = 'quarantined/objects/';
+/** S3's limit for a single CopyObject; larger objects are copied in parts. */
+const MAX_SINGLE_COPY = 5 * 1024 ** 3;
 
 interface OpenBlob {
   readers: number;
@@ -157,6 +162,54 @@ export class S3BlobStore implements BlobStore {
       return;
     }
     await this.deleteNow(key);
+  }
+
+  /**
+   * Moves a damaged blob aside for the operator, as Swift's quarantine does: copied to
+   * `<key prefix>quarantined/objects/<blob id>` on the service, then deleted as delete() does (after
+   * the reader that found the damage closes). A blob already gone is a no-op.
+   */
+  async quarantine(blobId: string): Promise<void> {
+    const key = this.keyOf(blobId);
+    await this.ready();
+    let size: number;
+    try {
+      size = (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength ?? 0;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw unavailable(err, `HEAD ${key}`);
+    }
+    const target = `${this.prefix}${QUARANTINE}${blobId}`;
+    try {
+      if (size <= (this.settings.maxSingleCopyBytes ?? MAX_SINGLE_COPY)) {
+        await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: `${this.bucket}/${key}` }));
+      } else {
+        await this.copyInParts(key, target, size);
+      }
+    } catch (err) {
+      throw unavailable(err, `copy ${key} to ${target}`);
+    }
+    await this.delete(blobId);
+  }
+
+  /** A server-side copy of an object too large for one CopyObject. */
+  private async copyInParts(key: string, target: string, size: number): Promise<void> {
+    const partSize = this.settings.partSize ?? DEFAULT_PART_SIZE;
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: target }));
+    try {
+      const parts: { ETag: string; PartNumber: number }[] = [];
+      for (let start = 0, n = 1; start < size; start += partSize, n++) {
+        const end = Math.min(start + partSize, size) - 1;
+        const part = await this.client.send(new UploadPartCopyCommand({
+          Bucket: this.bucket, Key: target, UploadId, PartNumber: n, CopySource: `${this.bucket}/${key}`, CopySourceRange: `bytes=${start}-${end}`,
+        }));
+        parts.push({ ETag: part.CopyPartResult?.ETag ?? '', PartNumber: n });
+      }
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId })).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** S3 answers a delete of a missing key with success, so a repeated delete is a no-op. */

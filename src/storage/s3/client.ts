@@ -31,6 +31,8 @@ export interface S3Settings {
   maxSockets?: number;
   /** Multipart uploads started longer ago than this are abandoned (another node may still be writing younger ones). Default 1 day. */
   staleUploadSeconds?: number;
+  /** Largest object copied server-side in one request (quarantine); larger ones are copied in parts of `partSize`. Default 5 GiB, S3's limit. */
+  maxSingleCopyBytes?: number;
 }
 
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
