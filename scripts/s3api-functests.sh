@@ -61,7 +61,7 @@ for x in sorted(glob.glob(os.path.join(d, '*.xml'))):
             # the line that says why: the last "E   ..." line of the traceback, else the message
             why = [l for l in (bad[0].text or '').splitlines() if l.startswith('E   ') and l[4:].strip()]
             reason = (why[-1][4:].strip() if why else text.splitlines()[0] if text else '')[:160]
-            if 'RecursionError' in (bad[0].text or ''): reason = 'RecursionError (client did not start) ' + reason
+            if 'RecursionError' in (bad[0].text or ''): reason = 'RecursionError: the boto3 client did not start'
             failed.append('%s::%s::%s  %s' % (name, tc.get('classname', '').split('.')[-1], tc.get('name'), reason))
     for i, v in enumerate((n, p, f, e, s)): tot[i] += v
     print('%-24s %6d %6d %6d %6d %6d %8s' % (name, n, p, f, e, s, times.get(name, '?')))
