@@ -1,6 +1,6 @@
 /**
  * `swiftlet images audit`: compares the image database with the bytes in the SERVICE_* accounts,
- * using only the read-only credential (a `<PREFIX>_reader_roles` role, spec D6).
+ * using only the read-only credential (a `<PREFIX>_reader_roles` role, docs/auth-rules.md D6).
  *
  * Findings:
  *   missing            an active image whose object (or large-object manifest) is absent
