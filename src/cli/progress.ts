@@ -101,9 +101,12 @@ export class ProgressBar {
     const share = total > 0 ? Math.min(Math.max(state.done / total, 0), 1) : undefined;
     const parts: string[] = [];
     if (state.text) parts.push(state.text);
-    parts.push(this.rate((this.o.rateUnit !== undefined ? state.rateCount ?? 0 : state.done) / elapsed));
+    // Within the first second a rate is mostly noise (one object read in 2 ms is not 500 objects/s),
+    // and so is a time left computed from it; the final line always has the true average.
+    const measured = finished || elapsed >= 1;
+    parts.push(measured ? this.rate((this.o.rateUnit !== undefined ? state.rateCount ?? 0 : state.done) / elapsed) : 'rate ?');
     if (finished) parts.push(`took ${formatDuration(elapsed)}`);
-    else if (total > 0 && state.done > 0) parts.push(`ETA ${formatDuration(Math.max(total - state.done, 0) / (state.done / elapsed))}`);
+    else if (total > 0 && state.done > 0 && measured) parts.push(`ETA ${formatDuration(Math.max(total - state.done, 0) / (state.done / elapsed))}`);
     else if (total > 0) parts.push('ETA ?');
     const percent = share !== undefined ? `${(share * 100).toFixed(0).padStart(3)}%` : '';
     if (!this.o.tty) return `${this.o.label}: ${percent ? `${percent.trim()} ` : ''}${parts.join(', ')}`;
