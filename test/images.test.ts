@@ -683,6 +683,9 @@ describe('images audit', () => {
     const table = await runAudit();
     assert.equal(table.code, 0, table.stdout + table.stderr);
     assert.match(table.stdout, /clean/);
+    // Progress on stderr (not a terminal here: plain lines), ending with every account and image done.
+    assert.match(table.stderr, /^images audit: (?:100% )?(\d+)\/\1 accounts, (\d+)\/\2 images, \d+ objects, 0 findings, [\d.]+ images\/s, took \d+s$/m, table.stderr);
+    assert.doesNotMatch(table.stderr, /\r/);
     const json = await runAudit('--json');
     assert.equal(json.code, 0, json.stdout + json.stderr);
     const report = JSON.parse(json.stdout) as { clean: boolean; findings: unknown[]; objects: number };

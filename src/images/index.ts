@@ -76,7 +76,8 @@ export async function auditImages(cfg: ImagesConfig, options: { json: boolean; r
       });
       let last: AuditProgress | undefined;
       report = await audit(db, store, { ...options, onProgress: (p) => { last = p; bar.update(state(p)); } });
-      if (last) bar.finish(state(last));
+      // Always a last line, even for a database with no images (no account was walked).
+      bar.finish(state(last ?? { accounts: 0, totalAccounts: 0, images: 0, totalImages: 0, objects: report.objects, findings: report.findings.length }));
     } catch (err) {
       out(options.json ? JSON.stringify({ error: (err as Error).message }) : `audit failed: ${(err as Error).message}`);
       return 2;
