@@ -132,11 +132,6 @@ export class ProgressBar {
 }
 
 /** The bar for stderr: drawn when stderr is a terminal, plain lines otherwise. */
-export function stderrProgress(options: Omit<ProgressOptions, 'write' | 'tty'> & { quiet?: boolean }): ProgressBar {
-  const { quiet, ...rest } = options;
-  return new ProgressBar({
-    ...rest,
-    write: quiet ? () => undefined : (text) => { process.stderr.write(text); },
-    tty: process.stderr.isTTY === true,
-  });
+export function stderrProgress(options: Omit<ProgressOptions, 'write' | 'tty'>): ProgressBar {
+  return new ProgressBar({ ...options, write: (text) => { process.stderr.write(text); }, tty: process.stderr.isTTY === true });
 }
