@@ -1,5 +1,5 @@
 /**
- * `npm run bench:cluster [-- --start-swift ../shared/anchors/swift-saio] [--duration S] [--rounds N]
+ * `npm run bench:cluster [-- --start-swift SAIO_SCRIPTS_DIR] [--duration S] [--rounds N]
  *   [--workloads a,b] [--large-size BYTES] [--nodes N]`
  *
  * The cluster issue's comparison, in one run on this machine: Swiftlet in cluster mode (N nodes

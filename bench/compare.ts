@@ -1,5 +1,5 @@
 /**
- * `npm run bench:compare [-- --start-swift ../shared/anchors/swift-saio | --swift-auth-url URL --swift-user U --swift-key K]
+ * `npm run bench:compare [-- --start-swift SAIO_SCRIPTS_DIR | --swift-auth-url URL --swift-user U --swift-key K]
  *   [--duration S] [--rounds N] [--workloads a,b] [--large-size BYTES] [--large-concurrency C] [--limit-process]`
  *
  * Starts a fresh Swiftlet and the trivial limit server on this machine (and, with --start-swift,

@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import { loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { serverCpuMs, watchRss } from './rss.js';
-import { percentile, runWorkload, WORKLOADS, type WorkloadName, type WorkloadResult } from './workloads.js';
+import { percentile, runWorkload, WORKLOADS, type PhaseMeter, type WorkloadName, type WorkloadResult } from './workloads.js';
+import { stderrProgress, type ProgressBar } from '../src/cli/progress.js';
 
 export interface BenchReport extends Omit<WorkloadResult, 'latenciesMs'> {
   opsPerSecond: number;
@@ -37,6 +38,35 @@ export function formatReport(r: BenchReport): string {
   const rss = r.peakRssMiB !== undefined ? `  peak RSS ${r.peakRssMiB} MiB` : '';
   return `${r.workload.padEnd(18)} ${r.opsPerSecond.toFixed(1).padStart(9)} ops/s ${r.mbPerSecond.toFixed(1).padStart(8)} MB/s  ` +
     `p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  (${r.ops} ops, c=${r.concurrency})${rss}${r.note ? `  [${r.note}]` : ''}`;
+}
+
+/**
+ * A progress bar on stderr for a workload's measured phase: the bar fills with its seconds, the rate
+ * is operations per second. Ticks on a timer, so that a phase of slow operations (256 MiB PUTs)
+ * still moves; stdout keeps only the results (and `--json` stays parseable).
+ */
+function progressMeter(workload: string): PhaseMeter {
+  let bar: ProgressBar | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let ops = 0;
+  let started = 0;
+  const state = () => ({ done: (Date.now() - started) / 1000, rateCount: ops, text: `${ops} ops` });
+  return {
+    start(seconds) {
+      ops = 0;
+      started = Date.now();
+      bar = stderrProgress({ label: `bench ${workload}`, unit: 's', rateUnit: 'ops', total: seconds });
+      bar.update(state());
+      timer = setInterval(() => bar?.update(state()), 200);
+      timer.unref();
+    },
+    op() { ops++; },
+    end() {
+      clearInterval(timer);
+      bar?.finish(state());
+      bar = undefined;
+    },
+  };
 }
 
 const DEFAULT_SIZES: Partial<Record<WorkloadName, number>> = { 'put-large': 256 * 1024 * 1024, 'get-large': 256 * 1024 * 1024 };
@@ -73,6 +103,7 @@ async function main(): Promise<void> {
     const pid = values['server-pid'] ? Number(values['server-pid']) : undefined;
     const opts = {
       client, concurrency, durationSeconds: duration, size, log: (l: string) => { if (!values.json) console.log(l); },
+      meter: progressMeter(name),
       ...(pid !== undefined ? { serverCpuMs: () => serverCpuMs(pid) } : {}),
     };
     const raw = await runWorkload(name, serviceClient ? { ...opts, serviceClient } : opts);

@@ -12,6 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { SwiftClient } from '../src/client/swift-client.js';
+import type { PhaseMeter } from './workloads.js';
 
 export const SLICE_MS = 250;
 
@@ -97,6 +98,8 @@ export interface MixedOptions {
   log: (line: string) => void;
   /** The server's CPU time so far (ms), when the bench can see its processes (`--server-pid`). */
   serverCpuMs?: () => number;
+  /** Told of the measured mixed phase (for a progress bar). */
+  meter?: PhaseMeter;
 }
 
 /** PUTs `count` objects named `obj-0000000`… (at most 32 at once) and returns their names. */
@@ -163,6 +166,7 @@ export async function runMixed(o: MixedOptions): Promise<{ detail: MixedDetail; 
   const cpu0 = o.serverCpuMs?.();
   const start = process.hrtime.bigint();
   const deadline = Date.now() + o.durationSeconds * 1000;
+  o.meter?.start(o.durationSeconds);
   await Promise.all(Array.from({ length: o.concurrency }, async (_, w) => {
     for (let i = 0; Date.now() < deadline; i++) {
       const dice = Math.random();
@@ -180,8 +184,10 @@ export async function runMixed(o: MixedOptions): Promise<{ detail: MixedDetail; 
         await o.client.deleteObject(o.container, written[writtenHead++] ?? '');
         rec.delete.push(elapsedMs(t0));
       }
+      o.meter?.op();
     }
   }));
+  o.meter?.end();
   const seconds = elapsedMs(start) / 1000;
   const cpu1 = o.serverCpuMs?.();
   const get = stats({ latencies: rec.get, seconds });

@@ -1,12 +1,20 @@
-/** OpenStack Swift as a one-node cluster (the SAIO scripts in ../shared/anchors/swift-saio), for the comparison benchmarks. */
+/**
+ * OpenStack Swift as a one-node cluster (a "Swift all in one", SAIO), for the comparison benchmarks.
+ * The SAIO scripts are not part of this repository (see README, "Comparing with OpenStack Swift"); any
+ * directory with these three scripts will do:
+ *   setup.sh   installs Debian's swift packages and writes the configuration under $SAIO_DIR, including
+ *              $SAIO_DIR/etc/saio.env with PROXY_PORT=…, on the ports given in the environment below;
+ *   start.sh   starts the processes and records each as `<pid>\n<command-line marker>` in $SAIO_DIR/run/*.pid;
+ *   stop.sh    stops exactly those processes.
+ */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * `--start-swift DIR`: OpenStack Swift as a one-node cluster from the SAIO scripts in DIR
- * (../shared/anchors/swift-saio): set up once under SAIO_DIR (default /srv/saio) on ports that stay
- * clear of Swiftlet's, then (re)started. Returns its v1.0 auth URL.
+ * `--start-swift DIR`: OpenStack Swift as a one-node cluster from the SAIO scripts in DIR: set up once
+ * under SAIO_DIR (default /srv/saio) on ports that stay clear of Swiftlet's, then (re)started. Returns
+ * its v1.0 auth URL.
  */
 export function startSwift(scripts: string): { authUrl: string; pids: () => number[]; stop(): void } {
   const env = {

@@ -18,6 +18,15 @@ export interface WorkloadOptions {
   log: (line: string) => void;
   /** The server's CPU time so far (ms), when the bench can see its processes. */
   serverCpuMs?: () => number;
+  /** Told of the measured phase (for a progress bar). */
+  meter?: PhaseMeter;
+}
+
+/** The measured phase of a workload: its start with its planned length, each operation, its end. */
+export interface PhaseMeter {
+  start(seconds: number): void;
+  op(): void;
+  end(): void;
 }
 
 export interface WorkloadResult {
@@ -39,9 +48,10 @@ export type WorkloadName = (typeof WORKLOADS)[number];
 
 const runId = () => `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
-async function timed(deadline: number, concurrency: number, op: (worker: number, i: number) => Promise<number>): Promise<{ ops: number; bytes: number; latenciesMs: number[]; seconds: number }> {
+async function timed(deadline: number, concurrency: number, op: (worker: number, i: number) => Promise<number>, meter?: PhaseMeter): Promise<{ ops: number; bytes: number; latenciesMs: number[]; seconds: number }> {
   const latenciesMs: number[] = [];
   let bytes = 0;
+  meter?.start((deadline - Date.now()) / 1000);
   const start = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
     for (let i = 0; Date.now() < deadline; i++) {
@@ -50,8 +60,10 @@ async function timed(deadline: number, concurrency: number, op: (worker: number,
       if (n < 0) return; // the workload ran out of work
       latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
       bytes += n;
+      meter?.op();
     }
   }));
+  meter?.end();
   return { ops: latenciesMs.length, bytes, latenciesMs, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
@@ -106,7 +118,7 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
       return result(await timed(deadline(), concurrency, async (w, i) => {
         await client.putObject(container, `w${w}-${i}`, small);
         return small.length;
-      }));
+      }, o.meter));
     case 'get-small':
     case 'head': {
       const names = await prefill(client, container, Math.max(concurrency * 4, 200), small, concurrency);
@@ -117,7 +129,7 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
           return 0;
         }
         return consume((await client.getObject(container, object)).body);
-      }));
+      }, o.meter));
     }
     case 'delete': {
       // Enough objects to go on deleting for the whole run: a fast endpoint deletes thousands per
@@ -133,19 +145,19 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
         if (object === undefined) return -1;
         await client.deleteObject(container, object);
         return 0;
-      }), next >= names.length ? 'ran out of prefilled objects before the deadline' : undefined);
+      }, o.meter), next >= names.length ? 'ran out of prefilled objects before the deadline' : undefined);
     }
     case 'put-large': {
       const chunk = randomBytes(1024 * 1024);
       return result(await timed(deadline(), concurrency, async (w, i) => {
         await client.putObject(container, `large-${w}-${i}`, streamOf(o.size, chunk), { 'content-length': String(o.size) });
         return o.size;
-      }));
+      }, o.meter));
     }
     case 'get-large': {
       const chunk = randomBytes(1024 * 1024);
       await client.putObject(container, 'large', streamOf(o.size, chunk), { 'content-length': String(o.size) });
-      return result(await timed(deadline(), concurrency, async () => consume((await client.getObject(container, 'large')).body)));
+      return result(await timed(deadline(), concurrency, async () => consume((await client.getObject(container, 'large')).body), o.meter));
     }
     case 'list':
     case 'list-delimiter': {
@@ -156,7 +168,7 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
       return result(await timed(deadline(), concurrency, async () => {
         const r = await client.call('GET', container, { query });
         return Buffer.byteLength(r.text);
-      }));
+      }, o.meter));
     }
     case 'composite':
     case 'composite-baseline': {
@@ -166,7 +178,7 @@ export async function runWorkload(name: WorkloadName, o: WorkloadOptions): Promi
       await target.putContainer(container);
       const names = await prefill(target, container, Math.max(concurrency * 4, 200), small, concurrency);
       return result(await timed(deadline(), concurrency, async (w, i) =>
-        consume((await target.getObject(container, names[(w * 7919 + i) % names.length] ?? '')).body)));
+        consume((await target.getObject(container, names[(w * 7919 + i) % names.length] ?? '')).body), o.meter));
     }
     case 'mixed': {
       const { detail, ...r } = await runMixed({ ...mixedOptions(o, container, small) });
@@ -189,6 +201,7 @@ function mixedOptions(o: WorkloadOptions, container: string, body: Buffer): Mixe
   return {
     client: o.client, container, concurrency: o.concurrency, durationSeconds: o.durationSeconds, body, log: o.log,
     ...(o.serverCpuMs ? { serverCpuMs: o.serverCpuMs } : {}),
+    ...(o.meter ? { meter: o.meter } : {}),
   };
 }
 

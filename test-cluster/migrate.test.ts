@@ -284,7 +284,7 @@ test('a migrate killed midway completes on the next run, copying only what was l
   const third = await runMigrate(dest, srcDir, true).done;
   assert.equal(third.code, 0, third.out);
   assert.match(third.out, / 0 copied/);
-  assert.match(third.out, /\r\[#{30}\] 100% (\d+)\/\1 objects, [\d.]+ MiB\/[\d.]+ MiB, [\d.]+ [KMG]?i?B\/s \(0 copied, \1 already there\)/);
+  assert.match(third.out, /\r\[#{30}\] 100% migrate: (\d+)\/\1 objects, [\d.]+ MiB\/[\d.]+ MiB \(0 copied, \1 already there\), [\d.]+ [KMG]?i?B\/s, took \d+/);
   assert.doesNotMatch(third.out, /^migrate: /m);
 });
 

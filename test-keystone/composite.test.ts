@@ -3,10 +3,10 @@
  * identity mode `keystone` against Debian's real Keystone, tokens issued by that Keystone
  * (`POST /v3/auth/tokens`), everything through HTTP.
  *
- * - The composite-token matrix C1–C17 of spec 3.1.
- * - The real Swift 2.30 keystoneauth proxy's recorded answers to the same probes
- *   (../shared/anchors/swift-saio/composite-tokens-keystone.out.txt, cases 1–31, statuses copied
- *   below): the same status codes, except where D4 makes Swiftlet answer 401 for a token without the
+ * - The composite-token matrix C1–C17 of docs/auth-rules.md 3.1.
+ * - The real Swift 2.30 keystoneauth proxy's recorded answers to the same probes (cases 1–31, recorded
+ *   with curl against a one-node Swift with keystonemiddleware outside this repository; the statuses
+ *   are copied below, so nothing else is needed to run this test): the same status codes, except where D4 makes Swiftlet answer 401 for a token without the
  *   `service` role in X-Service-Token (that Swift ran keystonemiddleware < 13, which answered 403).
  * - D7/C11: an expired user token together with a valid service token (Keystone `allow_expired`).
  * - Keystone down or hanging → 503, never a grant; token cache (R2.8): valid tokens reused, invalid
@@ -162,7 +162,7 @@ describe('real Swift 2.30 keystoneauth recorded answers (composite-tokens-keysto
   });
 });
 
-describe('composite-token matrix (spec 3.1) in keystone mode', () => {
+describe('composite-token matrix (docs/auth-rules.md 3.1) in keystone mode', () => {
   test('C1 U on AUTH_P → 2xx; account DELETE 403 (405 where account management is off)', async () => {
     const U = await tok('demo');
     assert.equal(await st(A, 'HEAD', `/AUTH_${P}`, U), 204);

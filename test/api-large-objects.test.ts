@@ -1,7 +1,7 @@
 /**
  * Large objects through HTTP: Dynamic Large Objects (X-Object-Manifest) and Static Large Objects
  * (?multipart-manifest=put|get|delete), as Swift 2.30 answers (expectations checked against a real
- * Swift 2.30.1). Segment reads are sub-requests authorised again for the caller (spec D10).
+ * Swift 2.30.1). Segment reads are sub-requests authorised again for the caller (docs/auth-rules.md D10).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

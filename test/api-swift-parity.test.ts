@@ -1,7 +1,7 @@
 /**
  * Answers that differed from OpenStack Swift 2.30 when tried with other clients (issue 18), each
  * checked side by side against the real Swift (the SAIO): metadata names with underscores, the
- * metadata a copy's 201 carries, owners under public ACLs (spec section 3, "Two passes"), and an
+ * metadata a copy's 201 carries, owners under public ACLs (docs/auth-rules.md section 3, "Two passes"), and an
  * account name as an ACL grantee (R5.6).
  */
 import { after, before, test } from 'node:test';

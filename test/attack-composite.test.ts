@@ -1,5 +1,5 @@
 /**
- * The composite-token attack matrix (spec auth.md 3.1, C1–C17; tempauth mapping D1; S6 account
+ * The composite-token attack matrix (docs/auth-rules.md 3.1, C1–C17; tempauth mapping D1; S6 account
  * DELETE) against a real server: every token combination × every request at account, container and
  * object level on the service account SERVICE_test and on AUTH_test. Each refused request must get
  * its exact status and leave the account exactly as it was (snapshots read with a reseller admin's
@@ -40,7 +40,7 @@ after(async () => { await server.stop(); });
 
 const ownerView = () => ({ 'X-Auth-Token': t.R });
 
-describe('composite-token matrix (auth.md 3.1)', () => {
+describe('composite-token matrix (auth-rules.md 3.1)', () => {
   test('allowed combinations (C1, C3, C12) can do everything an owner does but DELETE the account (S6)', async () => {
     const scripts: Case[][] = [];
     let n = 0;

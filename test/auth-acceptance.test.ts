@@ -1,9 +1,9 @@
 /**
- * Spec section 11 (the acceptance list) through HTTP against a real server: the items not already
+ * Section 11 of docs/auth-rules.md (the acceptance list) through HTTP against a real server: the items not already
  * asserted by auth-composite, auth-acl, auth-expired, auth-tempauth-matrix and project-domain tests.
- * Test names carry the spec rule and the Swift / keystonemiddleware test they stand for; the mapping
+ * Test names carry the rule id and the Swift / keystonemiddleware test they stand for; the mapping
  * of every item is docs/acceptance.md. Expected answers were checked against Swift 2.30 (tempauth SAIO)
- * where Swift can be asked; where the spec's decisions (D1–D10) make Swiftlet differ, the name says so.
+ * where Swift can be asked; where Swiftlet's decisions (D1–D10) make Swiftlet differ, the name says so.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-/** Container ACLs (spec section 5), account ACLs (section 6, D8) and owner-only headers (R4.2) through HTTP. */
+/** Container ACLs (docs/auth-rules.md section 5), account ACLs (section 6, D8) and owner-only headers (R4.2) through HTTP. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AUDITOR_USER_TOML, startServer, type TestServer } from './helpers/server.js';

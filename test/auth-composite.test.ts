@@ -1,5 +1,5 @@
 /**
- * The composite-token matrix of spec section 3.1 (C1–C17) through HTTP against a real server, with
+ * The composite-token matrix of docs/auth-rules.md section 3.1 (C1–C17) through HTTP against a real server, with
  * the built-in identity and tempauth-style users mapped to roles (D1): U = test:tester (.admin → admin
  * on project test), S = test5:tester5 (.service → service), reseller prefixes AUTH and SERVICE with
  * SERVICE_service_roles = service (the out-of-the-box configuration).
@@ -34,7 +34,7 @@ after(async () => { await server.stop(); });
 const status = async (method: string, path: string, token?: string, serviceToken?: string, body?: string) =>
   (await call(`${base}${path}`, { method, token, serviceToken, ...(body !== undefined ? { body } : {}) })).status;
 
-describe('composite tokens (spec 3.1)', () => {
+describe('composite tokens (docs/auth-rules.md 3.1)', () => {
   test('C1 user token on AUTH_P → 2xx, account DELETE 403', async () => {
     assert.equal(await status('HEAD', '/AUTH_test', U), 204);
     assert.equal(await status('PUT', '/AUTH_test/c1', U), 201);

@@ -1,7 +1,7 @@
 /**
- * Spec R8.7, tempauth's composite matrix, mapped through D1 onto the one policy engine: groups become
+ * docs/auth-rules.md R8.7, tempauth's composite matrix, mapped through D1 onto the one policy engine: groups become
  * roles (.admin → admin, .service → service, .reseller_admin → ResellerAdmin) and `PRE2_require_group
- * = .service` becomes `PRE2_service_roles = service`. Where tempauth's own answers differ, the spec's
+ * = .service` becomes `PRE2_service_roles = service`. Where tempauth's own answers differ, the rules'
  * decisions win and say so: D4 (a user token as service token → 401) and C9 (an invalid service token
  * discards the identity → 401).
  */

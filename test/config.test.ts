@@ -1,6 +1,6 @@
 /**
  * Configuration: defaults ← TOML file ← environment ← command line, every value type-checked,
- * unknown keys rejected with the closest valid key (spec D2/D3), through loadConfig and through the
+ * unknown keys rejected with the closest valid key (docs/auth-rules.md D2/D3), through loadConfig and through the
  * real `swiftlet serve` command.
  */
 import { after, describe, test } from 'node:test';
@@ -188,7 +188,7 @@ describe('unknown keys name the closest valid key', () => {
     rejects('[server]\nprot = 1\n', /unknown key "server\.prot"/, /did you mean "server\.port"/);
   });
 
-  test('[auth] SERVICE_service_role → SERVICE_service_roles (spec D3)', () => {
+  test('[auth] SERVICE_service_role → SERVICE_service_roles (docs/auth-rules.md D3)', () => {
     rejects('[auth]\nSERVICE_service_role = "x"\n', /unknown key "auth\.SERVICE_service_role"/, /did you mean "auth\.SERVICE_service_roles"/);
   });
 
@@ -267,7 +267,7 @@ describe('[storage] reserved_bytes (Swift\'s fallocate_reserve)', () => {
   });
 });
 
-describe('reseller prefixes (spec D2)', () => {
+describe('reseller prefixes (docs/auth-rules.md D2)', () => {
   test('overlapping prefixes are rejected', () => {
     rejects('[auth]\nreseller_prefix = "AUTH, AUTH_X"\n', /overlap/, /"AUTH_"/, /"AUTH_X_"/);
     rejects('[auth]\nreseller_prefix = "SERVICE_IMG, SERVICE"\n', /overlap/);

@@ -2,8 +2,8 @@
  * The image service (issue 4) through HTTP with real processes: Swiftlet (`swiftlet serve`) and the
  * image service (`swiftlet images serve`), a client of Swiftlet. Image bytes live in
  * SERVICE_<project>/images/<id>, reachable only with the user's token and the image service's token
- * together (spec C1–C17); cross-project reads and the audit use a read-only `image_reader` role
- * (spec D6, `SERVICE_reader_roles`).
+ * together (docs/auth-rules.md C1–C17); cross-project reads and the audit use a read-only `image_reader` role
+ * (docs/auth-rules.md D6, `SERVICE_reader_roles`).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -235,7 +235,7 @@ describe('image service API', () => {
     // In both headers: still 403 (C15, the service role is not an operator role).
     assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', token: g, serviceToken: g })).status, 403);
     assert.equal((await call(svc(u.projectId, `/images/${A}`), { method: 'DELETE', token: g, serviceToken: g })).status, 403);
-    // In X-Service-Token only, there is no user identity at all: anonymous, 401 (spec R2.9).
+    // In X-Service-Token only, there is no user identity at all: anonymous, 401 (docs/auth-rules.md R2.9).
     assert.equal((await call(svc(u.projectId, '/images/planted'), { method: 'PUT', body: 'x', serviceToken: g })).status, 401);
     const r = tok.reader!.token;
     assert.equal((await call(svc(u.projectId, `/images/${A}`), { token: r })).status, 200);
@@ -683,6 +683,9 @@ describe('images audit', () => {
     const table = await runAudit();
     assert.equal(table.code, 0, table.stdout + table.stderr);
     assert.match(table.stdout, /clean/);
+    // Progress on stderr (not a terminal here: plain lines), ending with every account and image done.
+    assert.match(table.stderr, /^images audit: (?:100% )?(\d+)\/\1 accounts, (\d+)\/\2 images, \d+ objects, 0 findings, [\d.]+ images\/s, took \d+s$/m, table.stderr);
+    assert.doesNotMatch(table.stderr, /\r/);
     const json = await runAudit('--json');
     assert.equal(json.code, 0, json.stdout + json.stderr);
     const report = JSON.parse(json.stdout) as { clean: boolean; findings: unknown[]; objects: number };

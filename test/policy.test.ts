@@ -1,5 +1,5 @@
 /**
- * The pure policy, table-driven against spec/auth.md: one case per rule (ids in the names). The same
+ * The pure policy, table-driven against docs/auth-rules.md: one case per rule (ids in the names). The same
  * rules are exercised through HTTP in auth-composite, auth-acl and auth-expired tests.
  */
 import { describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-/** Spec R4.6: the project domain recorded on accounts, through HTTP, and its rules table. */
+/** docs/auth-rules.md R4.6: the project domain recorded on accounts, through HTTP, and its rules table. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.js';

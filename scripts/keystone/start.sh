@@ -23,7 +23,7 @@
 # Environment: KEYSTONE_PORT, KEYSTONE_DIR, KEYSTONE_ADMIN_PASSWORD, KEYSTONE_TOKEN_EXPIRATION,
 # KEYSTONE_RESET=1 (wipe the data dir first).
 #
-# Lessons taken from the SAIO anchor (../shared/anchors/swift-saio/NOTES.md): sqlite needs WAL and a
+# Lessons from running Keystone beside a one-node Swift (SAIO) on Debian: sqlite needs WAL and a
 # single uwsgi process with a single thread ("database is locked" otherwise), and uwsgi's
 # http-socket has no keep-alive, so responses carry `Connection: close`.
 set -euo pipefail

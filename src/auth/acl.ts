@@ -1,5 +1,5 @@
 /**
- * Container ACLs ("V1" syntax, spec section 5) and account ACLs ("V2" JSON, section 6): cleaning and
+ * Container ACLs ("V1" syntax, docs/auth-rules.md section 5) and account ACLs ("V2" JSON, section 6): cleaning and
  * validation of what clients set, parsing and matching of what is stored. Pure functions.
  */
 

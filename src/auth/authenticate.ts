@@ -1,5 +1,5 @@
 /**
- * Token → identity (spec section 2), for built-in tokens and for an external Keystone alike. The
+ * Token → identity (docs/auth-rules.md section 2), for built-in tokens and for an external Keystone alike. The
  * service token is checked first (R2.3); an invalid one discards the whole identity (C9). The user
  * token is then resolved with `allowExpired` only when a valid service token came along, and an
  * expired user token counts only then, within `allow_expired_window` (D7, R2.4).

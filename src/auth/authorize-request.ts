@@ -1,7 +1,7 @@
 /**
  * The HTTP side of authorisation: gathers the facts the pure policy needs (stored container and
  * account ACLs, the Referer), applies its verdict (401 with a realm, or 403), and cleans the ACL
- * headers an owner sets (400 on a bad ACL, spec R5.1 / R6.2).
+ * headers an owner sets (400 on a bad ACL, docs/auth-rules.md R5.1 / R6.2).
  */
 import type { Services, Target } from '../controllers/services.js';
 import type { RequestContext } from '../http/context.js';

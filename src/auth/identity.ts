@@ -1,4 +1,4 @@
-/** Who is making a request, as authentication established it (spec R2.9). */
+/** Who is making a request, as authentication established it (docs/auth-rules.md R2.9). */
 export interface Identity {
   userId: string;
   userName: string;

@@ -1,6 +1,6 @@
 /**
  * The authorisation decision, a pure function of (identity, request facts, settings): no I/O, no
- * HTTP objects. It follows keystoneauth's order (spec section 3, S1–S14) for every identity mode
+ * HTTP objects. It follows keystoneauth's order (docs/auth-rules.md section 3, S1–S14) for every identity mode
  * (D1), with Swiftlet's additions: prefix reader roles (D6), account ACLs in every mode (D8), and
  * `<PREFIX>_acl_requires_service_token` (D5). The `rule` of a decision names the step that decided,
  * for logs and tests.
@@ -50,7 +50,7 @@ function holds(held: readonly string[], wanted: readonly string[]): boolean {
 const allow = (owner: boolean, rule: string): Decision => ({ allow: true, owner, rule });
 const deny = (status: 401 | 403, rule: string): Decision => ({ allow: false, status, rule });
 
-/** The container ACL that applies to this request (spec section 3 "Inputs"). */
+/** The container ACL that applies to this request (docs/auth-rules.md section 3 "Inputs"). */
 function applicableAcl(req: AuthzRequest): string | undefined {
   if (req.container === undefined) return undefined;
   if (READ_METHODS.has(req.method)) return req.containerRead;
@@ -144,7 +144,7 @@ function accountNameMatch(id: Identity, groups: readonly string[], cfg: PolicyCo
 }
 
 /**
- * Two passes, as Swift's proxy (spec section 3, "Two passes"): first without the container's ACL
+ * Two passes, as Swift's proxy (docs/auth-rules.md section 3, "Two passes"): first without the container's ACL
  * and sync key (the proxy authorises before it has read the container), and only when that denies,
  * again with them (the controllers' delay_denial re-check). An operator or the reseller admin is
  * therefore the owner even where a public ACL would have let them in earlier in the order.

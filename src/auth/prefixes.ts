@@ -1,4 +1,4 @@
-/** Reseller prefixes (spec section 1). */
+/** Reseller prefixes (docs/auth-rules.md section 1). */
 
 /** R1.1: split on commas, trim, `''` is the empty prefix, append `_`, drop duplicates. */
 export function parsePrefixes(value: string): string[] {

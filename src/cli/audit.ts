@@ -19,7 +19,7 @@ import type { Damage } from '../storage/integrity/quarantine.js';
 import type { ObjectRecord } from '../storage/contracts.js';
 import { openClusterStores } from '../runtime/cluster.js';
 import { openEmbeddedStores } from '../runtime/embedded.js';
-import { formatBytes } from '../migrate/progress.js';
+import { formatBytes, ProgressBar } from './progress.js';
 
 export const AUDIT_USAGE = `object audit (one pass of the [auditor] over the store; see swiftlet.example.toml):
   swiftlet audit [--data DIR] [--config FILE] [--bytes-per-second N] [--dry-run] [--json]`;
@@ -41,16 +41,25 @@ export async function runAudit(config: Config, options: AuditCliOptions, io: { o
       return 2;
     }
     const totals = (await stores.meta.auditTotals?.()) ?? { objects: 0, bytes: 0 };
-    const bar = new AuditProgress(totals, io.progress, io.tty && !options.json);
+    // The bar fills with bytes; a store of empty objects only fills it with objects.
+    const byBytes = totals.bytes > 0;
+    const bar = new ProgressBar({
+      label: 'audit', write: io.progress, tty: io.tty && !options.json,
+      unit: byBytes ? 'bytes' : 'objects', total: byBytes ? totals.bytes : totals.objects,
+    });
+    const state = (s: AuditSummary) => ({
+      done: byBytes ? s.bytes : s.objects,
+      text: `${s.objects}/${totals.objects} objects, ${formatBytes(s.bytes)}/${formatBytes(totals.bytes)} (${s.damaged} damaged, ${s.missing} missing)`,
+    });
     const findings: Finding[] = [];
     const summary = await auditPass(stores.meta, () => stores.blobs, {
       bytesPerSecond: options.bytesPerSecond ?? config.auditor.bytes_per_second,
       quarantine: !options.dryRun,
-      onProgress: (s) => bar.update(s),
+      onProgress: (s) => bar.update(state(s)),
       onFinding: (rec: ObjectRecord, damage, detail) => findings.push({ object: `${rec.account}/${rec.container}/${rec.name}`, damage, detail }),
       log: (line) => bar.log(line),
     });
-    bar.finish(summary);
+    bar.finish(state(summary));
     if (options.json) {
       io.out(JSON.stringify({ ...summary, dryRun: options.dryRun, findings }));
     } else {
@@ -61,46 +70,5 @@ export async function runAudit(config: Config, options: AuditCliOptions, io: { o
     return summary.damaged + summary.missing > 0 ? 1 : 0;
   } finally {
     await stores.close();
-  }
-}
-
-/** A bar redrawn in place on a terminal; elsewhere (logs, CI) a plain line every few seconds. */
-class AuditProgress {
-  private readonly started = Date.now();
-  private lastDraw = 0;
-
-  constructor(private readonly total: { objects: number; bytes: number }, private readonly write: (text: string) => void, private readonly tty: boolean, private readonly lineEveryMs = 5000) {}
-
-  update(s: AuditSummary): void {
-    const now = Date.now();
-    if (now - this.lastDraw >= (this.tty ? 200 : this.lineEveryMs)) this.draw(s, now);
-  }
-
-  /** A log line on a line of its own: on a terminal the bar is cleared first and redrawn by the next update. */
-  log(line: string): void {
-    this.write(`${this.tty ? '\r\x1b[K' : ''}${line}\n`);
-    this.lastDraw = 0;
-  }
-
-  finish(s: AuditSummary): void {
-    if (this.tty) {
-      this.draw(s, Date.now());
-      this.write('\n');
-    }
-  }
-
-  private draw(s: AuditSummary, now: number): void {
-    this.lastDraw = now;
-    const seconds = Math.max((now - this.started) / 1000, 0.001);
-    const text = `${s.objects}/${this.total.objects} objects, ${formatBytes(s.bytes)}/${formatBytes(this.total.bytes)}, ` +
-      `${formatBytes(s.bytes / seconds)}/s (${s.damaged} damaged, ${s.missing} missing)`;
-    if (!this.tty) {
-      this.write(`audit: ${text}\n`);
-      return;
-    }
-    const share = this.total.bytes > 0 ? s.bytes / this.total.bytes : (this.total.objects > 0 ? s.objects / this.total.objects : 1);
-    const width = 30;
-    const filled = Math.min(width, Math.round(Math.min(share, 1) * width));
-    this.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(Math.min(share, 1) * 100).toFixed(0).padStart(3)}% ${text}\x1b[K`);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Loads and validates configuration: defaults ← TOML file ← environment ← command line. Every value
  * is type-checked; unknown keys are rejected with the closest valid key (a typo such as
- * `SERVICE_service_role` must never silently mean "no requirement", spec D3).
+ * `SERVICE_service_role` must never silently mean "no requirement", docs/auth-rules.md D3).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
@@ -284,7 +284,7 @@ function parseRateLimit(config: Config, input: Table): void {
 }
 
 /**
- * Spec R1.2/D3: `[auth]` keys that are not plain options must be `<PREFIX><option>` for a configured
+ * docs/auth-rules.md R1.2/D3: `[auth]` keys that are not plain options must be `<PREFIX><option>` for a configured
  * prefix and a known option; anything else (a typo such as `SERVICE_service_role`) is a start-up error
  * naming the closest valid key.
  */
@@ -334,7 +334,7 @@ function validateIdentity(config: Config): void {
   }
 }
 
-/** Spec D2: overlapping prefixes (one a prefix of another) are a start-up error. */
+/** docs/auth-rules.md D2: overlapping prefixes (one a prefix of another) are a start-up error. */
 function validateAuth(config: Config): void {
   const prefixes = parsePrefixes(config.auth.reseller_prefix);
   for (const a of prefixes) {

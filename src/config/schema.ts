@@ -52,7 +52,7 @@ export interface AuthConfig {
   service_token_roles_required: boolean;
   token_life: number;
   allow_expired_window: number;
-  /** Per-prefix options such as `SERVICE_service_roles` (spec R1.2), validated against known names. */
+  /** Per-prefix options such as `SERVICE_service_roles` (docs/auth-rules.md R1.2), validated against known names. */
   per_prefix: Record<string, string>;
 }
 
@@ -60,7 +60,7 @@ export interface ConfigUser {
   project: string;
   name: string;
   password: string;
-  /** Role names; tempauth groups are accepted and mapped (spec D1): .admin → admin, .reseller_admin → reseller admin role. */
+  /** Role names; tempauth groups are accepted and mapped (docs/auth-rules.md D1): .admin → admin, .reseller_admin → reseller admin role. */
   roles: string[];
 }
 
@@ -256,7 +256,7 @@ export interface ImagesConfig {
   service_user: string;
   service_password: string;
   service_project: string;
-  /** A read-only user holding a `<PREFIX>_reader_roles` role (spec D6), for cross-project reads and audits. */
+  /** A read-only user holding a `<PREFIX>_reader_roles` role (docs/auth-rules.md D6), for cross-project reads and audits. */
   reader_user: string;
   reader_password: string;
   reader_project: string;
@@ -344,7 +344,7 @@ export const DEFAULT_CONFIG: Config = {
   },
 };
 
-/** Option names that may be given per reseller prefix (`<PREFIX>_<name>`, spec R1.2 and D5/D6). */
+/** Option names that may be given per reseller prefix (`<PREFIX>_<name>`, docs/auth-rules.md R1.2 and D5/D6). */
 export const PER_PREFIX_OPTIONS = [
   'operator_roles', 'service_roles', 'project_reader_roles', 'reader_roles', 'acl_requires_service_token',
 ] as const;

@@ -3,7 +3,7 @@ import type { Metadata } from '../storage/contracts.js';
 import type { HeaderMap } from '../http/response.js';
 import { formatTimestamp } from '../swift/timestamp.js';
 
-/** Owner-only headers (spec R4.2): dropped from non-owner writes, hidden from non-owner reads. */
+/** Owner-only headers (docs/auth-rules.md R4.2): dropped from non-owner writes, hidden from non-owner reads. */
 export const OWNER_ONLY_HEADERS = [
   'x-container-read', 'x-container-write', 'x-container-sync-key', 'x-container-sync-to',
   'x-account-meta-temp-url-key', 'x-account-meta-temp-url-key-2',

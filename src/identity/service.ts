@@ -1,6 +1,6 @@
 /**
  * The built-in identity: password logins that end in a token, the bootstrap admin, and the users
- * declared in the config file (tempauth-style, spec D1 maps groups to roles).
+ * declared in the config file (tempauth-style, docs/auth-rules.md D1 maps groups to roles).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ConfigUser } from '../config/schema.js';

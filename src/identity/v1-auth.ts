@@ -1,5 +1,5 @@
 /**
- * The v1.0 login that Swift's tempauth speaks (spec R8.3): `GET /auth/v1.0` (also `/auth/v1/<acct>/auth`
+ * The v1.0 login that Swift's tempauth speaks (docs/auth-rules.md R8.3): `GET /auth/v1.0` (also `/auth/v1/<acct>/auth`
  * and `/auth/auth`) with `X-Auth-User: <project>:<user>` and `X-Auth-Key` (or X-Storage-User / -Pass).
  * Everything under `/auth/` is the login's: other methods 405, other forms 400.
  */

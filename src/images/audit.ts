@@ -1,6 +1,6 @@
 /**
  * `swiftlet images audit`: compares the image database with the bytes in the SERVICE_* accounts,
- * using only the read-only credential (a `<PREFIX>_reader_roles` role, spec D6).
+ * using only the read-only credential (a `<PREFIX>_reader_roles` role, docs/auth-rules.md D6).
  *
  * Findings:
  *   missing            an active image whose object (or large-object manifest) is absent
@@ -53,13 +53,25 @@ export interface AuditReport {
   findings: Finding[];
 }
 
-export async function audit(db: ImageDb, store: ImageStore, options: { repair: boolean; staleAfter: number }): Promise<AuditReport> {
+/** How far an audit is: told after each account (the unit of work: its two listings and its images' checks). */
+export interface AuditProgress {
+  accounts: number;
+  totalAccounts: number;
+  images: number;
+  totalImages: number;
+  objects: number;
+  findings: number;
+}
+
+export async function audit(db: ImageDb, store: ImageStore, options: { repair: boolean; staleAfter: number; onProgress?: (p: AuditProgress) => void }): Promise<AuditReport> {
   const rows = db.all(true);
   const byId = new Map<string, ImageRow>(rows.map((r) => [r.id, r]));
   const owners = [...new Set(rows.map((r) => r.owner))].sort();
   const container = store.options.container;
   const findings: Finding[] = [];
   let objects = 0;
+  let accountsDone = 0;
+  let imagesDone = 0;
   const now = Date.now() / 1000;
   for (const owner of owners) {
     const account = store.account(owner);
@@ -115,6 +127,9 @@ export async function audit(db: ImageDb, store: ImageStore, options: { repair: b
         repaired: false,
       });
     }
+    accountsDone++;
+    imagesDone += rows.filter((r) => r.owner === owner).length;
+    options.onProgress?.({ accounts: accountsDone, totalAccounts: owners.length, images: imagesDone, totalImages: rows.length, objects, findings: findings.length });
   }
   if (options.repair) {
     for (const f of findings) {

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { parseRoleList } from '../auth/prefixes.js';
 import type { ImagesConfig } from '../config/schema.js';
 import { ImageApi } from './api.js';
-import { audit, formatReport } from './audit.js';
+import { audit, formatReport, type AuditProgress } from './audit.js';
+import { stderrProgress } from '../cli/progress.js';
 import { ImageDb } from './db.js';
 import { IdentityUnavailable, ServiceCredential, TokenValidator } from './identity.js';
 import { ImageStore } from './store.js';
@@ -68,7 +69,15 @@ export async function auditImages(cfg: ImagesConfig, options: { json: boolean; r
   try {
     let report;
     try {
-      report = await audit(db, store, options);
+      // Progress on stderr, so that the report on stdout (a table or JSON) stays clean.
+      const bar = stderrProgress({ label: 'images audit', unit: 'images' });
+      const state = (p: AuditProgress) => ({
+        done: p.images, total: p.totalImages, text: `${p.accounts}/${p.totalAccounts} accounts, ${p.images}/${p.totalImages} images, ${p.objects} objects, ${p.findings} findings`,
+      });
+      let last: AuditProgress | undefined;
+      report = await audit(db, store, { ...options, onProgress: (p) => { last = p; bar.update(state(p)); } });
+      // Always a last line, even for a database with no images (no account was walked).
+      bar.finish(state(last ?? { accounts: 0, totalAccounts: 0, images: 0, totalImages: 0, objects: report.objects, findings: report.findings.length }));
     } catch (err) {
       out(options.json ? JSON.stringify({ error: (err as Error).message }) : `audit failed: ${(err as Error).message}`);
       return 2;

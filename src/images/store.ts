@@ -2,7 +2,7 @@
  * Where image bytes live: `<account_prefix><owner project>/<container>/<image id>` on Swiftlet's
  * object API. Writes and owner reads carry the user's token (X-Auth-Token) *and* the image service's
  * token (X-Service-Token); reads of images shared with other projects use the read-only credential
- * (a `<PREFIX>_reader_roles` role, spec D6), never a write-capable one.
+ * (a `<PREFIX>_reader_roles` role, docs/auth-rules.md D6), never a write-capable one.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';

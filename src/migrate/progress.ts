@@ -1,7 +1,12 @@
 /**
- * Migration progress: a bar redrawn in place on a terminal (objects, bytes, rate), plain lines every
- * few seconds otherwise (logs, CI), so a long copy shows it is alive either way.
+ * Migration progress: the counts of a copy (objects, bytes, copied or already there), drawn by the
+ * shared progress bar (src/cli/progress.ts): a bar on a terminal, plain lines every few seconds
+ * otherwise, so a long copy shows it is alive either way.
  */
+import { formatBytes, ProgressBar } from '../cli/progress.js';
+
+export { formatBytes };
+
 export interface ProgressCounts {
   objects: number;
   bytes: number;
@@ -9,32 +14,29 @@ export interface ProgressCounts {
   skipped: number;
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
-}
-
 export class Progress {
   readonly done: ProgressCounts = { objects: 0, bytes: 0, copied: 0, skipped: 0 };
-  private readonly started = Date.now();
-  private lastDraw = 0;
-  private drawnObjects = -1;
+  private readonly bar: ProgressBar;
+  /** The bar fills with bytes; a store of empty objects only fills it with objects. */
+  private readonly byBytes: boolean;
 
   constructor(
     private readonly total: { objects: number; bytes: number },
-    private readonly write: (text: string) => void,
-    private readonly tty: boolean,
-    private readonly lineEveryMs = 5000,
-  ) {}
+    write: (text: string) => void,
+    tty: boolean,
+    lineEveryMs = 5000,
+  ) {
+    this.byBytes = total.bytes > 0;
+    this.bar = new ProgressBar({
+      label: 'migrate', write, tty, lineEveryMs,
+      unit: this.byBytes ? 'bytes' : 'objects', total: this.byBytes ? total.bytes : total.objects,
+    });
+  }
 
   /** Bytes of an object still being copied (so that a large object moves the bar as it streams). */
   streamed(bytes: number): void {
     this.done.bytes += bytes;
-    const now = Date.now();
-    if (now - this.lastDraw >= (this.tty ? 200 : this.lineEveryMs)) this.draw(now);
+    this.bar.update(this.state());
   }
 
   /** One object handled: copied (its bytes moved) or skipped (already there); `streamedAlready` of its bytes were reported by `streamed`. */
@@ -42,29 +44,19 @@ export class Progress {
     this.done.objects++;
     this.done.bytes += bytes - streamedAlready;
     if (copied) this.done.copied++; else this.done.skipped++;
-    const now = Date.now();
-    if (now - this.lastDraw >= (this.tty ? 200 : this.lineEveryMs)) this.draw(now);
+    this.bar.update(this.state());
   }
 
   finish(): void {
-    if (this.drawnObjects !== this.done.objects) this.draw(Date.now());
-    if (this.tty) this.write('\n');
+    this.bar.finish(this.state());
   }
 
-  private draw(now: number): void {
-    this.lastDraw = now;
-    this.drawnObjects = this.done.objects;
+  private state(): { done: number; text: string } {
     const d = this.done;
-    const seconds = Math.max((now - this.started) / 1000, 0.001);
-    const rate = `${formatBytes(d.bytes / seconds)}/s`;
-    const text = `${d.objects}/${this.total.objects} objects, ${formatBytes(d.bytes)}/${formatBytes(this.total.bytes)}, ${rate} (${d.copied} copied, ${d.skipped} already there)`;
-    if (!this.tty) {
-      this.write(`migrate: ${text}\n`);
-      return;
-    }
-    const share = this.total.bytes > 0 ? d.bytes / this.total.bytes : (this.total.objects > 0 ? d.objects / this.total.objects : 1);
-    const width = 30;
-    const filled = Math.min(width, Math.round(share * width));
-    this.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${text}\x1b[K`);
+    return {
+      done: this.byBytes ? d.bytes : d.objects,
+      text: `${d.objects}/${this.total.objects} objects, ${formatBytes(d.bytes)}/${formatBytes(this.total.bytes)} ` +
+        `(${d.copied} copied, ${d.skipped} already there)`,
+    };
   }
 }

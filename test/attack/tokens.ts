@@ -1,5 +1,5 @@
 /**
- * The token combinations of the attack matrix (spec auth.md 3.1, C1–C17, and the tempauth mapping D1):
+ * The token combinations of the attack matrix (docs/auth-rules.md 3.1, C1–C17, and the tempauth mapping D1):
  * who sends what in X-Auth-Token / X-Storage-Token / X-Service-Token, and what each combination may do
  * on the service account SERVICE_test and on the project's own AUTH_test.
  */

@@ -1,6 +1,6 @@
 /**
  * The token resolver of identity mode `keystone`: tokens are validated by the external Keystone and
- * the validated data is cached per process (spec R2.8):
+ * the validated data is cached per process (docs/auth-rules.md R2.8):
  * - under sha256(token), never the token itself;
  * - for `token_cache_time` seconds (-1: no cache);
  * - invalid tokens are never cached (the next request asks Keystone again);

@@ -2,7 +2,7 @@
  * Bulk delete (here) and bulk upload (extract-archive.ts), as Swift's bulk middleware. Bulk delete:
  * `POST|DELETE ?bulk-delete` with a body of newline-separated, URL-encoded `/container/object` (or
  * `/container`) names deletes objects first, then containers, each through a sub-request authorised
- * again for the caller (spec D10). The answer is 200 with a
+ * again for the caller (docs/auth-rules.md D10). The answer is 200 with a
  * body reporting what happened (text, JSON or XML by Accept); whitespace is sent while it works so
  * that clients do not time out. The same delete loop serves SLO's `?multipart-manifest=delete`.
  */

@@ -1,5 +1,5 @@
 /**
- * Container sync settings (spec R4.2, S8). `X-Container-Sync-Key` and `X-Container-Sync-To` are
+ * Container sync settings (docs/auth-rules.md R4.2, S8). `X-Container-Sync-Key` and `X-Container-Sync-To` are
  * owner-only headers (dropped from non-owners' writes, hidden from their reads: controllers/common.ts).
  * `X-Container-Sync-To` is checked as Swift's container server does (utils.validate_sync_to), so a
  * value that Swift would refuse is refused here too, with Swift's message:

@@ -2,7 +2,7 @@
  * Server-side copy, as Swift's copy middleware: `COPY` with `Destination` (and `Destination-Account`)
  * becomes a PUT of the destination with `X-Copy-From`; a PUT with `X-Copy-From` reads the source
  * through a sub-request (authorised as a GET of the source) and streams it into the destination PUT
- * (authorised as a PUT of the destination). Nothing is authorised once for both (spec D10, K1).
+ * (authorised as a PUT of the destination). Nothing is authorised once for both (docs/auth-rules.md D10, K1).
  */
 import { Readable } from 'node:stream';
 import { SwiftError } from '../../http/errors.js';

@@ -1,7 +1,7 @@
 /**
  * Dynamic Large Objects, as Swift's dlo middleware: an object with `X-Object-Manifest: <container>/<prefix>`
  * reads as the concatenation of the objects listed under that prefix (container listing order). The
- * listing and every segment are sub-requests authorised again for the caller (spec D10). ETag is the
+ * listing and every segment are sub-requests authorised again for the caller (docs/auth-rules.md D10). ETag is the
  * quoted MD5 of the segments' ETags, Content-Length their total (both only when one listing page
  * holds every segment); one byte range is honoured across segments; `?multipart-manifest=get` reads
  * the manifest object itself.

@@ -1,6 +1,6 @@
 /**
  * What DLO and SLO share: sub-requests made on the user's behalf (they re-enter the pipeline below
- * authentication and are authorised again, spec D10) and the segmented body, Swift's
+ * authentication and are authorised again, docs/auth-rules.md D10) and the segmented body, Swift's
  * SegmentedIterable: segments are fetched one after another and streamed, each checked against what
  * the manifest or listing promised (status, ETag, size, MD5 of the bytes). A failure before the first
  * byte is an error response (409, or 503 for a server error); a failure later ends the body early, so

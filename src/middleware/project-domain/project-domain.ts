@@ -1,5 +1,5 @@
 /**
- * Spec R4.6: the project domain of an account, recorded as sysmeta (`X-Account-Sysmeta-Project-Domain-Id`)
+ * docs/auth-rules.md R4.6: the project domain of an account, recorded as sysmeta (`X-Account-Sysmeta-Project-Domain-Id`)
  * on account PUT/POST and container PUT, and shown to clients as `X-Account-Project-Domain-Id`.
  * An account first written by its own project records that project's domain; one first written by
  * anyone else records `_unknown`, which its own project later replaces. Names in ACLs (R4.7) rely on it.

@@ -1,5 +1,5 @@
 /**
- * Spec R4.4 (Swift's proxy container controller): a reseller request (a token with the reseller admin
+ * docs/auth-rules.md R4.4 (Swift's proxy container controller): a reseller request (a token with the reseller admin
  * role, R2.10) may set `X-Container-Sharding` on container PUT/POST, kept as sysmeta, and sees it on
  * every container GET/HEAD it is allowed to make (`True`/`False`, 404 included). Anyone else's
  * `X-Container-Sharding` is ignored and never shown, owners included.

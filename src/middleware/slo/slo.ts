@@ -2,7 +2,7 @@
  * Static Large Objects, as Swift 2.30's slo middleware:
  *  - `PUT ?multipart-manifest=put` with a JSON list of segments (`path` with optional `etag`,
  *    `size_bytes`, `range`; or inline base64 `data`) validates the list, HEADs every segment through
- *    a sub-request authorised again for the caller (spec D10), and stores the manifest in Swift's
+ *    a sub-request authorised again for the caller (docs/auth-rules.md D10), and stores the manifest in Swift's
  *    stored format with sysmeta (SLO ETag and size), `X-Static-Large-Object: True`, the total size as
  *    a `swift_bytes` content-type parameter and the listing ETag override (`<md5>; slo_etag=<etag>`);
  *  - GET streams the segments one after another (ranges, nested manifests), HEAD gives the totals,

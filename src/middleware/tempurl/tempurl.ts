@@ -2,7 +2,7 @@
  * Temporary URLs (Swift's tempurl middleware): a request to an object carrying `temp_url_sig` and
  * `temp_url_expires` is allowed without a token when the signature was made with one of the keys
  * the account (`X-Account-Meta-Temp-URL-Key[-2]`) or the object's container
- * (`X-Container-Meta-Temp-URL-Key[-2]`) holds. Only owners can set or see those keys (spec R4.2).
+ * (`X-Container-Meta-Temp-URL-Key[-2]`) holds. Only owners can set or see those keys (docs/auth-rules.md R4.2).
  *
  * - An account key grants that account, a container key only that container: the scope goes on the
  *   request (`grantScope`) and authorisation allows nothing outside it, sub-requests included
