@@ -167,6 +167,9 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
 
     // The quota goes; Resume sends the failed segment and the ones after it, never the stored two again.
     assert.equal((await call(`${tester.storageUrl}/photos_segments`, { method: 'POST', token: tester.token, headers: { 'X-Remove-Container-Meta-Quota-Bytes': 'x' } })).status, 204);
+    // A failed segment's bar falls back to what is stored; from the resume on it only moves forward.
+    const beforeResume = await page.evaluate(() => (window as unknown as { seenPercents: number[] }).seenPercents.splice(0));
+    assert.ok(beforeResume.some((p) => p > 0 && p < 100), `progress before the failure: ${beforeResume.join(',')}`);
     await page.click('li.upload[data-upload="big.bin"] .resume');
     await page.waitForSelector('li.upload[data-upload="big.bin"][data-state="done"]', { timeout: 60_000 });
     page.off('request', onRequest);
@@ -184,6 +187,21 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     assert.equal(head.headers.get('content-length'), String(BIG));
     await page.waitForSelector('tr[data-object="big.bin"]');
     await shot('objects');
+  });
+
+  it('uploads files dropped on the drop zone', async () => {
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['alpha'], 'dropped-a.txt', { type: 'text/plain' }));
+      dt.items.add(new File(['beta!'], 'dropped-b.txt', { type: 'text/plain' }));
+      document.getElementById('drop-zone')?.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.waitForSelector('li.upload[data-upload="dropped-b.txt"][data-state="done"]');
+    await page.waitForSelector('tr[data-object="dropped-b.txt"]');
+    const a = await call(`${tester.storageUrl}/photos/dropped-a.txt`, { token: tester.token });
+    assert.equal(a.text, 'alpha');
+    assert.equal(a.headers.get('content-type'), 'text/plain');
+    assert.equal((await call(`${tester.storageUrl}/photos/dropped-b.txt`, { token: tester.token })).text, 'beta!');
   });
 
   it('downloads the object with the same bytes', async () => {
@@ -234,12 +252,48 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.waitForSelector('#objects-view');
   });
 
-  it('deletes an object and a container', async () => {
-    await page.click('.crumb');
+  it('keeps versions once enabled, shows them and restores an older one', async () => {
+    await call(`${tester.storageUrl}/notes`, { method: 'PUT', token: tester.token });
+    await page.click('#nav-containers');
+    await page.waitForSelector('tr[data-container="notes"]');
+    await page.click('tr[data-container="notes"] .open-container');
+    await page.waitForSelector('#objects-view[data-container="notes"]');
+    await page.click('#versioning');
+    await page.waitForFunction(() => /updated/.test(document.getElementById('status')?.textContent ?? ''));
+    const head = await call(`${tester.storageUrl}/notes`, { method: 'HEAD', token: tester.token });
+    assert.equal(head.headers.get('x-versions-enabled'), 'True');
+    for (const body of ['first', 'second']) {
+      assert.equal((await call(`${tester.storageUrl}/notes/todo.txt`, { method: 'PUT', token: tester.token, body })).status, 201);
+    }
+    await page.click('#nav-containers');
+    await page.waitForSelector('tr[data-container="notes"]');
+    await page.click('tr[data-container="notes"] .open-container');
+    await page.waitForSelector('tr[data-object="todo.txt"]');
+    await page.click('tr[data-object="todo.txt"] .object-details');
+    await page.waitForSelector('#versions tr.version');
+    assert.equal((await page.$$('#versions tr.version')).length, 2);
+    await shot('versions');
+    await page.click('#versions .restore');
+    await page.waitForFunction(() => /current again/.test(document.getElementById('status')?.textContent ?? ''));
+    assert.equal((await call(`${tester.storageUrl}/notes/todo.txt`, { token: tester.token })).text, 'first');
+    // Deleting with its versions leaves nothing of the object, not even a delete marker.
+    await page.waitForSelector('#object-view');
+    await page.click('#object-view .danger');
+    await page.waitForSelector('#objects-view[data-container="notes"]');
+    const versions = await call(`${tester.storageUrl}/notes?versions&format=json`, { token: tester.token });
+    assert.deepEqual(JSON.parse(versions.text), []);
+  });
+
+  it('deletes an object (a large one with its segments) and a container', async () => {
+    await page.click('#nav-containers');
+    await page.waitForSelector('tr[data-container="photos"]');
+    await page.click('tr[data-container="photos"] .open-container');
     await page.waitForSelector('tr[data-object="big.bin"]');
     await page.click('tr[data-object="big.bin"] .delete-object');
     await page.waitForFunction(() => document.querySelector('tr[data-object="big.bin"]') === null);
     assert.equal((await call(`${tester.storageUrl}/photos/big.bin`, { method: 'HEAD', token: tester.token })).status, 404);
+    const segments = await call(`${tester.storageUrl}/photos_segments?format=json`, { token: tester.token });
+    assert.deepEqual(JSON.parse(segments.text), [], 'the segments went with the manifest');
     await call(`${tester.storageUrl}/empty`, { method: 'PUT', token: tester.token });
     await page.click('#nav-containers');
     await page.waitForSelector('tr[data-container="empty"]');

@@ -1,6 +1,6 @@
 /** A container's metadata, its ACLs (X-Container-Read/Write) and whether it keeps object versions. */
 import { encodePath, type Client } from './api.js';
-import { el, field, status } from './dom.js';
+import { el, field, formatBytes, status } from './dom.js';
 import { metadataEditor } from './metadata.js';
 
 export async function containerSettings(client: Client, container: string, headers: Headers, reload: () => void): Promise<HTMLElement> {
@@ -27,7 +27,7 @@ export async function containerSettings(client: Client, container: string, heade
 
   return el('section', { id: 'container-settings', class: 'card' },
     el('h2', {}, `Settings of ${container}`),
-    el('p', { class: 'muted' }, `${headers.get('x-container-object-count') ?? '?'} objects, ${headers.get('x-container-bytes-used') ?? '?'} bytes, policy ${headers.get('x-storage-policy') ?? '?'}`),
+    el('p', { class: 'muted' }, `${headers.get('x-container-object-count') ?? '?'} objects, ${formatBytes(Number(headers.get('x-container-bytes-used') ?? 0))}, policy ${headers.get('x-storage-policy') ?? '?'}`),
     el('label', { class: 'check' }, versioning, ' Keep object versions (X-Versions-Enabled)'),
     acl,
     metadataEditor('container', headers, post));

@@ -85,7 +85,7 @@ export async function objectsView(client: Client, uploader: Uploader, container:
 
 function subdirRow(e: SubdirEntry, container: string, nav: ObjectsNav): HTMLElement {
   return el('tr', { class: 'subdir', 'data-subdir': e.subdir },
-    el('td', {}, button(`📁 ${e.subdir}`, () => nav.browse(container, e.subdir), { class: 'link open-subdir' })),
+    el('td', {}, button(e.subdir, () => nav.browse(container, e.subdir), { class: 'link folder open-subdir' })),
     el('td', {}), el('td', {}), el('td', {}));
 }
 

@@ -23,7 +23,7 @@ export async function readOnlyAccountView(client: Client, accountPath: string, c
   return el('section', { id: 'readonly-view' }, el('p', {}, button('← Containers', () => nav.show(accountPath), { class: 'link' })), title,
     el('h3', {}, `${container}/${prefix}`),
     el('table', {}, el('tbody', {}, ...entries.map((e) => 'subdir' in e
-      ? el('tr', {}, el('td', {}, button(`📁 ${e.subdir}`, () => nav.show(accountPath, container, e.subdir), { class: 'link' })), el('td', {}))
+      ? el('tr', {}, el('td', {}, button(e.subdir, () => nav.show(accountPath, container, e.subdir), { class: 'link folder' })), el('td', {}))
       : el('tr', {}, el('td', {}, (e as ObjectEntry).name), el('td', { class: 'num' }, formatBytes(e.bytes)))))),
     entries.length === PAGE_SIZE && lastName ? button('Next page', () => nav.show(accountPath, container, prefix, lastName)) : undefined);
 }

@@ -1,6 +1,6 @@
 /** Drop zone and file pickers (files, folders) for the current folder, with one progress bar per file. */
 import type { Client } from './api.js';
-import { el, formatBytes } from './dom.js';
+import { el, formatBytes, status } from './dom.js';
 import type { Uploader, UploadJob } from './upload.js';
 
 /** Files of a dropped folder, read recursively, with their path relative to the drop. */
@@ -58,7 +58,11 @@ export function uploadPanel(client: Client, uploader: Uploader, container: strin
     e.preventDefault();
     zone.classList.remove('over');
     const entries = [...e.dataTransfer?.items ?? []].map((i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => x !== null);
-    Promise.all(entries.map((entry) => entryFiles(entry, ''))).then((lists) => start(lists.flat())).catch(() => undefined);
+    // Entries (which hold folders) exist for drops from the desktop; other drops carry files only.
+    const dropped = entries.length > 0
+      ? Promise.all(entries.map((entry) => entryFiles(entry, ''))).then((lists) => lists.flat())
+      : Promise.resolve([...e.dataTransfer?.files ?? []].map((file) => ({ file, path: file.name })));
+    dropped.then(start).catch((err: unknown) => status(String(err instanceof Error ? err.message : err), true));
   });
   return zone;
 }
