@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
 import { browserMissing, launchBrowser } from './helpers/browser.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { AUDITOR_USER_TOML, startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
 
 const missing = browserMissing();
@@ -57,7 +57,10 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     mkdirSync(shots);
     mkdirSync(downloads);
     writeFileSync(bigFile, big);
-    server = await startServer({ extraToml: `[console]\nslo_threshold = ${SEGMENT}\nsegment_size = ${SEGMENT}\n` });
+    server = await startServer({
+      extraToml: `[console]\nslo_threshold = ${SEGMENT}\nsegment_size = ${SEGMENT}\n[auth]\nSERVICE_reader_roles = "svc_auditor"\n`,
+      extraUsersToml: AUDITOR_USER_TOML,
+    });
     tester = await login(server.url, 'test:tester', 'testing');
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -319,5 +322,38 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await logIn('alice', 'alice-secret-1');
     assert.equal(await text('#whoami'), 'alice @ test');
     await page.waitForSelector('tr[data-container="photos"]');
+  });
+
+  it('opens service accounts read-only for an administrator holding a reader role, and only then', async () => {
+    // SERVICE_test holds an image, written as the image service does (user token + service token).
+    const service = await login(server.url, 'test5:tester5', 'testing5');
+    const serviceUrl = tester.storageUrl.replace('/AUTH_test', '/SERVICE_test');
+    for (const path of ['/images', '/images/disk.img']) {
+      const put = await call(`${serviceUrl}${path}`, { method: 'PUT', token: tester.token, serviceToken: service.token, body: path.endsWith('.img') ? 'image bytes' : undefined });
+      assert.ok([201, 202].includes(put.status), `PUT ${path}: ${put.status}`);
+    }
+    assert.equal((await call(serviceUrl, { method: 'HEAD', token: tester.token })).status, 403, 'a user alone never reads a service account');
+
+    await page.click('#nav-logout');
+    await logIn('admin', 'adminpw');
+    await page.click('#nav-admin');
+    await page.waitForSelector('tr[data-account="SERVICE_test"]');
+    assert.match(await text('tr[data-account="SERVICE_test"]'), /not readable/);
+    // The administrator grants itself the reader role on its project, then logs in again.
+    await page.select('[data-field=grant-user]', await text('tr[data-user="admin"] td.mono'));
+    await page.select('[data-field=grant-project]', await text('tr[data-project="admin"] td.mono'));
+    await page.select('[data-field=grant-role]', await page.$$eval('[data-field=grant-role] option', (os) => os.find((o) => o.textContent === 'svc_auditor')?.getAttribute('value') ?? ''));
+    await page.click('#grant-role button[type=submit]');
+    await page.waitForFunction(() => /granted/.test(document.getElementById('status')?.textContent ?? ''));
+    await page.click('#nav-logout');
+    await logIn('admin', 'adminpw');
+    await page.click('#nav-admin');
+    await page.waitForFunction(() => /1 objects/.test(document.querySelector('tr[data-account="SERVICE_test"]')?.textContent ?? ''));
+    await shot('service-accounts');
+    await page.click('tr[data-account="SERVICE_test"] button');
+    await page.waitForSelector('#readonly-view');
+    await page.click('#readonly-view tbody button');
+    await page.waitForFunction(() => /disk\.img/.test(document.getElementById('readonly-view')?.textContent ?? ''));
+    assert.equal(await page.$('#readonly-view .danger, #readonly-view input, #readonly-view form'), null, 'nothing to change there');
   });
 });
