@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
@@ -23,6 +23,9 @@ if (missing) console.log(`# console.test: skipped, ${missing}`);
 const MiB = 1024 * 1024;
 const BIG = 50 * MiB;
 const SEGMENT = 8 * MiB;
+
+/** The pages shown in the README (docs/console-*.png). */
+const DOC_SHOTS = ['upload-failed', 'versions', 'service-accounts'];
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -40,8 +43,18 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
 
   const shot = async (name: string) => {
     shotCount++;
-    await page.screenshot({ path: join(shots, `${String(shotCount).padStart(2, '0')}-${name}.png`), fullPage: true });
+    const path = join(shots, `${String(shotCount).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    // SWIFTLET_CONSOLE_DOCS=docs refreshes the README's pictures from this run.
+    const docs = process.env['SWIFTLET_CONSOLE_DOCS'];
+    if (docs && DOC_SHOTS.includes(name)) copyFileSync(path, join(docs, `console-${name}.png`));
   };
+  /** Runs an action that redraws the view `selector` and waits for the new one (never a click on the old, detached one). */
+  async function redraws(selector: string, action: () => Promise<unknown>): Promise<void> {
+    await page.$eval(selector, (e) => e.setAttribute('data-stale', ''));
+    await action();
+    await page.waitForSelector(`${selector}:not([data-stale])`);
+  }
   const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
 
   async function logIn(user: string, password: string, project = ''): Promise<void> {
@@ -223,8 +236,7 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     const container = `${tester.storageUrl}/photos/docs/readme.txt`;
     assert.equal((await call(container, { token: tester2.token })).status, 403);
     await page.type('[data-field=acl-read]', 'test2:tester2');
-    await page.click('#acl-form button[type=submit]');
-    await page.waitForFunction(() => /updated/.test(document.getElementById('status')?.textContent ?? ''));
+    await redraws('#objects-view', () => page.click('#acl-form button[type=submit]'));
     const head = await call(`${tester.storageUrl}/photos`, { method: 'HEAD', token: tester.token });
     assert.equal(head.headers.get('x-container-read'), 'test2:tester2');
     const read = await call(container, { token: tester2.token });
@@ -261,8 +273,7 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.waitForSelector('tr[data-container="notes"]');
     await page.click('tr[data-container="notes"] .open-container');
     await page.waitForSelector('#objects-view[data-container="notes"]');
-    await page.click('#versioning');
-    await page.waitForFunction(() => /updated/.test(document.getElementById('status')?.textContent ?? ''));
+    await redraws('#objects-view', () => page.click('#versioning'));
     const head = await call(`${tester.storageUrl}/notes`, { method: 'HEAD', token: tester.token });
     assert.equal(head.headers.get('x-versions-enabled'), 'True');
     for (const body of ['first', 'second']) {
@@ -276,11 +287,9 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.waitForSelector('#versions tr.version');
     assert.equal((await page.$$('#versions tr.version')).length, 2);
     await shot('versions');
-    await page.click('#versions .restore');
-    await page.waitForFunction(() => /current again/.test(document.getElementById('status')?.textContent ?? ''));
+    await redraws('#object-view', () => page.click('#versions .restore'));
     assert.equal((await call(`${tester.storageUrl}/notes/todo.txt`, { token: tester.token })).text, 'first');
     // Deleting with its versions leaves nothing of the object, not even a delete marker.
-    await page.waitForSelector('#object-view');
     await page.click('#object-view .danger');
     await page.waitForSelector('#objects-view[data-container="notes"]');
     const versions = await call(`${tester.storageUrl}/notes?versions&format=json`, { token: tester.token });
@@ -315,7 +324,7 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.type('[data-field=user-password]', 'alice-secret-1');
     await page.select('[data-field=user-project]', await page.$eval('tr[data-project="test"] td.mono', (e) => e.textContent ?? ''));
     await page.select('[data-field=user-role]', await page.$$eval('[data-field=user-role] option', (os) => os.find((o) => o.textContent === 'admin')?.getAttribute('value') ?? ''));
-    await page.click('#create-user button[type=submit]');
+    await redraws('#admin-view', () => page.click('#create-user button[type=submit]'));
     await page.waitForSelector('tr[data-user="alice"]');
     await shot('admin');
     await page.click('#nav-logout');
@@ -343,8 +352,7 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.select('[data-field=grant-user]', await text('tr[data-user="admin"] td.mono'));
     await page.select('[data-field=grant-project]', await text('tr[data-project="admin"] td.mono'));
     await page.select('[data-field=grant-role]', await page.$$eval('[data-field=grant-role] option', (os) => os.find((o) => o.textContent === 'svc_auditor')?.getAttribute('value') ?? ''));
-    await page.click('#grant-role button[type=submit]');
-    await page.waitForFunction(() => /granted/.test(document.getElementById('status')?.textContent ?? ''));
+    await redraws('#admin-view', () => page.click('#grant-role button[type=submit]'));
     await page.click('#nav-logout');
     await logIn('admin', 'adminpw');
     await page.click('#nav-admin');
