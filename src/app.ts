@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → web console (files) → domain remap → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → web console (files) → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -73,13 +73,14 @@ export function buildApp(deps: AppDeps): Handler {
     healthcheck,
     crossdomain,
     info(services.config),
+    // Before authentication, as in Swift: a Host header naming an account or container becomes its path.
+    domainRemap({ ...services.config.domain_remap, resellerPrefixes: policy.prefixes.filter((p) => p !== '').map((p) => p.replace(/_$/, '')) }),
     // Static files only: the console then calls /v3 and /v1 as any client, through authentication.
+    // After domain remap, so that `/console` on a remapped host stays an object of that container.
     webConsole(services.config.console, {
       identityUrl: services.config.identity.mode === 'keystone' ? `${services.config.keystone.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3` : '/v3',
       serviceAccountPrefixes: policy.prefixes.slice(1).filter((p) => p !== ''),
     }),
-    // Before authentication, as in Swift: a Host header naming an account or container becomes its path.
-    domainRemap({ ...services.config.domain_remap, resellerPrefixes: policy.prefixes.filter((p) => p !== '').map((p) => p.replace(/_$/, '')) }),
     // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
     ...(services.config.identity.mode === 'keystone'
       ? []

@@ -220,6 +220,20 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     assert.equal((await call(`${tester.storageUrl}/photos/dropped-b.txt`, { token: tester.token })).text, 'beta!');
   });
 
+  it('uploads a folder chosen with the folder picker, keeping its paths', async () => {
+    const album = join(dir, 'album');
+    mkdirSync(join(album, 'sub'), { recursive: true });
+    writeFileSync(join(album, 'one.txt'), 'one');
+    writeFileSync(join(album, 'sub', 'two.txt'), 'two');
+    const input = await page.$('#folder-input');
+    assert.ok(input);
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(album);
+    await page.waitForSelector('li.upload[data-upload="album/sub/two.txt"][data-state="done"]');
+    assert.equal((await call(`${tester.storageUrl}/photos/album/one.txt`, { token: tester.token })).text, 'one');
+    assert.equal((await call(`${tester.storageUrl}/photos/album/sub/two.txt`, { token: tester.token })).text, 'two');
+    await page.waitForSelector('tr[data-subdir="album/"]');
+  });
+
   it('downloads the object with the same bytes', async () => {
     await page.click('tr[data-object="big.bin"] .download');
     const file = join(downloads, 'big.bin');
@@ -363,5 +377,21 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.click('#readonly-view tbody button');
     await page.waitForFunction(() => /disk\.img/.test(document.getElementById('readonly-view')?.textContent ?? ''));
     assert.equal(await page.$('#readonly-view .danger, #readonly-view input, #readonly-view form'), null, 'nothing to change there');
+  });
+});
+
+describe('web console turned off', () => {
+  it('[console] enabled = false: /console serves nothing of the console', async () => {
+    const server = await startServer({ extraToml: '[console]\nenabled = false\n' });
+    try {
+      for (const path of ['/console', '/console/main.js', '/console/config.json']) {
+        const res = await fetch(`${server.url}${path}`);
+        await res.arrayBuffer();
+        assert.notEqual(res.status, 200, path);
+        assert.equal(res.headers.get('content-security-policy'), null, path);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
