@@ -80,6 +80,7 @@ export function buildApp(deps: AppDeps): Handler {
     webConsole(services.config.console, {
       identityUrl: services.config.identity.mode === 'keystone' ? `${services.config.keystone.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3` : '/v3',
       serviceAccountPrefixes: policy.prefixes.slice(1).filter((p) => p !== ''),
+      resellerAdminRole: services.config.auth.reseller_admin_role,
     }),
     // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
     ...(services.config.identity.mode === 'keystone'

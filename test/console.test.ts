@@ -29,7 +29,7 @@ const DOC_SHOTS = ['upload-failed', 'versions', 'service-accounts'];
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
-describe('web console in a real browser', { skip: missing, timeout: 120_000 }, () => {
+describe('web console in a real browser', { skip: missing, timeout: 180_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
@@ -63,7 +63,10 @@ describe('web console in a real browser', { skip: missing, timeout: 120_000 }, (
     await page.type('[data-field=password]', password);
     if (project) await page.type('[data-field=project]', project);
     await page.click('#login-submit');
-    await page.waitForSelector('#containers-view');
+    await page.waitForSelector('#containers-view').catch(async (err: unknown) => {
+      // Say what the page said (a refused login, a failed listing) rather than only "timed out".
+      throw new Error(`no containers view after logging in as ${user}: status "${await text('#status').catch(() => '?')}": ${String(err)}`);
+    });
   }
 
   before(async () => {

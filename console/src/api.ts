@@ -26,6 +26,9 @@ export interface ConsoleSettings {
   segmentSize: number;
   /** Where to log in: `/v3` (Swiftlet's identity) or an external Keystone's v3 URL. */
   identityUrl: string;
+  /** Reseller prefixes of the service accounts (`SERVICE_`). */
+  serviceAccountPrefixes: string[];
+  resellerAdminRole: string;
 }
 
 export interface ContainerEntry { name: string; count: number; bytes: number }
@@ -91,10 +94,10 @@ export interface SwiftRequest {
 export class Client {
   constructor(readonly session: Session, readonly settings: ConsoleSettings) {}
 
-  /** Identity administrators as Swiftlet sees them: the reseller admin, or `admin` on project `admin`. */
+  /** Identity administrators as Swiftlet sees them (the server decides; this only picks the menus). */
   get isAdmin(): boolean {
     const roles = this.session.roles.map((r) => r.toLowerCase());
-    return roles.includes('reselleradmin') || (this.session.projectName === 'admin' && roles.includes('admin'));
+    return roles.includes(this.settings.resellerAdminRole.toLowerCase()) || (this.session.projectName === 'admin' && roles.includes('admin'));
   }
 
   url(path: string, query: Record<string, string | undefined> = {}): string {

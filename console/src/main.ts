@@ -13,8 +13,6 @@ import { readOnlyAccountView } from './readonly-account.js';
 import { progressRow } from './upload-panel.js';
 import { Uploader, type UploadJob } from './upload.js';
 
-interface Settings extends ConsoleSettings { serviceAccountPrefixes: string[] }
-
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 const uploadsList = document.getElementById('uploads') as HTMLUListElement;
@@ -57,7 +55,7 @@ function details(container: string, name: string, back: () => void): void {
   show(() => objectDetails(c, container, name, back, () => details(container, name, back)));
 }
 
-function admin(settings: Settings): void {
+function admin(settings: ConsoleSettings): void {
   const c = client;
   if (!c) return;
   const readOnly = (accountPath: string, container?: string, prefix = '', marker?: string) => {
@@ -89,7 +87,7 @@ function logout(): void {
   void start();
 }
 
-function loggedIn(settings: Settings, session: Session): void {
+function loggedIn(settings: ConsoleSettings, session: Session): void {
   client = new Client(session, settings);
   uploader = new Uploader(client, onProgress);
   const c = client;
@@ -104,7 +102,7 @@ function loggedIn(settings: Settings, session: Session): void {
 async function start(): Promise<void> {
   replace(nav);
   try {
-    const settings = (await loadSettings()) as Settings;
+    const settings = await loadSettings();
     replace(main, loginView(settings, (session) => loggedIn(settings, session)));
   } catch (err) {
     status(String(err instanceof Error ? err.message : err), true);

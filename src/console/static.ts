@@ -46,6 +46,8 @@ export interface ConsoleSite {
   identityUrl: string;
   /** Reseller prefixes of the service accounts (`SERVICE_`), listed to administrators. */
   serviceAccountPrefixes: string[];
+  /** `[auth] reseller_admin_role`: its holders are identity administrators, as `admin` on project `admin`. */
+  resellerAdminRole: string;
 }
 
 /** Reads the console's files once per process (they change only with a new build, which restarts the server). */
