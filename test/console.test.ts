@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
@@ -89,6 +89,8 @@ describe('web console in a real browser', { skip: missing, timeout: 180_000 }, (
   after(async () => {
     await browser?.close();
     await server?.stop();
+    // The screenshots stay for a look; the 50 MiB file and its downloaded copy do not.
+    for (const path of [bigFile, downloads, join(dir, 'album')]) rmSync(path, { recursive: true, force: true });
     console.log(`# console screenshots: ${shots}`);
   });
 
