@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → web console (files) → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -9,6 +9,7 @@ import { authenticate, type TokenResolver } from './auth/authenticate.js';
 import type { PolicyConfig } from './auth/policy-config.js';
 import { v1Router } from './controllers/router.js';
 import type { Services } from './controllers/services.js';
+import { webConsole } from './console/static.js';
 import { compose, type Handler, type Middleware } from './http/pipeline.js';
 import type { IdentityService } from './identity/service.js';
 import { v1Auth } from './identity/v1-auth.js';
@@ -74,6 +75,13 @@ export function buildApp(deps: AppDeps): Handler {
     info(services.config),
     // Before authentication, as in Swift: a Host header naming an account or container becomes its path.
     domainRemap({ ...services.config.domain_remap, resellerPrefixes: policy.prefixes.filter((p) => p !== '').map((p) => p.replace(/_$/, '')) }),
+    // Static files only: the console then calls /v3 and /v1 as any client, through authentication.
+    // After domain remap, so that `/console` on a remapped host stays an object of that container.
+    webConsole(services.config.console, {
+      identityUrl: services.config.identity.mode === 'keystone' ? `${services.config.keystone.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3` : '/v3',
+      serviceAccountPrefixes: policy.prefixes.slice(1).filter((p) => p !== ''),
+      resellerAdminRole: services.config.auth.reseller_admin_role,
+    }),
     // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
     ...(services.config.identity.mode === 'keystone'
       ? []

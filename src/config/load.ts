@@ -148,6 +148,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   validateAuth(config);
   validateIdentity(config);
   validateStorage(config);
+  if (config.console.segment_size < 1) throw new ConfigError('"console.segment_size" must be at least 1 (bytes)');
   if (config.auditor.interval < 1) throw new ConfigError('"auditor.interval" must be at least 1 (seconds between passes)');
   // Built-in per-prefix defaults (SERVICE_service_roles = "service") apply to the prefixes that are
   // configured; keys from the file are added on top, they never wipe the other defaults.

@@ -237,6 +237,19 @@ export interface Config {
   keystone: KeystoneConfig;
   images: ImagesConfig;
   auditor: AuditorConfig;
+  console: ConsoleConfig;
+}
+
+/**
+ * `[console]`: the browser console served at `/console` (console/src, src/console/static.ts), a client
+ * of the public APIs only. The sizes are the console's upload policy, handed to the browser.
+ */
+export interface ConsoleConfig {
+  enabled: boolean;
+  /** Files larger than this are uploaded as a static large object (segments, then the manifest). */
+  slo_threshold: number;
+  /** Bytes per segment of such an upload. */
+  segment_size: number;
 }
 
 /** `[images]`: the image service (`swiftlet images serve`), a separate process and a client of Swiftlet. */
@@ -322,6 +335,7 @@ export const DEFAULT_CONFIG: Config = {
     container_ratelimits: {}, container_listing_ratelimits: {},
   },
   auditor: { enabled: true, interval: 1800, bytes_per_second: 10_000_000 },
+  console: { enabled: true, slo_threshold: 64 * 1024 * 1024, segment_size: 16 * 1024 * 1024 },
   images: {
     host: '127.0.0.1',
     port: 9292,
