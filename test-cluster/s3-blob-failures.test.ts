@@ -50,6 +50,7 @@ describe('S3 blob store with failing Ceph daemons', { skip }, () => {
 
   test('RGW stopped: prompt BackendUnavailableError for every call; RGW back: the same store works', { timeout: 180_000 }, async (t) => {
     const store = backend.store;
+    let lateStore: S3BlobStore | undefined;
     const data = randomBytes(200_000);
     const kept = await store.write(Readable.from([data]), { maxSize: MiB });
     const other = await store.write(Readable.from([data]), { maxSize: MiB });
@@ -66,13 +67,24 @@ describe('S3 blob store with failing Ceph daemons', { skip }, () => {
       await assert.rejects(within(15_000, store.delete(other.blobId)), isUnavailable);
       await assert.rejects(within(15_000, (async () => { for await (const id of store.listBlobs(0)) void id; })()), isUnavailable);
       await assert.rejects(within(15_000, store.cleanTemporary()), isUnavailable);
-      await assert.rejects(within(15_000, S3BlobStore.open(testSettings({ maxAttempts: 1 }))), isUnavailable, 'opening a store');
+      // A store opened now (a node starting while S3 is down) opens, says why it could not check
+      // its bucket, and fails its calls until the service is back.
+      let why: Error | undefined;
+      const late = await within(15_000, S3BlobStore.open({ ...backend.settings, maxAttempts: 1 }, (err) => { why = err; }));
+      lateStore = late;
+      assert.ok(isUnavailable(why), 'opening a store reports the service unavailable');
+      await assert.rejects(within(15_000, late.open(kept.blobId)), isUnavailable, 'an unconfirmed bucket never reports a blob missing');
       const seconds = (performance.now() - t0) / 1000;
       t.diagnostic(`eight calls failed in ${seconds.toFixed(1)} s with RGW stopped`);
       assert.ok(seconds < 30, `eight failing calls took ${seconds.toFixed(1)} s`);
     } finally {
       await startRgw();
     }
+    // Back: the store opened while it was down confirms its bucket and reads the blob.
+    const lateReader = await lateStore?.open(kept.blobId);
+    assert.ok(lateReader, 'the store opened during the outage works once S3 is back');
+    await lateReader.close();
+    lateStore?.close();
     // Back: the old reader, the old blob and new writes all work on the same store instance.
     assert.ok((await readAll(reader.stream(0, data.length - 1))).equals(data));
     await reader.close();
