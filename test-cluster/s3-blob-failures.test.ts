@@ -17,7 +17,7 @@ import { BackendUnavailableError } from '../src/storage/backend-unavailable.js';
 import { S3BlobStore } from '../src/storage/s3/blob-store.js';
 import { cephScriptsAvailable, startOsd, startRgw, stopOsd, stopRgw } from './helpers/ceph.js';
 import { digestStream, PatternedBody, readAll } from './helpers/patterned.js';
-import { s3Backend, testSettings } from './helpers/s3-backend.js';
+import { s3Backend } from './helpers/s3-backend.js';
 
 const MiB = 1024 * 1024;
 const skip = cephScriptsAvailable() ? false : 'needs the Ceph cluster of scripts/ceph/start.sh on this machine';
