@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     /** `workload/measure/target` → reads' rate as a fraction of the idle rate, per round (mixed, read-after-write). */
     const fractions = new Map<string, number[]>();
     let swiftletPeakRss = 0;
+    const cpuPerOp = new Map<string, number[]>();
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const w of WORKLOADS) {
         const large = LARGE.has(w);
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
           const scraper = t.name === 'swiftlet+obs'
             ? setInterval(() => { void fetch(`http://127.0.0.1:${port + 3}/metrics`).then((r) => r.text()).catch(() => undefined); }, 5000)
             : undefined;
+          const cpuBefore = observed && t.pid !== undefined ? serverCpuMs(t.pid) : 0;
           const r = await runWorkload(w, {
             client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
             concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
@@ -139,6 +141,9 @@ async function main(): Promise<void> {
           const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;
           const key = `${w}/${t.name}`;
           results.set(key, [...(results.get(key) ?? []), figure]);
+          // --observe: the server's CPU time per operation as well, which the machine's other load moves
+          // far less than it moves rates (the get-small prefill's PUTs are in it, alike for both Swiftlets).
+          if (observed && t.pid !== undefined) cpuPerOp.set(key, [...(cpuPerOp.get(key) ?? []), (serverCpuMs(t.pid) - cpuBefore) / r.ops]);
           for (const [what, f] of Object.entries(r.readFractions ?? {})) {
             const k = `${w}/${what}/${t.name}`;
             fractions.set(k, [...(fractions.get(k) ?? []), f]);
@@ -184,6 +189,15 @@ async function main(): Promise<void> {
         const obs = results.get(`${w}/swiftlet+obs`) ?? [];
         const ratios = obs.map((o, i) => o / (plain[i] ?? NaN));
         console.log(`| ${w} | ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}) | ${ratios.map((r) => r.toFixed(3)).join(', ')} |`);
+      }
+      console.log('\nserver CPU ms per operation (user + system, all processes), median (min–max), and the ratio of the medians');
+      console.log('| workload | swiftlet | swiftlet+obs | obs / plain |');
+      console.log('|---|---|---|---|');
+      for (const w of WORKLOADS) {
+        const plain = cpuPerOp.get(`${w}/swiftlet`) ?? [];
+        const obs = cpuPerOp.get(`${w}/swiftlet+obs`) ?? [];
+        const cell = (xs: number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
+        console.log(`| ${w} | ${cell(plain)} | ${cell(obs)} | ${(median(obs) / median(plain)).toFixed(3)} |`);
       }
     }
     const composite = results.get('composite/swiftlet');
