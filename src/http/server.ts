@@ -183,10 +183,15 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
       ? (sent: Sent) => {
         const url = req.url ?? '';
         const q = url.indexOf('?');
-        observe({
-          ctx, rawQuery: q === -1 ? '' : url.slice(q + 1), protocol: `HTTP/${req.httpVersion}`, status: sent.status,
-          bytesIn: received?.() ?? 0, bytesOut: sent.bytesOut, startMs, durationMs: performance.now() - started,
-        });
+        try {
+          observe({
+            ctx, rawQuery: q === -1 ? '' : url.slice(q + 1), protocol: `HTTP/${req.httpVersion}`, status: sent.status,
+            bytesIn: received?.() ?? 0, bytesOut: sent.bytesOut, startMs, durationMs: performance.now() - started,
+          });
+        } catch (err) {
+          // Logging and counting must never take the server down.
+          console.error(`${ctx.transId}: access log or metrics failed`, err);
+        }
       }
       : undefined;
     // Several Host headers are joined with commas (no host name holds one): which host the client
