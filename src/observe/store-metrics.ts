@@ -15,13 +15,12 @@ export function registerStoreMetrics(registry: Registry, meta: MetadataStore, po
   const usage = meta.usageTotals?.bind(meta);
   if (usage) {
     const labelNames = ['prefix', 'policy'] as const;
-    // One query fills the three gauges: each gauge's collect waits for the same reading (kept for a
-    // second, so a scrape that collects them one after the other still queries once).
-    let reading: { at: number; rows: Promise<UsageTotal[]> } | undefined;
+    // One query fills the three gauges: prom-client starts every metric's collect in the same turn
+    // (Promise.all), so the collects of one scrape share the reading in flight; the next scrape reads anew.
+    let reading: Promise<UsageTotal[]> | undefined;
     const read = (): Promise<UsageTotal[]> => {
-      const now = Date.now();
-      if (!reading || now - reading.at > 1000) reading = { at: now, rows: usage() };
-      return reading.rows;
+      reading ??= usage().finally(() => { reading = undefined; });
+      return reading;
     };
     const gauge = (name: string, help: string, pick: (r: UsageTotal) => number) => {
       const g: Gauge<'prefix' | 'policy'> = new Gauge({
