@@ -73,8 +73,12 @@ function clientIp(ctx: RequestContext): string {
 
 /** swob's `Request.path`: the decoded path quoted again; a path that is not UTF-8 as it was sent. */
 function swiftPath(ctx: RequestContext): string {
-  return ctx.path === '\u0000' ? ctx.rawPath : pyQuote(ctx.path, '/');
+  if (ctx.path === '\u0000') return ctx.rawPath;
+  return PATH_PLAIN.test(ctx.path) ? ctx.path : pyQuote(ctx.path, '/');
 }
+
+/** What Python's quote(path, '/') leaves as it is: most paths, which then skip the re-quoting. */
+const PATH_PLAIN = /^[A-Za-z0-9_.~/-]*$/;
 
 export function logFields(input: LineInput, withHeaders: boolean): LogFields {
   const { ctx } = input;
@@ -121,10 +125,18 @@ function field(value: string | number): string {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+/** The last second formatted: consecutive lines mostly fall in the same second. */
+let lastSecond = -1;
+let lastDatetime = '';
+
 /** Swift's `end_time.datetime`: `%d/%b/%Y/%H/%M/%S` in UTC. */
 export function swiftDatetime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()] ?? ''}/${d.getUTCFullYear()}/${two(d.getUTCHours())}/${two(d.getUTCMinutes())}/${two(d.getUTCSeconds())}`;
+  const whole = Math.floor(seconds);
+  if (whole === lastSecond) return lastDatetime;
+  const d = new Date(whole * 1000);
+  lastSecond = whole;
+  lastDatetime = `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()] ?? ''}/${d.getUTCFullYear()}/${two(d.getUTCHours())}/${two(d.getUTCMinutes())}/${two(d.getUTCSeconds())}`;
+  return lastDatetime;
 }
 
 export function swiftLine(f: LogFields): string {
