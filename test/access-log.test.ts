@@ -83,7 +83,7 @@ describe('access log to a file, Swift format, headers logged', () => {
     assert.match(f.end_time, /^\d+\.\d{9}$/);
     assert.ok(Number(f.end_time) >= Number(f.start_time));
     assert.ok(Math.abs(Number(f.start_time) - Date.now() / 1000) < 60);
-    assert.equal(f.policy_index, '-');
+    assert.equal(f.policy_index, '0', 'the container\'s storage policy');
     const d = new Date(Number(f.end_time) * 1000);
     assert.ok(f.datetime.startsWith(`${String(d.getUTCDate()).padStart(2, '0')}/`));
   });

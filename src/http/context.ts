@@ -57,6 +57,8 @@ export interface LogNote {
   protocol: string;
   /** Swift's `swift.source`: the middleware that made this sub-request; absent for a client request. */
   source?: string;
+  /** The storage policy of the container addressed, once its record was read (Swift's policy_index field). */
+  policyIndex?: number;
 }
 
 export interface GrantScope {

@@ -109,7 +109,7 @@ export function logFields(input: LineInput, withHeaders: boolean): LogFields {
     log_info: '',
     start_time: input.startMs / 1000,
     end_time: (input.startMs + input.durationMs) / 1000,
-    policy_index: '',
+    policy_index: ctx.log?.policyIndex === undefined ? '' : String(ctx.log.policyIndex),
   };
 }
 
