@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (npm prom-client). The request figures are counted at the HTTP edge from the
- * same facts as the access log; storage and identity code reports through the small functions
- * below, which do nothing until `startRequestMetrics` ran (metrics off costs one check).
+ * same facts as the access log; storage and identity code reports through meters.ts, whose
+ * functions do nothing until `startRequestMetrics` ran (metrics off costs one check).
  *
  * Per request the cost is a map lookup for the label set's children (cached: prom-client hashes a
  * label object on each `inc` otherwise) and a few additions.
