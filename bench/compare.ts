@@ -12,8 +12,14 @@
  * with their spread over the rounds, and Swiftlet's peak RSS. The limit server runs in this process
  * (sharing the load generator's thread), or with --limit-process in one of its own (see limit-server.ts).
  * Figures are only meaningful as ratios measured in the same run.
+ *
+ * `--observe`: a second Swiftlet with the access log on (Swift format, to a file) and Prometheus
+ * metrics on (scraped every 5 s during its runs) is measured as `swiftlet+obs`, alternating with the
+ * plain one in every round; the table then shows the ratio of the two per workload with its spread
+ * over the rounds (what logging and metrics cost).
  */
-import { cpus } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { closePooledConnections, loginV1, SwiftClient } from '../src/client/swift-client.js';
 import { spawnLimitServer, startLimitServer } from './limit-server.js';
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
     options: {
       'swift-auth-url': { type: 'string' }, 'swift-user': { type: 'string', default: 'test:tester' }, 'swift-key': { type: 'string', default: 'testing' },
       'swift-service-user': { type: 'string', default: 'test5:tester5' }, 'swift-service-key': { type: 'string', default: 'testing5' },
-      'start-swift': { type: 'string' }, 'limit-process': { type: 'boolean', default: false },
+      'start-swift': { type: 'string' }, 'limit-process': { type: 'boolean', default: false }, observe: { type: 'boolean', default: false },
       duration: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' },
       'large-concurrency': { type: 'string', default: '2' }, 'large-size': { type: 'string', default: String(LARGE_SIZE) },
       port: { type: 'string', default: '18480' },
@@ -61,6 +67,10 @@ async function main(): Promise<void> {
   const startedSwift = values['start-swift'] !== undefined ? startSwift(values['start-swift']) : undefined;
   const swiftAuthUrl = startedSwift?.authUrl ?? values['swift-auth-url'];
   const swiftlet = await startSwiftlet(port);
+  // Ports: port (Swiftlet), port+1 (limit), port+2 (Swiftlet with log and metrics), port+3 (its metrics).
+  const observed = values.observe
+    ? await startSwiftlet(port + 2, undefined, `[logging]\naccess_log = "${tmpdir()}/swiftlet-bench-access-${process.pid}.log"\n[metrics]\nlisten = "127.0.0.1:${port + 3}"\n`)
+    : undefined;
   const limitMaxSize = Math.max(4096, largeSize);
   const limitProcess = values['limit-process'] ? await spawnLimitServer(port + 1, limitMaxSize) : undefined;
   const limitInHarness = limitProcess ? undefined : await startLimitServer(port + 1, limitMaxSize);
@@ -80,6 +90,10 @@ async function main(): Promise<void> {
       await login('limit', `http://127.0.0.1:${port + 1}/auth/v1.0`, 'x', 'x', 'x', 'x',
         limitProcess ? { pauser: new Pauser(() => [limitProcess.pid]) } : {}),
     ];
+    if (observed) {
+      targets.splice(1, 0, await login('swiftlet+obs', `http://127.0.0.1:${port + 2}/auth/v1.0`, 'bench:bench', 'bench', 'benchsvc:svc', 'svc',
+        { pid: observed.pid, pauser: new Pauser(() => [observed.pid]) }));
+    }
     if (swiftAuthUrl) {
       targets.push(await login('swift', swiftAuthUrl, values['swift-user'] ?? '', values['swift-key'] ?? '',
         values['swift-service-user'] ?? '', values['swift-service-key'] ?? '',
@@ -89,20 +103,31 @@ async function main(): Promise<void> {
     /** `workload/measure/target` → reads' rate as a fraction of the idle rate, per round (mixed, read-after-write). */
     const fractions = new Map<string, number[]>();
     let swiftletPeakRss = 0;
+    const cpuPerOp = new Map<string, number[]>();
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const w of WORKLOADS) {
         const large = LARGE.has(w);
-        for (const t of targets) {
+        // With --observe the two Swiftlets swap places every other round, so neither always runs first.
+        const order = observed && round % 2 === 1 ? [targets[1], targets[0], ...targets.slice(2)].filter((t): t is Target => t !== undefined) : targets;
+        for (const t of order) {
           const others = targets.filter((o) => o !== t);
           for (const o of others) o.pauser?.pause();
           const rss = t.name === 'swiftlet' && t.pid !== undefined ? watchRss(t.pid) : undefined;
+          // Prometheus' scrapes, while the observed Swiftlet is measured.
+          const scraper = t.name === 'swiftlet+obs'
+            ? setInterval(() => { void fetch(`http://127.0.0.1:${port + 3}/metrics`).then((r) => r.text()).catch(() => undefined); }, 5000)
+            : undefined;
+          const cpuBefore = observed && t.pid !== undefined ? serverCpuMs(t.pid) : 0;
           const r = await runWorkload(w, {
             client: t.client, ...(t.serviceClient ? { serviceClient: t.serviceClient } : {}),
             concurrency: Number(large ? values['large-concurrency'] : values.concurrency),
             durationSeconds: Number(values.duration), size: large ? largeSize : 4096,
             log: (line) => { if (t.name === 'swiftlet') console.error(line); },
             ...(t.pid !== undefined ? { serverCpuMs: () => serverCpuMs(t.pid ?? 0) } : {}),
-          }).finally(() => { for (const o of others) o.pauser?.resume(); });
+          }).finally(() => {
+            clearInterval(scraper);
+            for (const o of others) o.pauser?.resume();
+          });
           // A server continued after a pause first closes the keep-alive connections that timed out
           // meanwhile; let it, so that the next run does not send its first requests into them.
           // Then drop the client's pooled connections as well: one the server is closing just as a request
@@ -116,6 +141,9 @@ async function main(): Promise<void> {
           const figure = large ? r.bytes / r.seconds / 1e6 : r.ops / r.seconds;
           const key = `${w}/${t.name}`;
           results.set(key, [...(results.get(key) ?? []), figure]);
+          // --observe: the server's CPU time per operation as well, which the machine's other load moves
+          // far less than it moves rates (the get-small prefill's PUTs are in it, alike for both Swiftlets).
+          if (observed && t.pid !== undefined) cpuPerOp.set(key, [...(cpuPerOp.get(key) ?? []), (serverCpuMs(t.pid) - cpuBefore) / r.ops]);
           for (const [what, f] of Object.entries(r.readFractions ?? {})) {
             const k = `${w}/${what}/${t.name}`;
             fractions.set(k, [...(fractions.get(k) ?? []), f]);
@@ -152,6 +180,26 @@ async function main(): Promise<void> {
         console.log(`| ${m.replace('/', ' | ')} | ${cells.join(' | ')} |`);
       }
     }
+    if (observed) {
+      console.log('\nwith the access log (to a file) and metrics on, as a fraction of the same Swiftlet without: median of the rounds\' ratios (min–max; per round)');
+      console.log('| workload | swiftlet+obs / swiftlet | rounds |');
+      console.log('|---|---|---|');
+      for (const w of WORKLOADS) {
+        const plain = results.get(`${w}/swiftlet`) ?? [];
+        const obs = results.get(`${w}/swiftlet+obs`) ?? [];
+        const ratios = obs.map((o, i) => o / (plain[i] ?? NaN));
+        console.log(`| ${w} | ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}) | ${ratios.map((r) => r.toFixed(3)).join(', ')} |`);
+      }
+      console.log('\nserver CPU ms per operation (user + system, all processes), median (min–max), and the ratio of the medians');
+      console.log('| workload | swiftlet | swiftlet+obs | obs / plain |');
+      console.log('|---|---|---|---|');
+      for (const w of WORKLOADS) {
+        const plain = cpuPerOp.get(`${w}/swiftlet`) ?? [];
+        const obs = cpuPerOp.get(`${w}/swiftlet+obs`) ?? [];
+        const cell = (xs: number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
+        console.log(`| ${w} | ${cell(plain)} | ${cell(obs)} | ${(median(obs) / median(plain)).toFixed(3)} |`);
+      }
+    }
     const composite = results.get('composite/swiftlet');
     const baseline = results.get('composite-baseline/swiftlet');
     if (composite?.length && baseline?.length) {
@@ -161,6 +209,8 @@ async function main(): Promise<void> {
     limitInHarness?.close();
     await limitProcess?.stop();
     await swiftlet.stop();
+    await observed?.stop();
+    if (observed) rmSync(`${tmpdir()}/swiftlet-bench-access-${process.pid}.log`, { force: true });
     // Swift's updaters keep working long after a run; stop what --start-swift started.
     startedSwift?.stop();
   }

@@ -36,6 +36,8 @@ import { containerSync } from './middleware/container-sync/container-sync.js';
 import { formPost } from './middleware/formpost/formpost.js';
 import { rateLimit } from './middleware/ratelimit/ratelimit.js';
 import type { RateClock } from './middleware/ratelimit/counters.js';
+import type { AccessLog } from './observe/access-log.js';
+import { SOURCES, subrequestTagger } from './observe/subrequests.js';
 
 export interface AppDeps {
   services: Services;
@@ -47,19 +49,25 @@ export interface AppDeps {
   v3: V3Deps;
   /** Rate limiting's shared clocks; rate limiting is off without them. */
   rateClock?: RateClock;
+  /** The access log, when on: sub-requests are logged with their source (src/observe/subrequests.ts). */
+  accessLog?: AccessLog;
 }
 
 export function buildApp(deps: AppDeps): Handler {
   const { services, policy } = deps;
   // Features and the router; sub-requests run this part again, with errors converted as usual.
   let belowAuth: Handler;
-  const symlinks = symlinkMiddleware(services.meta, () => router);
-  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta), bulkMiddleware(() => belowAuth, () => services.config.swift),
-    copyMiddleware(() => belowAuth), sloMiddleware(() => belowAuth), dloMiddleware(() => belowAuth, () => services.config.swift.container_listing_limit),
+  // Each feature's sub-requests carry its Swift source for the access log (a no-op with the log off).
+  const tag = subrequestTagger(deps.accessLog);
+  const sub = (source: string) => tag(source, () => belowAuth);
+  const symlinks = symlinkMiddleware(services.meta, tag(SOURCES.symlink, () => router));
+  const features: Middleware[] = [projectDomain(services.meta, policy.prefixes), etagQuoter(services.meta),
+    bulkMiddleware(sub(SOURCES.bulkDelete), () => services.config.swift, sub(SOURCES.extractArchive)),
+    copyMiddleware(sub(SOURCES.copy)), sloMiddleware(sub(SOURCES.slo)), dloMiddleware(sub(SOURCES.dlo), () => services.config.swift.container_listing_limit),
     // Both keep versions as stored: their own reads and writes skip the large-object features above them.
     // Object versioning runs first, as Swift wraps the legacy middleware in it.
-    objectVersioning(services, policy, () => storedObjects),
-    versionedWrites(services, policy, () => storedObjects),
+    objectVersioning(services, policy, tag(SOURCES.objectVersioning, () => storedObjects)),
+    versionedWrites(services, policy, tag(SOURCES.versionedWrites, () => storedObjects)),
     // Innermost, as in Swift: large objects' segments and copies' sources that are links get followed.
     symlinks];
   const router = v1Router(services, policy, () => belowAuth);
@@ -90,12 +98,12 @@ export function buildApp(deps: AppDeps): Handler {
     ...(services.config.container_sync.enabled ? [containerSync(services.config.container_sync, services.meta)] : []),
     // Before authentication, as in Swift's pipeline: a valid temporary URL or signed form stands in for a token.
     tempUrl(services.meta),
-    formPost(services.meta, () => belowAuth),
+    formPost(services.meta, sub(SOURCES.formPost)),
     // Before authentication, as in Swift's pipeline: limits count every client request to a path.
     ...(deps.rateClock ? [rateLimit(services.config.ratelimit, services.meta, deps.rateClock)] : []),
     authenticate(deps.resolveToken, policy, deps.wwwAuthenticate),
     // After authentication, as in Swift: it serves anonymous visitors; its reads are sub-requests.
-    staticWeb(services, policy, () => belowAuth),
+    staticWeb(services, policy, sub(SOURCES.staticWeb)),
     ...features,
   ];
   return compose(edge, router);

@@ -399,3 +399,23 @@ cluster_Ord1 = "http://ord1:8080/v1/"
     rejects('[container_sync]\nintervall = 5\n', /did you mean "container_sync\.interval"/);
   });
 });
+
+describe('[logging] and [metrics]', () => {
+  test('off by default; a file, a format and a listen address are taken', () => {
+    assert.deepEqual(DEFAULT_CONFIG.logging, { access_log: 'off', access_log_format: 'swift', access_log_headers: false });
+    assert.equal(DEFAULT_CONFIG.metrics.listen, '');
+    const c = load('[logging]\naccess_log = "/var/log/swiftlet.log"\naccess_log_format = "json"\naccess_log_headers = true\n[metrics]\nlisten = "127.0.0.1:9100"\n');
+    assert.deepEqual(c.logging, { access_log: '/var/log/swiftlet.log', access_log_format: 'json', access_log_headers: true });
+    assert.equal(c.metrics.listen, '127.0.0.1:9100');
+    assert.equal(load('[metrics]\nlisten = "[::1]:9100"\n').metrics.listen, '[::1]:9100');
+  });
+
+  test('an unknown format, an empty destination, a listen address without a port and typos are refused', () => {
+    rejects('[logging]\naccess_log_format = "apache"\n', /logging\.access_log_format/, /"swift", "json"/);
+    rejects('[logging]\naccess_log = ""\n', /logging\.access_log/);
+    rejects('[metrics]\nlisten = "127.0.0.1"\n', /metrics\.listen/, /host:port/);
+    rejects('[metrics]\nlisten = "127.0.0.1:70000"\n', /metrics\.listen/);
+    rejects('[logging]\naccess_logs = "stdout"\n', /did you mean "logging\.access_log"/);
+    rejects('[metrics]\nlisten_address = "127.0.0.1:9100"\n', /did you mean "metrics\.listen"/);
+  });
+});

@@ -25,6 +25,13 @@ import { ContainerSyncDaemon } from '../sync/daemon.js';
 import { startAuditor } from '../storage/integrity/background.js';
 import { parseRoleList } from '../auth/prefixes.js';
 import { KeystoneClient } from '../identity/keystone/client.js';
+import { Registry } from 'prom-client';
+import { parseListen } from '../config/load.js';
+import { AccessLog } from '../observe/access-log.js';
+import { observeAll, type RequestObserver } from '../observe/finished-request.js';
+import { startRequestMetrics } from '../observe/metrics.js';
+import { answerMetricsRequests, metricsText, serveMetrics } from '../observe/metrics-server.js';
+import { registerStoreMetrics } from '../observe/store-metrics.js';
 
 const KEY_ROTATION_SECONDS = 86400;
 
@@ -149,6 +156,36 @@ function listeningMessage(config: Config, processes: string): string {
   return `Swiftlet listening on http://${config.server.host}:${config.server.port} (${processes}, ${where})`;
 }
 
+/** Which part of the metrics a process keeps: all of them alone, the workers' requests, or the primary's store figures and the sum. */
+type MetricsRole = 'single' | 'worker' | 'primary';
+
+/**
+ * Starts the metrics a process keeps (none when `[metrics] listen` is empty) and, in the process
+ * that serves them (single or primary), the listener. Returns the edge's request counter, if any.
+ */
+async function startMetrics(config: Config, rt: Runtime, role: MetricsRole): Promise<RequestObserver | undefined> {
+  const listen = parseListen(config.metrics.listen);
+  if (!listen) return undefined;
+  const registry = new Registry();
+  const observer = startRequestMetrics(registry);
+  if (role === 'worker') {
+    answerMetricsRequests(registry);
+    return observer;
+  }
+  // The store's figures are read once per scrape by the process that serves them, never summed over workers.
+  registerStoreMetrics(registry, rt.services.meta, rt.services.policies);
+  await serveMetrics(listen.host, listen.port, metricsText(registry, role === 'primary'), registry.contentType);
+  console.log(`Metrics on http://${config.metrics.listen}/metrics`);
+  return role === 'single' ? observer : undefined;
+}
+
+/** The access log of a serving process, reopened on SIGHUP when it is a file (logrotate). */
+function openAccessLog(config: Config): AccessLog | undefined {
+  const log = AccessLog.open(config.logging);
+  if (log && config.logging.access_log !== 'stdout') process.on('SIGHUP', () => log.reopen());
+  return log;
+}
+
 export async function serve(config: Config): Promise<void> {
   const count = Math.max(1, config.server.workers);
   if (count === 1) return serveInOneProcess(config);
@@ -156,6 +193,11 @@ export async function serve(config: Config): Promise<void> {
     const rt = await openRuntime(config);
     await prepare(config, rt);
     const stopBackgroundJobs = await startBackgroundJobs(config, rt);
+    await startMetrics(config, rt, 'primary');
+    // logrotate signals the primary (its pid file): every worker reopens the access log.
+    if (config.logging.access_log !== 'off' && config.logging.access_log !== 'stdout') {
+      process.on('SIGHUP', () => { for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP'); });
+    }
     let listening = 0;
     let stopping = false;
     // libuv sizes its thread pool (where fsync, open and rename run) when the process starts, from
@@ -197,7 +239,11 @@ export async function serve(config: Config): Promise<void> {
     return;
   }
   const rt = await openRuntime(config);
-  const server = createSwiftServer(buildApp(rt), { clientTimeout: config.server.client_timeout });
+  const accessLog = openAccessLog(config);
+  const counted = await startMetrics(config, rt, 'worker');
+  const server = createSwiftServer(buildApp({ ...rt, ...(accessLog ? { accessLog } : {}) }), {
+    clientTimeout: config.server.client_timeout, observe: observeAll([accessLog?.client, counted]),
+  });
   server.listen(config.server.port, config.server.host);
   process.on('SIGTERM', () => closeWithDeadline(server, config.server.shutdown_timeout, () => process.exit(0)));
 }
@@ -224,7 +270,11 @@ async function serveInOneProcess(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   await prepare(config, rt);
   const stopBackgroundJobs = await startBackgroundJobs(config, rt);
-  const server = createSwiftServer(buildApp(rt), { clientTimeout: config.server.client_timeout });
+  const accessLog = openAccessLog(config);
+  const counted = await startMetrics(config, rt, 'single');
+  const server = createSwiftServer(buildApp({ ...rt, ...(accessLog ? { accessLog } : {}) }), {
+    clientTimeout: config.server.client_timeout, observe: observeAll([accessLog?.client, counted]),
+  });
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
     server.listen(config.server.port, config.server.host, () => listening());

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode, type SyncRealmConfig } from './schema.js';
+import { ACCESS_LOG_FORMATS, DEFAULT_CONFIG, IDENTITY_MODES, STORAGE_BACKENDS, PER_PREFIX_OPTIONS, type Config, type ConfigUser, type IdentityMode, type SyncRealmConfig } from './schema.js';
 import { parsePrefixes } from '../auth/prefixes.js';
 import { parseReserve } from '../storage/fs/free-space.js';
 
@@ -146,6 +146,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, ove
   if (config.container_sync.interval < 1) throw new ConfigError(`"container_sync.interval" must be at least 1 (seconds), got ${config.container_sync.interval}`);
   if (config.swift.expirer_interval < 1) throw new ConfigError(`"swift.expirer_interval" must be at least 1 (seconds), got ${config.swift.expirer_interval}`);
   validateAuth(config);
+  validateObserve(config);
   validateIdentity(config);
   validateStorage(config);
   if (config.console.segment_size < 1) throw new ConfigError('"console.segment_size" must be at least 1 (bytes)');
@@ -333,6 +334,26 @@ function validateIdentity(config: Config): void {
   if (config.identity.users.length > 0) {
     throw new ConfigError('"identity.users" are built-in identity users; with identity.mode = "keystone" users live in Keystone');
   }
+}
+
+/** `[logging]` and `[metrics]`: a known log format, a log destination, a metrics address with a port. */
+function validateObserve(config: Config): void {
+  const { logging, metrics } = config;
+  if (!ACCESS_LOG_FORMATS.includes(logging.access_log_format)) {
+    throw new ConfigError(`"logging.access_log_format" must be one of ${ACCESS_LOG_FORMATS.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(logging.access_log_format)}`);
+  }
+  if (logging.access_log.trim() === '') throw new ConfigError('"logging.access_log" must be "off", "stdout" or a file path');
+  if (metrics.listen !== '' && parseListen(metrics.listen) === undefined) {
+    throw new ConfigError(`"metrics.listen" must be host:port (e.g. "127.0.0.1:9100"), got ${JSON.stringify(metrics.listen)}`);
+  }
+}
+
+/** `host:port` or `[v6]:port` → its parts; undefined when it is not one. */
+export function parseListen(listen: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? '', port };
 }
 
 /** docs/auth-rules.md D2: overlapping prefixes (one a prefix of another) are a start-up error. */

@@ -225,8 +225,29 @@ export interface AuditorConfig {
   bytes_per_second: number;
 }
 
+/** Access log formats: Swift's proxy-logging line, or one JSON object per line with the same fields. */
+export type AccessLogFormat = 'swift' | 'json';
+export const ACCESS_LOG_FORMATS: readonly AccessLogFormat[] = ['swift', 'json'];
+
+/** `[logging]`: the access log (src/observe/access-log.ts). */
+export interface LoggingConfig {
+  /** `off`, `stdout`, or a file path (reopened on SIGHUP, for logrotate). */
+  access_log: string;
+  access_log_format: AccessLogFormat;
+  /** Log the request headers in the `headers` field (Swift's `access_log_headers`), secrets cut or replaced. */
+  access_log_headers: boolean;
+}
+
+/** `[metrics]`: Prometheus metrics (src/observe/metrics.ts). */
+export interface MetricsConfig {
+  /** `host:port` of the metrics listener (`GET /metrics`); empty: no metrics. */
+  listen: string;
+}
+
 export interface Config {
   server: ServerConfig;
+  logging: LoggingConfig;
+  metrics: MetricsConfig;
   container_sync: ContainerSyncConfig;
   storage: StorageConfig;
   ratelimit: RateLimitConfig;
@@ -287,6 +308,8 @@ export interface ImagesConfig {
 
 export const DEFAULT_CONFIG: Config = {
   server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 },
+  logging: { access_log: 'off', access_log_format: 'swift', access_log_headers: false },
+  metrics: { listen: '' },
   swift: {
     ...DEFAULT_CONSTRAINTS,
     allow_account_management: false,

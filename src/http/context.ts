@@ -40,10 +40,25 @@ export interface RequestContext {
    * features and controllers do not read the same record several times. Shared with sub-requests.
    */
   memo: Map<string, Promise<unknown>>;
+  /**
+   * Set when the access log is on (src/observe): who made this request (Swift's `swift.source`, e.g.
+   * `SLO` for a segment read; absent for the client's own request) and what its log line needs that
+   * the context does not otherwise carry. Sub-requests get their own, made by the middleware that issues them.
+   */
+  log?: LogNote;
   /** The request body; reading it sends `100 Continue` first when the client asked for it. */
   body(): Readable;
   /** Whether the body stream was ever handed out (an unread body means the connection must close). */
   bodyTaken(): boolean;
+}
+
+export interface LogNote {
+  /** The client's protocol (`HTTP/1.1`): sub-requests log their client's, as Swift copies SERVER_PROTOCOL. */
+  protocol: string;
+  /** Swift's `swift.source`: the middleware that made this sub-request; absent for a client request. */
+  source?: string;
+  /** The storage policy of the container addressed, once its record was read (Swift's policy_index field). */
+  policyIndex?: number;
 }
 
 export interface GrantScope {

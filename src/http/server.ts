@@ -12,6 +12,7 @@ import { handleClientError } from './client-errors.js';
 import { onClientTimeout } from './edge-answers.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
+import type { RequestObserver } from '../observe/finished-request.js';
 import type { SwiftResponse } from './response.js';
 import { statusReason } from './status.js';
 import { titleCase } from '../swift/headers.js';
@@ -59,11 +60,26 @@ async function discardRestOfBody(req: IncomingMessage, ms: number): Promise<void
   });
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean): Promise<void> {
+/** What went out: the status the client got and the body bytes handed to the connection. */
+interface Sent {
+  status: number;
+  bytesOut: number;
+}
+
+/** What the edge itself answered (edge-answers.ts), for the log: its status and announced body. */
+function edgeAnswer(res: ServerResponse): Sent {
+  return { status: res.statusCode, bytesOut: Number(res.getHeader('content-length') ?? 0) || 0 };
+}
+
+/**
+ * Writes the answer. `count` (set when the access log or metrics are on) asks for the streamed body
+ * bytes to be counted as they go out, so an answer cut in the middle logs what was really sent.
+ */
+async function writeResponse(req: IncomingMessage, res: ServerResponse, r: SwiftResponse, transId: string, closeAfter: boolean, count: boolean): Promise<Sent> {
   if (res.headersSent) {
     // The edge answered already (edge-answers.ts: a stalled or malformed body); this answer is late.
     if (r.body instanceof Readable) r.body.destroy();
-    return;
+    return edgeAnswer(res);
   }
   const isHead = req.method === 'HEAD';
   const headers: Record<string, string | string[]> = {};
@@ -90,26 +106,47 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
     res.writeHead(r.status, headers);
     if (body instanceof Readable) body.destroy();
     res.end();
-    return;
+    return { status: r.status, bytesOut: 0 };
   }
   if (body instanceof Buffer) {
     res.writeHead(r.status, headers);
     res.end(body);
-    return;
+    return { status: r.status, bytesOut: body.length };
   }
   // A stream that ends short of its Content-Length (a blob file shorter than its record) must not
   // end the answer as if complete: the client would wait for ever for the rest. Node then refuses
   // to end() it, and the connection is cut below.
   res.strictContentLength = true;
   res.writeHead(r.status, headers);
+  let bytesOut = 0;
+  // A second 'data' listener beside pipe's: it sees each chunk as pipe hands it to the socket, and
+  // leaves flow control to pipe (pause() stops every listener alike).
+  if (count && body instanceof Readable) body.on('data', (chunk: Buffer | string) => { bytesOut += chunk.length; });
   try {
     await pipeline(body, res, { end: false });
     res.end();
+    return { status: r.status, bytesOut };
   } catch {
     // The client went away or the source failed mid-body: the status line is already sent, so the
-    // only honest signal left is to cut the connection.
+    // only honest signal left is to cut the connection. Swift logs the first as 499, the second as 500.
+    const clientGone = req.socket.destroyed;
     res.destroy();
+    return { status: clientGone ? 499 : 500, bytesOut };
   }
+}
+
+/**
+ * Counts the request body bytes as Node's parser hands them over (push), whether or not a handler
+ * reads them all: no listener is added, so the body's flow is untouched.
+ */
+function countReceived(req: IncomingMessage): () => number {
+  let received = 0;
+  const push = req.push.bind(req);
+  req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk instanceof Buffer) received += chunk.length;
+    return push(chunk, encoding);
+  };
+  return () => received;
 }
 
 function badHost(): SwiftResponse {
@@ -119,6 +156,8 @@ function badHost(): SwiftResponse {
 export interface EdgeOptions {
   /** Seconds a client may keep the server waiting (`[server] client_timeout`); 0: no limit. */
   clientTimeout: number;
+  /** Told of every finished client request (access log, metrics); absent: nothing is counted. */
+  observe?: RequestObserver;
 }
 
 export function createSwiftServer(handler: Handler, options: EdgeOptions = { clientTimeout: 60 }): Server {
@@ -133,21 +172,42 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
     server.setTimeout(clientMs);
     server.on('timeout', (socket: Socket) => onClientTimeout(socket, clientMs));
   }
+  const observe = options.observe;
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+    const startMs = observe ? Date.now() : 0;
+    const started = observe ? performance.now() : 0;
+    const received = observe && requestHasBody(req) ? countReceived(req) : undefined;
     const ctx = makeContext(req, res, expectsContinue);
+    if (observe) ctx.log = { protocol: `HTTP/${req.httpVersion}` };
+    const finished = observe
+      ? (sent: Sent) => {
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        try {
+          observe({
+            ctx, rawQuery: q === -1 ? '' : url.slice(q + 1), protocol: `HTTP/${req.httpVersion}`, status: sent.status,
+            bytesIn: received?.() ?? 0, bytesOut: sent.bytesOut, startMs, durationMs: performance.now() - started,
+          });
+        } catch (err) {
+          // Logging and counting must never take the server down.
+          console.error(`${ctx.transId}: access log or metrics failed`, err);
+        }
+      }
+      : undefined;
     // Several Host headers are joined with commas (no host name holds one): which host the client
     // meant is unknown, and links built from it would be wrong.
     const host = ctx.headers['host'];
     (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
       .then((r) => {
-        const answer = () => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()));
+        const answer = () => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()), finished !== undefined);
         return r.status === 507 && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
           ? discardRestOfBody(req, LINGER_MS).then(answer)
           : answer();
       })
-      .catch((err: unknown) => {
+      .then(finished, (err: unknown) => {
         console.error(`${ctx.transId}: failed to write response`, err);
         res.destroy();
+        finished?.({ status: 500, bytesOut: 0 });
       });
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));

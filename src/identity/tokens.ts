@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { IdentityStore } from './contracts.js';
+import { countTokenCache } from '../observe/meters.js';
 
 export interface TokenPayload {
   userId: string;
@@ -108,7 +109,9 @@ export class TokenKeyRing {
   async check(token: string, now: number): Promise<TokenCheck> {
     // Every request checks its tokens: one already opened is answered before any decoding.
     const opened = this.opened.get(token);
-    if (opened !== undefined && this.keys.has(opened.keyId) && !this.stale()) {
+    const hit = opened !== undefined && this.keys.has(opened.keyId) && !this.stale();
+    countTokenCache(hit);
+    if (opened !== undefined && hit) {
       return { valid: true, payload: opened.payload, expired: opened.payload.expiresAt <= now };
     }
     if (!token.startsWith(PREFIX) || token.length > 4096) return { valid: false };

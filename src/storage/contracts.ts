@@ -51,6 +51,15 @@ export class PolicyConflictError extends Error {
   }
 }
 
+/** The store's figures for one account prefix in one storage policy (MetadataStore.usageTotals). */
+export interface UsageTotal {
+  prefix: string;
+  policyIndex: number;
+  containers: number;
+  objects: number;
+  bytes: number;
+}
+
 /** An account's figures in one storage policy (Swift's X-Account-Storage-Policy-<name>-*). */
 export interface PolicyStats {
   policyIndex: number;
@@ -234,6 +243,14 @@ export interface MetadataStore extends ContainerChangeLog {
   auditPage?(after: ObjectKey | undefined, limit: number): Promise<ObjectRecord[]>;
   /** Objects and bytes in the whole store: the 100 % of `swiftlet audit`'s progress bar. */
   auditTotals?(): Promise<{ objects: number; bytes: number }>;
+  /**
+   * Containers, objects and bytes of the whole store by account prefix (the account name up to and
+   * with its first `_`, e.g. `AUTH_`; '' when it has none) and storage policy: the metrics' gauges,
+   * read on each scrape. Optional: a store without it exposes none.
+   */
+  usageTotals?(): Promise<UsageTotal[]>;
+  /** Objects past their delete-at that the expirer has not removed yet, counted up to `cap`. Optional, for metrics. */
+  expiredBacklog?(now: number, cap: number): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -27,6 +27,11 @@ export function prefetchPath(ctx: RequestContext, meta: MetadataStore, account: 
   ctx.memo.set(accountKey(account), observed(all.then((r) => r.account)));
   if (container !== undefined) ctx.memo.set(containerKey(account, container), observed(all.then((r) => r.container)));
   if (container !== undefined && object !== undefined) ctx.memo.set(objectKey(account, container, object), observed(all.then((r) => r.object)));
+  const note = ctx.log;
+  if (note && container !== undefined) {
+    // The access log's policy_index: Swift logs the container's policy for container and object requests.
+    all.then((r) => { if (r.container) note.policyIndex = r.container.policyIndex; }, () => undefined);
+  }
   return all.then(() => undefined);
 }
 

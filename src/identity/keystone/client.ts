@@ -12,6 +12,7 @@
 import type { KeystoneConfig } from '../../config/schema.js';
 import { SwiftError } from '../../http/errors.js';
 import type { TokenPayload } from '../tokens.js';
+import { observeKeystone } from '../../observe/meters.js';
 
 /** The parts of Keystone's v3 token body that Swiftlet uses. */
 interface V3Token {
@@ -88,9 +89,14 @@ export class KeystoneClient {
   }
 
   private async send(path: string, init: RequestInit): Promise<Response> {
+    const started = performance.now();
     try {
-      return await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(this.cfg.timeout * 1000) });
+      const res = await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(this.cfg.timeout * 1000) });
+      // A 5xx is Keystone failing as much as a timeout is.
+      observeKeystone((performance.now() - started) / 1000, res.status >= 500);
+      return res;
     } catch (err) {
+      observeKeystone((performance.now() - started) / 1000, true);
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
       throw this.unavailable(`${init.method ?? 'GET'} ${path}: ${cause}`);
     }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { TokenResolver } from '../../auth/authenticate.js';
 import type { TokenPayload } from '../tokens.js';
 import type { KeystoneClient } from './client.js';
+import { countTokenCache } from '../../observe/meters.js';
 
 const MAX_ENTRIES = 10_000;
 
@@ -54,6 +55,7 @@ export function keystoneResolver(client: KeystoneClient, cache: TokenCache): Tok
   return async (token, now, opts) => {
     const key = TokenCache.key(token);
     let payload = cache.get(key, now);
+    countTokenCache(payload !== undefined);
     if (!payload) {
       payload = await client.validate(token, opts?.allowExpired === true);
       if (!payload) return undefined;

@@ -243,14 +243,15 @@ export async function reportResponse(format: string | undefined, chunks: AsyncGe
   };
 }
 
-export function bulkMiddleware(below: () => Handler, limits: () => ArchiveLimits): Middleware {
+/** `extractBelow`: the handler for an archive's files, when it differs (the access log marks them apart from bulk deletes, as Swift). */
+export function bulkMiddleware(below: () => Handler, limits: () => ArchiveLimits, extractBelow: () => Handler = below): Middleware {
   return async (ctx, next) => {
     const extract = ctx.query.get('extract-archive');
     if (extract !== null && ctx.method === 'PUT') {
       const type = archiveType(extract);
       if (!type) return { status: 400, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: 'Unsupported archive format' };
       const format = bestMatch(ctx.headers['accept']);
-      return reportResponse(format, extractReport(ctx, below(), parseTarget(ctx.path), type, format, limits()));
+      return reportResponse(format, extractReport(ctx, extractBelow(), parseTarget(ctx.path), type, format, limits()));
     }
     if (!ctx.query.has('bulk-delete') || (ctx.method !== 'POST' && ctx.method !== 'DELETE')) return next(ctx);
     const format = bestMatch(ctx.headers['accept']);

@@ -8,6 +8,7 @@
  */
 import type { Db } from './database.js';
 import { WalFlusher } from './wal-flusher.js';
+import { countCommitBatch, metricsOn, observeWalFlush } from '../../observe/meters.js';
 
 interface Pending {
   run: () => unknown;
@@ -117,8 +118,11 @@ export class GroupCommitter {
     } finally {
       this.syncFull.run();
     }
+    countCommitBatch(batch.length);
+    const flushStarted = metricsOn() ? performance.now() : 0;
     this.wal.sync().then(
       () => batch.forEach((op, i) => {
+        if (i === 0 && flushStarted > 0) observeWalFlush((performance.now() - flushStarted) / 1000);
         const o = outcomes[i];
         if (o?.ok) op.resolve(o.value);
         else op.reject(o?.error);

@@ -3,6 +3,7 @@
  * and account totals, so counts stay exact however many worker processes write at once.
  */
 import type {
+  UsageTotal,
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
   ObjectChange, ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
 } from '../contracts.js';
@@ -189,6 +190,12 @@ function prepareStatements(db: Db) {
       `SELECT o.*, d.data AS data FROM objects o LEFT JOIN inline_data d ON d.id = o.inline_id
        WHERE (o.account, o.container, o.name) > (?, ?, ?) ORDER BY o.account, o.container, o.name LIMIT ?`),
     totals: db.prepare<[], { n: number; b: number | null }>('SELECT count(*) AS n, sum(size) AS b FROM objects'),
+    usageTotals: db.prepare<[], { prefix: string; policy_index: number; containers: number; objects: number | null; bytes: number | null }>(
+      `SELECT substr(account, 1, instr(account, '_')) AS prefix, policy_index, count(*) AS containers,
+              sum(object_count) AS objects, sum(bytes_used) AS bytes
+       FROM containers GROUP BY 1, 2`),
+    expiredBacklog: db.prepare<[number, number], { n: number }>(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM objects WHERE delete_at IS NOT NULL AND delete_at <= ? LIMIT ?)'),
     accountBlobs: db.prepare<[string], { blob_id: string }>("SELECT blob_id FROM objects WHERE account = ? AND blob_id <> ''"),
   };
 }
@@ -434,6 +441,16 @@ export class SqliteMetadataStore implements MetadataStore {
   async auditTotals(): Promise<{ objects: number; bytes: number }> {
     const r = this.stmt.totals.get();
     return { objects: r?.n ?? 0, bytes: r?.b ?? 0 };
+  }
+
+  async usageTotals(): Promise<UsageTotal[]> {
+    return this.stmt.usageTotals.all().map((r) => ({
+      prefix: r.prefix, policyIndex: r.policy_index, containers: r.containers, objects: r.objects ?? 0, bytes: r.bytes ?? 0,
+    }));
+  }
+
+  async expiredBacklog(now: number, cap: number): Promise<number> {
+    return this.stmt.expiredBacklog.get(now, cap)?.n ?? 0;
   }
 
   async close(): Promise<void> {
