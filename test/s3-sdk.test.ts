@@ -10,7 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command,
-  PutObjectCommand, S3Client, S3ServiceException,
+  PutObjectCommand, S3Client, S3ServiceException, CreateMultipartUploadCommand, UploadPartCommand, ListPartsCommand,
+  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -210,4 +211,62 @@ test('EC2 credentials made through /v3 sign S3 requests as their user on their p
   } finally {
     ec2.destroy();
   }
+});
+
+describe('multipart uploads', () => {
+  before(async () => { await s3.send(new CreateBucketCommand({ Bucket: 'mpu' })); });
+  const MiB = 1024 * 1024;
+
+  test('initiate, upload parts, list parts and uploads, complete: one object, readable through Swift as an SLO', async () => {
+    const made = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'big/file', ContentType: 'application/x-big', Metadata: { kind: 'mpu' } }));
+    const uploadId = made.UploadId ?? '';
+    const p1 = randomBytes(5 * MiB);
+    const p2 = randomBytes(1234);
+    const e1 = (await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'big/file', UploadId: uploadId, PartNumber: 1, Body: p1 }))).ETag ?? '';
+    const e2 = (await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'big/file', UploadId: uploadId, PartNumber: 2, Body: p2 }))).ETag ?? '';
+    const listed = await s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'big/file', UploadId: uploadId }));
+    assert.deepEqual(listed.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag]), [[1, 5 * MiB, e1], [2, 1234, e2]]);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'mpu' }));
+    assert.deepEqual(uploads.Uploads?.map((u) => [u.Key, u.UploadId]), [['big/file', uploadId]]);
+    assert.equal((await s3Error(s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'mpu', Key: 'big/file', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: e2 }, { PartNumber: 1, ETag: e1 }] },
+    })))).name, 'InvalidPartOrder');
+    assert.equal((await s3Error(s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'mpu', Key: 'big/file', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] },
+    })))).name, 'InvalidPart');
+    const done = await s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'mpu', Key: 'big/file', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }] },
+    }));
+    const md5s = createHash('md5').update(Buffer.concat([p1, p2].map((p) => createHash('md5').update(p).digest()))).digest('hex');
+    assert.equal(done.ETag, `"${md5s}-2"`);
+    const whole = Buffer.concat([p1, p2]);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'big/file' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(whole));
+    assert.equal(got.ETag, `"${md5s}-2"`);
+    assert.equal(got.ContentType, 'application/x-big');
+    assert.deepEqual(got.Metadata, { kind: 'mpu' });
+    const viaSwift = await fetch(`${swift.storageUrl}/mpu/big/file`, { headers: { 'X-Auth-Token': swift.token } });
+    assert.equal(viaSwift.headers.get('x-static-large-object'), 'True');
+    assert.ok(Buffer.from(await viaSwift.arrayBuffer()).equals(whole));
+    assert.equal((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'mpu' }))).Uploads, undefined);
+    // Deleting the object deletes its parts too.
+    await s3.send(new DeleteObjectCommand({ Bucket: 'mpu', Key: 'big/file' }));
+    const segs = await call(`${swift.storageUrl}/mpu+segments?format=json`, { token: swift.token });
+    assert.deepEqual(JSON.parse(segs.text || '[]'), []);
+  });
+
+  test('a small part before the last is EntityTooSmall; abort removes the parts; unknown uploads are NoSuchUpload', async () => {
+    const uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'small' }))).UploadId ?? '';
+    const e1 = (await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'small', UploadId: uploadId, PartNumber: 1, Body: 'tiny' }))).ETag ?? '';
+    const e2 = (await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'small', UploadId: uploadId, PartNumber: 2, Body: 'tiny' }))).ETag ?? '';
+    assert.equal((await s3Error(s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'mpu', Key: 'small', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1 }, { PartNumber: 2, ETag: e2 }] },
+    })))).name, 'EntityTooSmall');
+    assert.deepEqual(await s3Error(s3.send(new DeleteBucketCommand({ Bucket: 'mpu' }))), { name: 'BucketNotEmpty', status: 409 });
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'small', UploadId: uploadId }));
+    const segs = await call(`${swift.storageUrl}/mpu+segments?format=json`, { token: swift.token });
+    assert.deepEqual(JSON.parse(segs.text || '[]'), []);
+    assert.equal((await s3Error(s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'small', UploadId: uploadId, PartNumber: 1, Body: 'x' })))).name, 'NoSuchUpload');
+    assert.equal((await s3Error(s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'small', UploadId: 'unope' })))).name, 'NoSuchUpload');
+  });
 });
