@@ -11,7 +11,7 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command,
   PutObjectCommand, S3Client, S3ServiceException, CreateMultipartUploadCommand, UploadPartCommand, ListPartsCommand,
-  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -268,5 +268,20 @@ describe('multipart uploads', () => {
     assert.deepEqual(JSON.parse(segs.text || '[]'), []);
     assert.equal((await s3Error(s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'small', UploadId: uploadId, PartNumber: 1, Body: 'x' })))).name, 'NoSuchUpload');
     assert.equal((await s3Error(s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'small', UploadId: 'unope' })))).name, 'NoSuchUpload');
+  });
+
+  test('UploadPartCopy: a part copied whole and a part copied as a range make the object', async () => {
+    const src = randomBytes(6 * MiB);
+    await s3.send(new PutObjectCommand({ Bucket: 'mpu', Key: 'copy-src', Body: src }));
+    const uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'copied' }))).UploadId ?? '';
+    const c1 = await s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copied', UploadId: uploadId, PartNumber: 1, CopySource: 'mpu/copy-src' }));
+    const c2 = await s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copied', UploadId: uploadId, PartNumber: 2, CopySource: 'mpu/copy-src', CopySourceRange: 'bytes=10-109' }));
+    assert.equal(c2.CopyPartResult?.ETag, `"${createHash('md5').update(src.subarray(10, 110)).digest('hex')}"`);
+    await s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'mpu', Key: 'copied', UploadId: uploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: c1.CopyPartResult?.ETag ?? '' }, { PartNumber: 2, ETag: c2.CopyPartResult?.ETag ?? '' }] },
+    }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'copied' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([src, src.subarray(10, 110)])));
   });
 });

@@ -17,7 +17,7 @@ let swift: Session;
 const me: Creds = { access: 'test:tester', secret: 'testing' };
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ extraToml: '[s3]\nstorage_domain = "s3.test"\n' });
   host = `127.0.0.1:${server.port}`;
   swift = await login(server.url, 'test:tester', 'testing');
   assert.equal((await call(`${swift.storageUrl}/sig`, { method: 'PUT', token: swift.token })).status, 201);
@@ -158,5 +158,21 @@ describe('XML bodies', () => {
     a = await send(server.port, signV4(me, host, 'POST', '/sig', { query: { delete: '' }, body: Buffer.from('<Delete><Object>') }));
     assert.equal(errorCode(a), 'MalformedXML');
     assert.equal(await swiftStatus('existing'), 200);
+  });
+});
+
+describe('virtual-host style ([s3] storage_domain)', () => {
+  test('<bucket>.<domain> names the bucket, with V4 and V2 signatures; listing the bucket at /', async () => {
+    const vhost = `sig.s3.test:${server.port}`;
+    const v4 = await send(server.port, signV4(me, vhost, 'GET', '/existing'));
+    assert.equal(v4.status, 200, v4.body);
+    assert.equal(v4.body, 'hello');
+    // V2 signs the bucket before the path, as S3 does for virtual-host requests.
+    const v2 = await send(server.port, { method: 'GET', path: '/existing', headers: { host: vhost, ...signV2(me, 'GET', '/sig/existing') } });
+    assert.equal(v2.status, 200, v2.body);
+    const list = await send(server.port, signV4(me, vhost, 'GET', '/'));
+    assert.equal(list.status, 200);
+    assert.match(list.body, /<Name>sig<\/Name>/);
+    assert.match(list.body, /<Key>existing<\/Key>/);
   });
 });

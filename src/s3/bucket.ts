@@ -10,7 +10,7 @@ import { bodyBytes, dropBody } from './swift-call.js';
 import { validBucketName } from './target.js';
 import { parseXmlBody, readSmallBody } from './xml-body.js';
 import { childText } from './xml-parse.js';
-import { xmlElement, xmlRoot } from './xml-write.js';
+import { xmlElement, xmlEscape, xmlRoot } from './xml-write.js';
 
 /** S3 lists no creation date for Swift containers; s3api answers a fixed one (s3cmd needs one). */
 const CREATION_DATE = '2009-02-03T16:45:09.000Z';
@@ -83,5 +83,5 @@ export async function bucketLocation(op: S3Operation): Promise<SwiftResponse> {
   await headBucket(op);
   // us-east-1 is S3's "no constraint": an empty element.
   const location = op.config.location === 'us-east-1' ? '' : op.config.location;
-  return xmlResponse(200, xmlRoot('LocationConstraint', []).replace('></LocationConstraint>', `>${location}</LocationConstraint>`));
+  return xmlResponse(200, xmlRoot('LocationConstraint', []).replace('></LocationConstraint>', `>${xmlEscape(location)}</LocationConstraint>`));
 }

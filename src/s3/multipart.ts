@@ -11,7 +11,8 @@ import type { SwiftResponse } from '../http/response.js';
 import { SEGMENTS_SUFFIX, ownerXml } from './bucket.js';
 import { S3Error } from './errors.js';
 import { s3Time } from './listing.js';
-import { checkKey, objectWriteHeaders } from './object.js';
+import { checkKey, copySourceConditions, objectWriteHeaders, parseCopySource } from './object.js';
+import { isoTime } from './xml-write.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { PayloadError } from './payload.js';
 import { bodyBytes, dropBody, header } from './swift-call.js';
@@ -90,8 +91,8 @@ function partNumber(op: S3Operation): number {
 
 async function uploadPart(op: S3Operation, uploadId: string): Promise<SwiftResponse> {
   const n = partNumber(op);
-  if (op.ctx.headers['x-amz-copy-source'] !== undefined) throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented yet.');
   await requireUpload(op, uploadId);
+  if (op.ctx.headers['x-amz-copy-source'] !== undefined) return uploadPartCopy(op, uploadId, n);
   const headers: Record<string, string> = {};
   const md5 = op.ctx.headers['content-md5'];
   if (md5 !== undefined) {
@@ -110,6 +111,37 @@ async function uploadPart(op: S3Operation, uploadId: string): Promise<SwiftRespo
   if (!ok(res)) throw swiftFailure(res, 'PUT', op.bucket, op.key);
   dropBody(res);
   return { status: 200, headers: { etag: `"${header(res, 'etag') ?? ''}"`, 'content-length': '0' }, body: '' };
+}
+
+/**
+ * UploadPartCopy: the part's bytes are read from an object of the same account (a range of it with
+ * `x-amz-copy-source-range: bytes=a-b`) and streamed into the part, as two sub-requests each
+ * authorised on its own.
+ */
+async function uploadPartCopy(op: S3Operation, uploadId: string, n: number): Promise<SwiftResponse> {
+  const source = parseCopySource(op.ctx.headers['x-amz-copy-source'] ?? '');
+  const headers = copySourceConditions(op.ctx.headers);
+  const range = op.ctx.headers['x-amz-copy-source-range'];
+  if (range !== undefined) {
+    if (!/^bytes=\d+-\d+$/.test(range.trim())) throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: range });
+    headers['range'] = range.trim();
+  }
+  const got = await op.swift.call('GET', source.bucket, source.key, { headers });
+  if (got.status === 304) { dropBody(got); throw new S3Error('PreconditionFailed'); }
+  if (!ok(got)) {
+    if (got.status === 416) { dropBody(got); throw new S3Error('InvalidRange'); }
+    throw swiftFailure(got, 'GET', source.bucket, source.key);
+  }
+  if (range !== undefined && got.status !== 206) { dropBody(got); throw new S3Error('InvalidRange'); }
+  const length = header(got, 'content-length');
+  const body = got.body instanceof Readable ? got.body : Readable.from([typeof got.body === 'string' ? Buffer.from(got.body) : got.body ?? Buffer.alloc(0)]);
+  const res = await op.swift.call('PUT', segments(op), `${op.key}/${uploadId}/${n}`, { headers: length !== undefined ? { 'content-length': length } : { 'transfer-encoding': 'chunked' }, body });
+  if (!ok(res)) throw swiftFailure(res, 'PUT', op.bucket, op.key);
+  dropBody(res);
+  const modified = Date.parse(header(res, 'last-modified') ?? '') / 1000;
+  return xmlResponse(200, xmlRoot('CopyPartResult', [
+    xmlElement('LastModified', isoTime(Number.isNaN(modified) ? Date.now() / 1000 : modified)), xmlElement('ETag', `"${header(res, 'etag') ?? ''}"`),
+  ]));
 }
 
 /** The parts uploaded so far, by part number. */
