@@ -16,7 +16,14 @@ export interface XmlNode {
 export class XmlParseError extends Error {}
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const NAME = /^[A-Za-z_:][-A-Za-z0-9_.:]*/;
+// Sticky (matched at lastIndex): the parser never copies the rest of the document to match a token.
+const NAME = /[A-Za-z_:][-A-Za-z0-9_.:]*/y;
+const ATTRIBUTE = /[A-Za-z_:][-A-Za-z0-9_.:]*\s*=\s*("[^"<]*"|'[^'<]*')/y;
+
+function matchAt(re: RegExp, s: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(s);
+}
 
 function decodeEntities(raw: string): string {
   return raw.replace(/&([^;&\s]*);?/g, (whole, ref: string) => {
@@ -45,7 +52,7 @@ export function parseXml(source: string): XmlNode {
   const s = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const stack: XmlNode[] = [];
   let root: XmlNode | undefined;
-  const skipSpace = () => { while (i < s.length && /\s/.test(s[i] ?? '')) i++; };
+  const skipSpace = () => { while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++; };
   const expectEnd = (end: string, what: string) => {
     const at = s.indexOf(end, i);
     if (at === -1) throw new XmlParseError(`unterminated ${what}`);
@@ -68,7 +75,7 @@ export function parseXml(source: string): XmlNode {
     if (s.startsWith('<!', i)) throw new XmlParseError('unsupported declaration');
     if (s.startsWith('</', i)) {
       i += 2;
-      const m = NAME.exec(s.slice(i));
+      const m = matchAt(NAME, s, i);
       if (!m) throw new XmlParseError('bad end tag');
       i += m[0].length;
       skipSpace();
@@ -80,7 +87,7 @@ export function parseXml(source: string): XmlNode {
     }
     if (s[i] === '<') {
       i++;
-      const m = NAME.exec(s.slice(i));
+      const m = matchAt(NAME, s, i);
       if (!m) throw new XmlParseError('bad start tag');
       i += m[0].length;
       const node: XmlNode = { name: localName(m[0]), children: [], text: '' };
@@ -88,7 +95,7 @@ export function parseXml(source: string): XmlNode {
       for (;;) {
         skipSpace();
         if (s.startsWith('/>', i) || s[i] === '>') break;
-        const a = /^[A-Za-z_:][-A-Za-z0-9_.:]*\s*=\s*("[^"<]*"|'[^'<]*')/.exec(s.slice(i));
+        const a = matchAt(ATTRIBUTE, s, i);
         if (!a) throw new XmlParseError('bad attribute');
         decodeEntities(a[1] ?? '');
         i += a[0].length;
