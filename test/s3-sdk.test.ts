@@ -243,6 +243,9 @@ describe('multipart uploads', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'big/file' }));
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(whole));
     assert.equal(got.ETag, `"${md5s}-2"`);
+    const inListing = await s3.send(new ListObjectsV2Command({ Bucket: 'mpu', Prefix: 'big/' }));
+    assert.equal(inListing.Contents?.[0]?.ETag, `"${md5s}-2"`, 'listings show the S3 ETag too');
+    assert.equal(inListing.Contents?.[0]?.Size, whole.length);
     assert.equal(got.ContentType, 'application/x-big');
     assert.deepEqual(got.Metadata, { kind: 'mpu' });
     const viaSwift = await fetch(`${swift.storageUrl}/mpu/big/file`, { headers: { 'X-Auth-Token': swift.token } });

@@ -16,6 +16,7 @@ import { isoTime } from './xml-write.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { PayloadError } from './payload.js';
 import { bodyBytes, dropBody, header } from './swift-call.js';
+import { OVERRIDE_ETAG } from '../swift/listing-format.js';
 import { parseXmlBody, readSmallBody } from './xml-body.js';
 import { childText, childrenNamed } from './xml-parse.js';
 import { xmlElement, xmlRoot } from './xml-write.js';
@@ -255,7 +256,8 @@ async function complete(op: S3Operation, uploadId: string): Promise<SwiftRespons
     md5s.update(Buffer.from(part.hash, 'hex'));
   }
   const s3Etag = `${md5s.digest('hex')}-${manifest.length}`;
-  const headers: Record<string, string> = { [S3_ETAG_SYSMETA]: s3Etag };
+  // The listing shows the S3 ETag too (s3api's `s3_etag` parameter of the listing override; SLO sets its value).
+  const headers: Record<string, string> = { [S3_ETAG_SYSMETA]: s3Etag, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}` };
   for (const [name, value] of Object.entries(marker.headers)) {
     const v = Array.isArray(value) ? value[0] : value;
     if (v === undefined) continue;
