@@ -24,6 +24,26 @@ export interface CredentialSources {
   configUsers: readonly ConfigUser[];
 }
 
+/**
+ * Resolved identities, reused for a few seconds: resolving one costs five identity-database reads
+ * per request, which made a small S3 GET several times slower than the same GET with a token (a
+ * token carries its roles sealed in it). A role removed or a user disabled reaches S3 keys within
+ * IDENTITY_TTL_MS; a deleted EC2 credential stops at once (its row is read on every request).
+ */
+const IDENTITY_TTL_MS = 5000;
+const IDENTITY_CACHE_MAX = 10_000;
+const resolved = new Map<string, { identity: Identity; until: number }>();
+
+async function cachedIdentity(key: string, resolve: () => Promise<Identity>): Promise<Identity> {
+  const now = Date.now();
+  const hit = resolved.get(key);
+  if (hit && hit.until > now) return hit.identity;
+  const identity = await resolve();
+  if (resolved.size >= IDENTITY_CACHE_MAX) resolved.clear();
+  resolved.set(key, { identity, until: now + IDENTITY_TTL_MS });
+  return identity;
+}
+
 async function identityOf(ids: IdentityStore, userId: string, projectId: string): Promise<Identity> {
   const user = await ids.getUser(userId);
   const project = await ids.getProject(projectId);
@@ -47,18 +67,20 @@ export async function lookupAccessKey(sources: CredentialSources, accessKey: str
     if (declared) {
       return {
         secret: declared.password,
-        identity: async () => {
+        identity: () => cachedIdentity(`config\u0000${projectName}\u0000${userName}`, async () => {
           const ids = sources.identity;
           const project = await ids.findProject(projectName, DEFAULT_DOMAIN);
           const user = await ids.findUser(userName, DEFAULT_DOMAIN);
           if (!project || !user) throw new S3Error('AccessDenied');
           return identityOf(ids, user.id, project.id);
-        },
+        }),
       };
     }
   } else if (sources.ec2) {
     const cred = await sources.ec2.get(accessKey);
-    if (cred) return { secret: cred.secret, identity: () => identityOf(sources.identity, cred.userId, cred.projectId) };
+    if (cred) {
+      return { secret: cred.secret, identity: () => cachedIdentity(`ec2\u0000${cred.userId}\u0000${cred.projectId}`, () => identityOf(sources.identity, cred.userId, cred.projectId)) };
+    }
   }
   throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
 }
