@@ -1,6 +1,6 @@
 /**
  * Builds the request pipeline, in Swift's order:
- *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → domain remap → web console (files) → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
+ *   catch-errors → validate path → gatekeeper → healthcheck → crossdomain → info → S3 (s3api) → domain remap → web console (files) → v1.0 login → /v3 identity → container sync → tempurl → formpost → authenticate → staticweb
  *   (identity mode `keystone`: no v1.0 login and no /v3, tokens are validated by the external Keystone)
  *   → feature middlewares (bulk, copy, slo, dlo, object versioning, versioned writes, symlink) → router (authorize → account | container | object controllers).
  * Sub-requests made by features enter below authentication and are authorised again.
@@ -38,6 +38,7 @@ import { rateLimit } from './middleware/ratelimit/ratelimit.js';
 import type { RateClock } from './middleware/ratelimit/counters.js';
 import type { AccessLog } from './observe/access-log.js';
 import { SOURCES, subrequestTagger } from './observe/subrequests.js';
+import { s3Api } from './s3/middleware.js';
 
 export interface AppDeps {
   services: Services;
@@ -81,6 +82,14 @@ export function buildApp(deps: AppDeps): Handler {
     healthcheck,
     crossdomain,
     info(services.config),
+    // S3 (Swift's s3api): a request with S3 authentication is served here, its operations made of
+    // Swift sub-requests below authentication; it never reaches domain remap or Swift's auth.
+    // Keystone mode validates S3 keys at Keystone (`/v3/ec2tokens`), not built yet: S3 is off there.
+    ...(services.config.identity.mode === 'keystone' ? [] : [s3Api({
+      config: services.config.s3, policy,
+      credentials: { identity: deps.identity.identityStore, configUsers: services.config.identity.users, ...(deps.v3.ec2Creds ? { ec2: deps.v3.ec2Creds } : {}) },
+      below: () => belowAuth,
+    })]),
     // Before authentication, as in Swift: a Host header naming an account or container becomes its path.
     domainRemap({ ...services.config.domain_remap, resellerPrefixes: policy.prefixes.filter((p) => p !== '').map((p) => p.replace(/_$/, '')) }),
     // Static files only: the console then calls /v3 and /v1 as any client, through authentication.

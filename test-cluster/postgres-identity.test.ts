@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RevocationList, TokenKeyRing } from '../src/identity/tokens.js';
 import { PostgresAppCredentialStore } from '../src/storage/postgres/app-credentials.js';
+import { PostgresEc2CredentialStore } from '../src/storage/postgres/ec2-credentials.js';
+import { ec2CredentialConformance } from '../test/helpers/ec2-conformance.js';
 import { PostgresIdentityStore } from '../src/storage/postgres/identity-store.js';
 import { freshDatabases } from './helpers/postgres.js';
 
@@ -181,6 +183,10 @@ describe('PostgresIdentityStore', () => {
     assert.equal(await other.delete('ac3'), false);
     await store.deleteUser('acu');
     assert.equal(await creds.get('ac1'), undefined, 'deleting the user deletes its credentials');
+  });
+
+  test('EC2 credentials: the same conformance as the embedded store, across nodes', async () => {
+    await ec2CredentialConformance(store, new PostgresEc2CredentialStore(store.connection), new PostgresEc2CredentialStore((await node()).connection));
   });
 
   test('many revocations at once from three nodes: a poller running meanwhile misses none', async () => {

@@ -28,7 +28,7 @@ test('opening a database from before migration 7 drops stored X-Versions-Locatio
       ['c', { 'x-container-read': '.r:*', 'x-container-meta-color': 'red' }],
       ['plain', {}],
     ]);
-    assert.equal(db.pragma('user_version', { simple: true }), 9);
+    assert.equal(db.pragma('user_version', { simple: true }), 10);
     // Containers from before storage policies are policy 0's.
     assert.deepEqual(db.prepare('SELECT DISTINCT policy_index FROM containers').all(), [{ policy_index: 0 }]);
     db.close();

@@ -244,7 +244,25 @@ export interface MetricsConfig {
   listen: string;
 }
 
+/** `[s3]`: the S3 API (Swift's s3api) on the same listener and data as the Swift API. */
+export interface S3Config {
+  enabled: boolean;
+  /** Comma-separated domains under which `<bucket>.<domain>` names a bucket (virtual-host style); empty: path style only. */
+  storage_domain: string;
+  /** What GetBucketLocation answers and what CreateBucketConfiguration may name (s3api's `location`). */
+  location: string;
+  /** Seconds a signed request's time may differ from the server's (S3: 15 minutes). */
+  allowable_clock_skew: number;
+  /** Keys one DeleteObjects request may name (s3api's max_multi_delete_objects). */
+  max_multi_delete_objects: number;
+  /** Highest part number of a multipart upload (s3api's max_upload_part_num). */
+  max_upload_part_num: number;
+  /** Smallest size of every part but the last (S3: 5 MiB). */
+  min_segment_size: number;
+}
+
 export interface Config {
+  s3: S3Config;
   server: ServerConfig;
   logging: LoggingConfig;
   metrics: MetricsConfig;
@@ -343,6 +361,10 @@ export const DEFAULT_CONFIG: Config = {
     timeout: 10,
   },
   domain_remap: { storage_domain: '', default_reseller_prefix: '', mangle_client_paths: false },
+  s3: {
+    enabled: true, storage_domain: '', location: 'us-east-1', allowable_clock_skew: 900, max_multi_delete_objects: 1000,
+    max_upload_part_num: 1000, min_segment_size: 5 * 1024 * 1024,
+  },
   container_sync: {
     enabled: true, interval: 300, request_timeout: 60, allow_full_urls: true, allowed_sync_hosts: '127.0.0.1', current: '', realms: {},
   },

@@ -11,6 +11,8 @@ export interface RequestContext {
   /** The decoded path (valid UTF-8, checked at the edge). */
   path: string;
   query: URLSearchParams;
+  /** The query string as sent (without `?`), for signatures computed over it (S3). */
+  rawQuery?: string;
   headers: Record<string, string>;
   transId: string;
   /** "scheme://host[:port]" as the client addressed us, for storage URLs. */
@@ -134,6 +136,7 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     rawPath,
     path: decodePath(rawPath) ?? '\u0000',
     query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+    rawQuery: q === -1 ? '' : url.slice(q + 1),
     headers,
     transId: newTransId(),
     origin: `${tls ? 'https' : 'http'}://${headers['host'] ?? '127.0.0.1'}`,

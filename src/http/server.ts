@@ -83,7 +83,9 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   }
   const isHead = req.method === 'HEAD';
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(r.headers)) headers[titleCase(k)] = v;
+  // S3's own headers go out lower-case, as S3 (and Swift's s3api) send them: some clients (boto3)
+  // keep the case of the `x-amz-meta-` names they hand back.
+  for (const [k, v] of Object.entries(r.headers)) headers[k.startsWith('x-amz-') ? k : titleCase(k)] = v;
   headers['X-Trans-Id'] = transId;
   headers['X-Openstack-Request-Id'] = transId;
   let body = r.body;

@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.js';
 import { listingsOnEventLoop } from '../storage/object-listings.js';
 import { PostgresAppCredentialStore } from '../storage/postgres/app-credentials.js';
+import { PostgresEc2CredentialStore } from '../storage/postgres/ec2-credentials.js';
 import { PostgresIdentityStore } from '../storage/postgres/identity-store.js';
 import { AdvisoryLease } from '../storage/postgres/lease.js';
 import { PostgresMetadataStore } from '../storage/postgres/metadata-store.js';
@@ -31,6 +32,7 @@ export async function openClusterStores(config: Config): Promise<Stores> {
   return {
     meta, blobs: buckets.blobs, listings, identityStore,
     appCreds: new PostgresAppCredentialStore(identityStore.connection),
+    ec2Creds: new PostgresEc2CredentialStore(identityStore.connection),
     ...(rateClock ? { rateClock } : {}),
     maintain: async () => undefined,
     // PostgreSQL unreachable: nobody leads until it is back.

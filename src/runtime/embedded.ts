@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SqliteAppCredentialStore } from '../identity/app-credentials.js';
+import { SqliteEc2CredentialStore } from '../identity/ec2-credentials.js';
 import { SqliteRateClock } from '../middleware/ratelimit/counters.js';
 import { rateLimitEnabled } from '../middleware/ratelimit/ratelimit.js';
 import { openEmbeddedBlobStores } from '../storage/fs/policy-dirs.js';
@@ -42,6 +43,7 @@ export async function openEmbeddedStores(config: Config): Promise<Stores> {
     ...(space ? { space } : {}),
     identityStore: new SqliteIdentityStore(db),
     appCreds: new SqliteAppCredentialStore(db),
+    ec2Creds: new SqliteEc2CredentialStore(db),
     ...(rateClock ? { rateClock } : {}),
     // Moves the metadata WAL into the database, on a thread, and lets the WAL restart (wal-restart.ts).
     maintain: () => checkpointAndRestart({ checkpoint: () => checkpointer.checkpoint(), holdWrites: () => meta.holdWrites() }),

@@ -7,6 +7,7 @@ import { keyRingResolver } from '../auth/authenticate.js';
 import { compilePolicy } from '../auth/policy-config.js';
 import type { Config } from '../config/schema.js';
 import type { AppCredentialStore } from '../identity/app-credentials.js';
+import type { Ec2CredentialStore } from '../identity/ec2-credentials.js';
 import type { IdentityStore } from '../identity/contracts.js';
 import { openKeystone } from '../identity/keystone/index.js';
 import { IdentityService } from '../identity/service.js';
@@ -27,6 +28,7 @@ export interface Stores {
   listings: ObjectListings;
   identityStore: IdentityStore;
   appCreds: AppCredentialStore;
+  ec2Creds: Ec2CredentialStore;
   rateClock?: RateClock;
   /** Embedded: the free-space reserve object writes respect (see storage/fs/free-space.ts). */
   space?: SpaceGuard;
@@ -52,7 +54,7 @@ export interface Runtime extends AppDeps {
 
 export async function openRuntime(config: Config): Promise<Runtime> {
   const stores = config.storage.backend === 'cluster' ? await openClusterStores(config) : await openEmbeddedStores(config);
-  const { meta, blobs, listings, identityStore, appCreds, rateClock, space } = stores;
+  const { meta, blobs, listings, identityStore, appCreds, ec2Creds, rateClock, space } = stores;
   const keyRing = new TokenKeyRing(identityStore);
   await keyRing.refresh();
   const policy = compilePolicy(config.auth, config.identity.mode);
@@ -66,7 +68,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     v3: {
       identity, keyRing, revocations, accountPrefix: policy.prefixes[0] ?? '',
       allowExpiredWindow: config.auth.allow_expired_window, resellerAdminRole: config.auth.reseller_admin_role,
-      appCreds,
+      appCreds, ec2Creds,
       ...(config.images.public_url ? { imageUrl: config.images.public_url } : {}),
     },
     policy,

@@ -3,6 +3,7 @@ import type { Middleware } from '../../http/pipeline.js';
 import { handleAdmin } from './admin.js';
 import { handleAppCredentials } from './app-credentials.js';
 import { handleCatalog } from './catalog.js';
+import { handleEc2Credentials } from './ec2-credentials.js';
 import { json, KeystoneError, keystoneErrorResponse } from './http.js';
 import { handleTokens, openToken, type V3Deps } from './tokens.js';
 
@@ -26,7 +27,7 @@ export function identityV3(deps: V3Deps): Middleware {
       if (parts[0] === 'auth' && parts[1] === 'tokens' && parts.length === 2) return await handleTokens(ctx, deps);
       const caller = await openToken(deps, ctx.headers['x-auth-token']);
       if (!caller) throw new KeystoneError(401, 'The request you have made requires authentication.');
-      const res = handleCatalog(ctx, deps, caller, parts) ?? (await handleAppCredentials(ctx, deps, caller, parts)) ?? (await handleAdmin(ctx, deps, caller, parts));
+      const res = handleCatalog(ctx, deps, caller, parts) ?? (await handleAppCredentials(ctx, deps, caller, parts)) ?? (await handleEc2Credentials(ctx, deps, caller, parts)) ?? (await handleAdmin(ctx, deps, caller, parts));
       if (!res) throw new KeystoneError(404, `The resource could not be found.`);
       return res;
     } catch (err) {

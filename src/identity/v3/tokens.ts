@@ -6,6 +6,7 @@
 import type { RequestContext } from '../../http/context.js';
 import type { SwiftResponse } from '../../http/response.js';
 import type { AppCredentialStore } from '../app-credentials.js';
+import type { Ec2CredentialStore } from '../ec2-credentials.js';
 import type { Project, User } from '../contracts.js';
 import { DEFAULT_DOMAIN, type IdentityService } from '../service.js';
 import type { RevocationList, TokenKeyRing, TokenPayload } from '../tokens.js';
@@ -24,6 +25,8 @@ export interface V3Deps {
   imageUrl?: string;
   /** Application credentials (absent: the API and the auth method answer 404 / 401). */
   appCreds?: AppCredentialStore;
+  /** EC2 credentials for the S3 API (absent: the OS-EC2 API answers 404). */
+  ec2Creds?: Ec2CredentialStore;
 }
 
 const DOMAIN = { id: DEFAULT_DOMAIN, name: 'Default' };

@@ -58,6 +58,16 @@ export function clusterInfo(config: Config): Record<string, unknown> {
     // Listed only when storage domains are configured (Swift lists it when it is in the pipeline).
     ...(domainRemapInfo(config.domain_remap) ? { domain_remap: domainRemapInfo(config.domain_remap) } : {}),
     ...(rateLimitEnabled(config.ratelimit) ? { ratelimit: rateLimitInfo(config.ratelimit) } : {}),
+    // As Swift's s3api registers itself (off in keystone mode until S3 keys are validated there).
+    ...(config.s3.enabled && config.identity.mode !== 'keystone'
+      ? {
+        s3api: {
+          max_bucket_listing: 1000, max_parts_listing: 1000, max_upload_part_num: config.s3.max_upload_part_num,
+          max_multi_delete_objects: config.s3.max_multi_delete_objects, allow_multipart_uploads: true,
+          min_segment_size: config.s3.min_segment_size, s3_acl: false,
+        },
+      }
+      : {}),
   };
 }
 

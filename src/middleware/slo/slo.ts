@@ -316,6 +316,8 @@ async function handlePut(ctx: RequestContext, next: Handler, below: Handler, ver
     const manifestEtag = createHash('md5').update(json).digest('hex');
     const headers: Record<string, string> = { ...ctx.headers };
     delete headers['transfer-encoding'];
+    // Parameters a feature put in the listing override (s3api's `s3_etag`) stay; SLO fills in the value.
+    const kept = (headers[OVERRIDE_ETAG] ?? '').split(';').slice(1).map((p) => p.trim()).filter((p) => p !== '' && !p.startsWith('slo_etag='));
     const objectName = parseTarget(path)?.object ?? '';
     const contentType = headers['content-type'] || guessContentType(objectName);
     Object.assign(headers, {
@@ -325,7 +327,7 @@ async function handlePut(ctx: RequestContext, next: Handler, below: Handler, ver
       'x-static-large-object': 'True',
       [SYSMETA_ETAG]: sloEtag,
       [SYSMETA_SIZE]: String(total),
-      [OVERRIDE_ETAG]: `${manifestEtag}; slo_etag=${sloEtag}`,
+      [OVERRIDE_ETAG]: [manifestEtag, ...kept, `slo_etag=${sloEtag}`].join('; '),
     });
     const res = await next({ ...ctx, headers, body: () => Readable.from([json]), bodyTaken: () => true });
     return { kind: 'stored', res, etag: sloEtag };

@@ -59,6 +59,16 @@ const MIGRATIONS: readonly string[] = [
      expires_at double precision,
      UNIQUE (user_id, name)
    );`,
+  // 2: EC2 credentials for the S3 API (identity/ec2-credentials.ts); the secret is kept as written,
+  // as S3 signatures are HMACs the server must recompute.
+  `CREATE TABLE ec2_credentials (
+     access text COLLATE "C" PRIMARY KEY,
+     secret text NOT NULL,
+     user_id text COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     project_id text COLLATE "C" NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+     created_at double precision NOT NULL
+   );
+   CREATE INDEX ec2_credentials_by_user ON ec2_credentials (user_id);`,
 ];
 
 export async function migrateIdentity(shards: Shards): Promise<void> {

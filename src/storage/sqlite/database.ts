@@ -175,6 +175,16 @@ const MIGRATIONS: readonly string[] = [
        DELETE FROM sync_changes WHERE account = OLD.account AND container = OLD.name;
        DELETE FROM sync_points WHERE account = OLD.account AND container = OLD.name;
      END;`,
+  // 10: EC2 credentials for the S3 API (identity/ec2-credentials.ts); the secret is kept as written,
+  // as S3 signatures are HMACs the server must recompute.
+  `CREATE TABLE IF NOT EXISTS ec2_credentials (
+     access TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+     created_at REAL NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS ec2_credentials_by_user ON ec2_credentials (user_id);`,
 ];
 
 export function openDatabase(file: string): Db {

@@ -1,0 +1,102 @@
+/**
+ * ListObjects (v1: marker) and ListObjectsV2 (continuation token, start-after, fetch-owner) from
+ * the container's JSON listing, asked for one entry more than max-keys to know whether it is
+ * truncated, as s3api does. `encoding-type=url` quotes keys and prefixes.
+ */
+import type { SwiftResponse } from '../http/response.js';
+import { pyQuote } from '../swift/quote.js';
+import { ownerXml } from './bucket.js';
+import { S3Error } from './errors.js';
+import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
+import { bodyBytes } from './swift-call.js';
+import { xmlElement, xmlRoot } from './xml-write.js';
+
+const MAX_KEYS = 1000;
+
+interface Entry { name?: string; subdir?: string; hash?: string; bytes?: number; last_modified?: string }
+
+/** Swift's `2026-12-07T19:32:48.123456` → S3's `2026-12-07T19:32:48.123Z`. */
+export function s3Time(swift: string | undefined): string {
+  if (!swift) return '';
+  return `${swift.slice(0, 23).padEnd(23, '.000').replace(/\.$/, '.000')}Z`;
+}
+
+/** The S3 ETag of a listed object: a multipart upload's `<md5>-<parts>` when recorded, else the MD5. */
+export function listedEtag(hash: string | undefined): string {
+  const h = hash ?? '';
+  const s3 = /;\s*s3_etag=([^;]+)/.exec(h);
+  return `"${s3 ? s3[1] : h.split(';')[0]}"`;
+}
+
+function maxKeys(op: S3Operation): number {
+  const raw = op.ctx.query.get('max-keys');
+  if (raw === null) return MAX_KEYS;
+  if (!/^\d+$/.test(raw) || Number(raw) > 2 ** 31 - 1) throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: raw });
+  return Math.min(Number(raw), MAX_KEYS);
+}
+
+export async function listObjects(op: S3Operation): Promise<SwiftResponse> {
+  const q = op.ctx.query;
+  const v2 = q.get('list-type') === '2';
+  if (q.has('list-type') && !v2) throw new S3Error('InvalidArgument', 'Invalid List Type specified', { ArgumentName: 'list-type', ArgumentValue: q.get('list-type') ?? '' });
+  const encoding = q.get('encoding-type');
+  if (encoding !== null && encoding !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encoding });
+  const enc = (s: string) => (encoding === 'url' ? pyQuote(s) : s);
+  const limit = maxKeys(op);
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  let marker = '';
+  const token = q.get('continuation-token');
+  if (v2) {
+    if (token !== null) {
+      marker = Buffer.from(token, 'base64').toString('utf8');
+      if (token === '' || Buffer.from(marker, 'utf8').toString('base64') !== token) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+    } else marker = q.get('start-after') ?? '';
+  } else marker = q.get('marker') ?? '';
+
+  const query: Record<string, string> = { format: 'json', limit: String(limit + 1) };
+  if (prefix) query['prefix'] = prefix;
+  if (delimiter) query['delimiter'] = delimiter;
+  if (marker) query['marker'] = marker;
+  let entries: Entry[] = [];
+  if (limit > 0) {
+    const res = await op.swift.call('GET', op.bucket, undefined, { query });
+    if (!ok(res)) throw swiftFailure(res, 'GET', op.bucket, undefined);
+    const text = (await bodyBytes(res)).toString('utf8');
+    entries = (res.status === 204 || text === '' ? [] : JSON.parse(text)) as Entry[];
+  } else {
+    const head = await op.swift.call('HEAD', op.bucket, undefined);
+    if (!ok(head)) throw swiftFailure(head, 'HEAD', op.bucket, undefined);
+  }
+  const truncated = entries.length > limit;
+  const page = entries.slice(0, limit);
+  const last = page[page.length - 1];
+  const lastName = last ? (last.name ?? last.subdir ?? '') : '';
+
+  const out: string[] = [xmlElement('Name', op.bucket), xmlElement('Prefix', enc(prefix))];
+  if (v2) {
+    if (token !== null) out.push(xmlElement('ContinuationToken', token));
+    if (q.has('start-after')) out.push(xmlElement('StartAfter', enc(q.get('start-after') ?? '')));
+    if (truncated) out.push(xmlElement('NextContinuationToken', Buffer.from(lastName, 'utf8').toString('base64')));
+    out.push(xmlElement('KeyCount', String(page.length)));
+  } else {
+    out.push(xmlElement('Marker', enc(marker)));
+    if (truncated && delimiter) out.push(xmlElement('NextMarker', enc(lastName)));
+  }
+  out.push(xmlElement('MaxKeys', String(limit)));
+  if (delimiter) out.push(xmlElement('Delimiter', enc(delimiter)));
+  if (encoding === 'url') out.push(xmlElement('EncodingType', 'url'));
+  out.push(xmlElement('IsTruncated', truncated ? 'true' : 'false'));
+  const withOwner = !v2 || q.get('fetch-owner') === 'true';
+  for (const e of page) {
+    if (e.subdir !== undefined) continue;
+    out.push(xmlElement('Contents', [
+      xmlElement('Key', enc(e.name ?? '')), xmlElement('LastModified', s3Time(e.last_modified)), xmlElement('ETag', listedEtag(e.hash)),
+      xmlElement('Size', String(e.bytes ?? 0)), ...(withOwner ? [ownerXml(op)] : []), xmlElement('StorageClass', 'STANDARD'),
+    ]));
+  }
+  for (const e of page) {
+    if (e.subdir !== undefined) out.push(xmlElement('CommonPrefixes', [xmlElement('Prefix', enc(e.subdir))]));
+  }
+  return xmlResponse(200, xmlRoot('ListBucketResult', out));
+}
