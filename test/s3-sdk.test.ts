@@ -11,7 +11,7 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command,
   PutObjectCommand, S3Client, S3ServiceException, CreateMultipartUploadCommand, UploadPartCommand, ListPartsCommand,
-  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, UploadPartCopyCommand,
+  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, ListObjectVersionsCommand, AbortMultipartUploadCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -170,6 +170,34 @@ describe('listings', () => {
     // The keys come url-encoded (the SDK hands them over as they came).
     assert.equal(encoded.EncodingType, 'url');
     assert.deepEqual(encoded.Contents?.map((c) => c.Key), ['d%20e', 'f%2Bg']);
+  });
+
+  test('ListObjectVersions of a bucket without versioning: every object once, version "null", latest; paged by key marker', async () => {
+    const all = await s3.send(new ListObjectVersionsCommand({ Bucket: 'listing' }));
+    assert.deepEqual(all.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest]), keys.map((k) => [k, 'null', true]));
+    assert.equal(all.Versions?.[0]?.ETag, `"${createHash('md5').update('a/1').digest('hex')}"`);
+    assert.equal(all.DeleteMarkers, undefined);
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: 'listing', MaxKeys: 2, KeyMarker: 'a/1' }));
+    assert.deepEqual(page.Versions?.map((v) => v.Key), ['a/2', 'b/1']);
+    assert.equal(page.IsTruncated, true);
+    assert.equal(page.NextKeyMarker, 'b/1');
+    assert.equal(page.NextVersionIdMarker, 'null');
+    const delim = await s3.send(new ListObjectVersionsCommand({ Bucket: 'listing', Delimiter: '/' }));
+    assert.deepEqual(delim.CommonPrefixes?.map((p) => p.Prefix), ['a/', 'b/']);
+  });
+
+  test('listing times are whole seconds rounded up, as s3api writes them, never before Last-Modified', async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'listing' }));
+    const raw = await call(`${swift.storageUrl}/listing?format=json`, { token: swift.token });
+    const swiftTimes = (JSON.parse(raw.text) as { last_modified: string }[]).map((e) => e.last_modified);
+    for (const [i, c] of (listed.Contents ?? []).entries()) {
+      const ms = c.LastModified?.getTime() ?? 0;
+      assert.equal(ms % 1000, 0, 'whole seconds');
+      const exact = Date.parse(`${swiftTimes[i] ?? ''}Z`);
+      assert.ok(ms >= exact && ms - exact < 1000, `${c.Key}: ${c.LastModified?.toISOString()} for ${swiftTimes[i]}`);
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'listing', Key: c.Key }));
+      assert.equal(head.LastModified?.getTime(), ms, 'the listing and HEAD agree');
+    }
   });
 });
 

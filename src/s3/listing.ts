@@ -9,16 +9,19 @@ import { ownerXml } from './bucket.js';
 import { S3Error } from './errors.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { bodyBytes } from './swift-call.js';
-import { xmlElement, xmlRoot } from './xml-write.js';
+import { isoTime, xmlElement, xmlRoot } from './xml-write.js';
 
 const MAX_KEYS = 1000;
 
 interface Entry { name?: string; subdir?: string; hash?: string; bytes?: number; last_modified?: string }
 
-/** Swift's `2026-12-07T19:32:48.123456` → S3's `2026-12-07T19:32:48.123Z`. */
+/** Swift's listing time `2026-12-07T19:32:48.123456` → S3's `2026-12-07T19:32:49.000Z` (isoTime's rounding). */
 export function s3Time(swift: string | undefined): string {
   if (!swift) return '';
-  return `${swift.slice(0, 23).padEnd(23, '.000').replace(/\.$/, '.000')}Z`;
+  const whole = Date.parse(`${swift.slice(0, 19)}Z`) / 1000;
+  if (Number.isNaN(whole)) return '';
+  const fraction = /\.(\d+)/.exec(swift)?.[1] ?? '';
+  return isoTime(/[1-9]/.test(fraction) ? whole + 1 : whole);
 }
 
 /** The S3 ETag of a listed object: a multipart upload's `<md5>-<parts>` when recorded, else the MD5. */
@@ -99,4 +102,80 @@ export async function listObjects(op: S3Operation): Promise<SwiftResponse> {
     if (e.subdir !== undefined) out.push(xmlElement('CommonPrefixes', [xmlElement('Prefix', enc(e.subdir))]));
   }
   return xmlResponse(200, xmlRoot('ListBucketResult', out));
+}
+
+/** Object versioning's delete marker, as it appears in a `?versions` listing. */
+const DELETE_MARKER_TYPE = 'application/x-deleted;swift_versions_deleted=1';
+
+interface VersionEntry extends Entry { version_id?: string; is_latest?: boolean; content_type?: string }
+
+/**
+ * ListObjectVersions (`GET /<bucket>?versions`) from the container's `?versions` listing, as s3api
+ * builds it: every version with its id (`null` for an object written while versioning was off),
+ * whether it is the latest, and delete markers; `key-marker` and `version-id-marker` page it.
+ */
+export async function listObjectVersions(op: S3Operation): Promise<SwiftResponse> {
+  const q = op.ctx.query;
+  const encoding = q.get('encoding-type');
+  if (encoding !== null && encoding !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encoding });
+  const enc = (s: string) => (encoding === 'url' ? pyQuote(s) : s);
+  const limit = maxKeys(op);
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker');
+  const versionMarker = q.get('version-id-marker');
+  const query: Record<string, string> = { format: 'json', limit: String(limit + 1), versions: '' };
+  if (prefix) query['prefix'] = prefix;
+  if (delimiter) query['delimiter'] = delimiter;
+  if (keyMarker !== null) {
+    query['marker'] = keyMarker;
+    if (versionMarker !== null) {
+      if (versionMarker !== 'null' && !/^\d+(\.\d+)?$/.test(versionMarker)) {
+        throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'version-id-marker', ArgumentValue: versionMarker });
+      }
+      query['version_marker'] = versionMarker;
+    }
+  } else if (versionMarker !== null) {
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionMarker });
+  }
+  let entries: VersionEntry[] = [];
+  if (limit > 0) {
+    const res = await op.swift.call('GET', op.bucket, undefined, { query });
+    if (!ok(res)) throw swiftFailure(res, 'GET', op.bucket, undefined);
+    const text = (await bodyBytes(res)).toString('utf8');
+    entries = (res.status === 204 || text === '' ? [] : JSON.parse(text)) as VersionEntry[];
+  } else {
+    const head = await op.swift.call('HEAD', op.bucket, undefined);
+    if (!ok(head)) throw swiftFailure(head, 'HEAD', op.bucket, undefined);
+  }
+  const truncated = entries.length > limit;
+  const page = entries.slice(0, limit);
+  const last = page[page.length - 1];
+  const out: string[] = [
+    xmlElement('Name', op.bucket), xmlElement('Prefix', enc(prefix)), xmlElement('KeyMarker', enc(keyMarker ?? '')),
+    xmlElement('VersionIdMarker', versionMarker ?? ''),
+  ];
+  if (truncated && last) {
+    out.push(xmlElement('NextKeyMarker', last.subdir ?? last.name ?? ''));
+    out.push(xmlElement('NextVersionIdMarker', last.subdir !== undefined ? 'null' : last.version_id ?? 'null'));
+  }
+  out.push(xmlElement('MaxKeys', String(limit)));
+  if (delimiter) out.push(xmlElement('Delimiter', enc(delimiter)));
+  if (encoding === 'url') out.push(xmlElement('EncodingType', 'url'));
+  out.push(xmlElement('IsTruncated', truncated ? 'true' : 'false'));
+  for (const e of page) {
+    if (e.subdir !== undefined) {
+      out.push(xmlElement('CommonPrefixes', [xmlElement('Prefix', enc(e.subdir))]));
+      continue;
+    }
+    const marker = e.content_type === DELETE_MARKER_TYPE;
+    out.push(xmlElement(marker ? 'DeleteMarker' : 'Version', [
+      xmlElement('Key', enc(e.name ?? '')), xmlElement('VersionId', e.version_id ?? 'null'),
+      xmlElement('IsLatest', e.is_latest === false ? 'false' : 'true'), xmlElement('LastModified', s3Time(e.last_modified)),
+      ...(marker ? [] : [xmlElement('ETag', listedEtag(e.hash)), xmlElement('Size', String(e.bytes ?? 0))]),
+      ownerXml(op),
+      ...(marker ? [] : [xmlElement('StorageClass', 'STANDARD')]),
+    ]));
+  }
+  return xmlResponse(200, xmlRoot('ListVersionsResult', out));
 }

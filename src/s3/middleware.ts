@@ -14,7 +14,7 @@ import { authenticateS3, isS3Request } from './authenticate.js';
 import { bucketLocation, createBucket, deleteBucket, headBucket, listBuckets } from './bucket.js';
 import type { CredentialSources } from './credentials.js';
 import { isS3Error, S3Error, s3ErrorResponse } from './errors.js';
-import { listObjects } from './listing.js';
+import { listObjects, listObjectVersions } from './listing.js';
 import { deleteObjects } from './multi-delete.js';
 import { multipartOperation } from './multipart.js';
 import { copyObject, deleteObject, getObject, putObject } from './object.js';
@@ -49,7 +49,10 @@ async function bucketOperation(op: S3Operation): Promise<SwiftResponse> {
     await headBucket(op);
     return xmlResponse(200, xmlRoot('VersioningConfiguration', []));
   }
-  if (query.has('versions')) throw new S3Error('NotImplemented', 'Listing versions is not implemented yet.');
+  if (query.has('versions')) {
+    if (method !== 'GET') throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'BUCKET' });
+    return listObjectVersions(op);
+  }
   if (query.has('uploads')) return multipartOperation(op);
   if (method === 'GET' && query.has('location')) return bucketLocation(op);
   if (method === 'POST' && query.has('delete')) return deleteObjects(op);

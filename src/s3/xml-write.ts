@@ -21,7 +21,11 @@ export function xmlDocument(root: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${root}`;
 }
 
-/** S3's timestamps in listings: `2026-12-07T19:32:48.000Z`. */
+/**
+ * S3's timestamps in XML answers, as s3api writes them: whole seconds rounded up, then `.000Z`
+ * (`2026-12-07T19:32:49.000Z` for 19:32:48.2), so a time read back from a listing is never
+ * earlier than the object's Last-Modified.
+ */
 export function isoTime(seconds: number): string {
-  return new Date(Math.floor(seconds * 1000)).toISOString();
+  return `${new Date(Math.ceil(seconds) * 1000).toISOString().slice(0, 19)}.000Z`;
 }
