@@ -66,17 +66,41 @@ export async function headBucket(op: S3Operation): Promise<SwiftResponse> {
 }
 
 export async function deleteBucket(op: S3Operation): Promise<SwiftResponse> {
-  // Uploads in progress keep their parts in `<bucket>+segments`: the bucket is not empty then.
-  const segments = await op.swift.call('GET', op.bucket + SEGMENTS_SUFFIX, undefined, { query: { format: 'json', limit: '1' } });
-  if (ok(segments) && segments.status !== 204) {
-    const listed = JSON.parse((await bodyBytes(segments)).toString('utf8') || '[]') as unknown[];
-    if (listed.length > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: op.bucket });
-  } else dropBody(segments);
+  // As s3api: a bucket with objects is not empty; otherwise what `<bucket>+segments` holds (parts of
+  // uploads never completed, left-overs) goes first, then that container, then the bucket.
+  const head = await op.swift.call('HEAD', op.bucket, undefined);
+  dropBody(head);
+  if (!ok(head)) throw swiftFailure(head, 'HEAD', op.bucket, undefined);
+  if (Number(head.headers['x-container-object-count'] ?? 0) > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: op.bucket });
+  await deleteSegmentsContainer(op);
   const res = await op.swift.call('DELETE', op.bucket, undefined);
   if (!ok(res)) throw swiftFailure(res, 'DELETE', op.bucket, undefined);
   dropBody(res);
-  if (segments.status !== 404) dropBody(await op.swift.call('DELETE', op.bucket + SEGMENTS_SUFFIX, undefined));
   return { status: 204, headers: {}, body: '' };
+}
+
+/** Empties and deletes `<bucket>+segments` (absent: nothing to do); a failure is a 503, as s3api answers. */
+async function deleteSegmentsContainer(op: S3Operation): Promise<void> {
+  const container = op.bucket + SEGMENTS_SUFFIX;
+  let marker = '';
+  for (;;) {
+    const page = await op.swift.call('GET', container, undefined, { query: { format: 'json', marker } });
+    if (page.status === 404) { dropBody(page); return; }
+    if (!ok(page)) throw new S3Error('ServiceUnavailable');
+    const text = page.status === 204 ? '' : (await bodyBytes(page)).toString('utf8');
+    const names = (text === '' ? [] : JSON.parse(text) as { name: string }[]).map((e) => e.name);
+    if (page.status === 204) dropBody(page);
+    if (names.length === 0) break;
+    for (const name of names) {
+      const gone = await op.swift.call('DELETE', container, name);
+      dropBody(gone);
+      if (!ok(gone) && gone.status !== 404) throw new S3Error('ServiceUnavailable');
+    }
+    marker = names[names.length - 1] ?? '';
+  }
+  const res = await op.swift.call('DELETE', container, undefined);
+  dropBody(res);
+  if (!ok(res) && res.status !== 404) throw new S3Error('ServiceUnavailable');
 }
 
 export async function bucketLocation(op: S3Operation): Promise<SwiftResponse> {
