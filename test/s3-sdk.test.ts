@@ -11,7 +11,8 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand,
   GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command,
   PutObjectCommand, S3Client, S3ServiceException, CreateMultipartUploadCommand, UploadPartCommand, ListPartsCommand,
-  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, ListObjectVersionsCommand, AbortMultipartUploadCommand, UploadPartCopyCommand,
+  ListMultipartUploadsCommand, CompleteMultipartUploadCommand, ListObjectVersionsCommand, GetBucketAclCommand, PutBucketAclCommand,
+  GetObjectAclCommand, PutObjectAclCommand, AbortMultipartUploadCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -199,6 +200,31 @@ describe('listings', () => {
       assert.equal(head.LastModified?.getTime(), ms, 'the listing and HEAD agree');
     }
   });
+});
+
+test('canned ACLs are Swift container ACLs, as s3api maps them: public-read is .r:*,.rlistings, private clears it; object ACLs read only', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'shared', ACL: 'public-read' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'shared', Key: 'open', Body: 'for anyone' }));
+  const swiftHead = await call(`${swift.storageUrl}/shared`, { method: 'HEAD', token: swift.token });
+  assert.equal(swiftHead.headers.get('x-container-read'), '.r:*,.rlistings');
+  assert.equal((await fetch(`${swift.storageUrl}/shared/open`)).status, 200, 'readable without a token');
+  const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'shared' }));
+  assert.deepEqual(acl.Grants?.map((g) => [g.Grantee?.Type, g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]), [
+    ['CanonicalUser', 'test:tester', 'FULL_CONTROL'], ['Group', 'http://acs.amazonaws.com/groups/global/AllUsers', 'READ']]);
+  await s3.send(new PutBucketAclCommand({ Bucket: 'shared', ACL: 'private' }));
+  assert.equal((await fetch(`${swift.storageUrl}/shared/open`)).status, 401, 'private again');
+  assert.deepEqual((await s3.send(new GetBucketAclCommand({ Bucket: 'shared' }))).Grants?.map((g) => g.Permission), ['FULL_CONTROL']);
+  // The same as a policy body.
+  await s3.send(new PutBucketAclCommand({ Bucket: 'shared', AccessControlPolicy: {
+    Owner: { ID: 'test:tester' },
+    Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'test:tester' }, Permission: 'FULL_CONTROL' }, { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' }],
+  } }));
+  assert.equal((await fetch(`${swift.storageUrl}/shared/open`)).status, 200);
+  assert.deepEqual((await s3.send(new GetObjectAclCommand({ Bucket: 'shared', Key: 'open' }))).Grants?.map((g) => g.Permission), ['FULL_CONTROL']);
+  assert.deepEqual(await s3Error(s3.send(new PutObjectAclCommand({ Bucket: 'shared', Key: 'open', ACL: 'public-read' }))), { name: 'NotImplemented', status: 501 });
+  assert.deepEqual(await s3Error(s3.send(new PutBucketAclCommand({ Bucket: 'shared', ACL: 'authenticated-read' }))), { name: 'NotImplemented', status: 501 });
+  assert.deepEqual(await s3Error(s3.send(new GetBucketAclCommand({ Bucket: 'no-such-bucket' }))), { name: 'NoSuchBucket', status: 404 });
+  assert.deepEqual(await s3Error(s3.send(new GetObjectAclCommand({ Bucket: 'shared', Key: 'no-such-key' }))), { name: 'NoSuchKey', status: 404 });
 });
 
 test('DeleteObjects deletes many keys, quietly or not', async () => {

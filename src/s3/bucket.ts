@@ -4,6 +4,7 @@
  * HeadBucket, DeleteBucket (its `+segments` container too, as s3api) and GetBucketLocation.
  */
 import type { SwiftResponse } from '../http/response.js';
+import { cannedAclHeaders } from './acl.js';
 import { S3Error } from './errors.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { bodyBytes, dropBody } from './swift-call.js';
@@ -47,8 +48,8 @@ export async function createBucket(op: S3Operation): Promise<SwiftResponse> {
     }
   }
   const acl = op.ctx.headers['x-amz-acl'];
-  if (acl !== undefined && acl !== 'private') throw new S3Error('NotImplemented', 'Canned ACLs other than private are not implemented yet.');
-  const res = await op.swift.call('PUT', op.bucket, undefined, { headers: { 'content-length': '0' } });
+  const aclHeaders = acl === undefined ? {} : cannedAclHeaders(acl);
+  const res = await op.swift.call('PUT', op.bucket, undefined, { headers: { 'content-length': '0', ...aclHeaders } });
   if (res.status === 202) {
     dropBody(res);
     throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: op.bucket });

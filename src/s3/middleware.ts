@@ -15,6 +15,7 @@ import { bucketLocation, createBucket, deleteBucket, headBucket, listBuckets } f
 import type { CredentialSources } from './credentials.js';
 import { isS3Error, S3Error, s3ErrorResponse } from './errors.js';
 import { listObjects, listObjectVersions } from './listing.js';
+import { getAcl, putAcl } from './acl.js';
 import { deleteObjects } from './multi-delete.js';
 import { multipartOperation } from './multipart.js';
 import { copyObject, deleteObject, getObject, putObject } from './object.js';
@@ -33,8 +34,8 @@ export interface S3Deps {
 }
 
 /** Bucket sub-resources s3api serves that this one does not yet: NotImplemented rather than a wrong answer. */
-const UNIMPLEMENTED_BUCKET = ['acl', 'cors', 'lifecycle', 'logging', 'notification', 'policy', 'replication', 'requestPayment', 'tagging', 'website', 'object-lock', 'encryption', 'accelerate', 'inventory', 'analytics', 'metrics', 'ownershipControls', 'publicAccessBlock', 'intelligent-tiering'];
-const UNIMPLEMENTED_OBJECT = ['acl', 'tagging', 'torrent', 'restore', 'retention', 'legal-hold', 'select', 'attributes'];
+const UNIMPLEMENTED_BUCKET = ['cors', 'lifecycle', 'logging', 'notification', 'policy', 'replication', 'requestPayment', 'tagging', 'website', 'object-lock', 'encryption', 'accelerate', 'inventory', 'analytics', 'metrics', 'ownershipControls', 'publicAccessBlock', 'intelligent-tiering'];
+const UNIMPLEMENTED_OBJECT = ['tagging', 'torrent', 'restore', 'retention', 'legal-hold', 'select', 'attributes'];
 
 function requestId(ctx: RequestContext): string {
   return ctx.transId;
@@ -44,6 +45,7 @@ async function bucketOperation(op: S3Operation): Promise<SwiftResponse> {
   const { method, query } = op.ctx;
   const sub = UNIMPLEMENTED_BUCKET.find((s) => query.has(s));
   if (sub !== undefined) throw new S3Error('NotImplemented', `The ${sub} sub-resource is not implemented yet.`);
+  if (query.has('acl')) return aclOperation(op, undefined);
   if (query.has('versioning')) {
     if (method !== 'GET') throw new S3Error('NotImplemented', 'Bucket versioning is not implemented yet.');
     await headBucket(op);
@@ -65,10 +67,17 @@ async function bucketOperation(op: S3Operation): Promise<SwiftResponse> {
   }
 }
 
+function aclOperation(op: S3Operation, key: string | undefined): Promise<SwiftResponse> {
+  if (op.ctx.method === 'GET') return getAcl(op, key);
+  if (op.ctx.method === 'PUT') return putAcl(op, key);
+  throw new S3Error('MethodNotAllowed', undefined, { Method: op.ctx.method, ResourceType: 'ACL' });
+}
+
 async function objectOperation(op: S3Operation): Promise<SwiftResponse> {
   const { method, query, headers } = op.ctx;
   const sub = UNIMPLEMENTED_OBJECT.find((s) => query.has(s));
   if (sub !== undefined) throw new S3Error('NotImplemented', `The ${sub} sub-resource is not implemented yet.`);
+  if (query.has('acl')) return aclOperation(op, op.key);
   if (query.has('uploadId') || query.has('uploads')) return multipartOperation(op);
   const version = query.get('versionId');
   if (version !== null && version !== 'null') throw new S3Error('NotImplemented', 'Object versions are not implemented yet.');
