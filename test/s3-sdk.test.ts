@@ -227,6 +227,17 @@ test('canned ACLs are Swift container ACLs, as s3api maps them: public-read is .
   assert.deepEqual(await s3Error(s3.send(new GetObjectAclCommand({ Bucket: 'shared', Key: 'no-such-key' }))), { name: 'NoSuchKey', status: 404 });
 });
 
+test('x-amz-copy-source is unquoted as s3api unquotes it: encoded or not, a lone % kept', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'copies' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'copies', Key: 'name with %-sign', Body: 'percent' }));
+  await s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'raw', CopySource: 'copies/name with %-sign' }));
+  await s3.send(new CopyObjectCommand({ Bucket: 'copies', Key: 'encoded', CopySource: encodeURIComponent('/copies/name with %-sign') }));
+  for (const key of ['raw', 'encoded']) {
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'copies', Key: key }));
+    assert.equal(await got.Body?.transformToString(), 'percent', key);
+  }
+});
+
 test('DeleteObjects deletes many keys, quietly or not', async () => {
   await s3.send(new CreateBucketCommand({ Bucket: 'multi' }));
   for (const k of ['one', 'two', 'three']) await s3.send(new PutObjectCommand({ Bucket: 'multi', Key: k, Body: k }));

@@ -160,7 +160,8 @@ export async function listObjectVersions(op: S3Operation): Promise<SwiftResponse
     out.push(xmlElement('NextVersionIdMarker', last.subdir !== undefined ? 'null' : last.version_id ?? 'null'));
   }
   out.push(xmlElement('MaxKeys', String(limit)));
-  if (delimiter) out.push(xmlElement('Delimiter', enc(delimiter)));
+  // Present whenever asked for, even empty (s3api's versions listing; the object listings omit an empty one).
+  if (q.has('delimiter')) out.push(xmlElement('Delimiter', enc(delimiter)));
   if (encoding === 'url') out.push(xmlElement('EncodingType', 'url'));
   out.push(xmlElement('IsTruncated', truncated ? 'true' : 'false'));
   for (const e of page) {

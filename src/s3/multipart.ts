@@ -217,7 +217,8 @@ async function listUploads(op: S3Operation): Promise<SwiftResponse> {
   const out = [
     xmlElement('Bucket', op.bucket), xmlElement('KeyMarker', keyMarker), xmlElement('UploadIdMarker', idMarker),
     xmlElement('NextKeyMarker', last?.key ?? ''), xmlElement('NextUploadIdMarker', last?.id ?? ''),
-    xmlElement('MaxUploads', String(max)), ...(prefix ? [xmlElement('Prefix', prefix)] : []),
+    // s3api's order: Prefix (whenever asked for) before MaxUploads.
+    ...(op.ctx.query.has('prefix') ? [xmlElement('Prefix', prefix)] : []), xmlElement('MaxUploads', String(max)),
     xmlElement('IsTruncated', truncated ? 'true' : 'false'),
     ...page.map((u) => xmlElement('Upload', [
       xmlElement('Key', u.key), xmlElement('UploadId', u.id),

@@ -11,11 +11,11 @@ import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js'
 import { PayloadError } from './payload.js';
 import { dropBody, header } from './swift-call.js';
 import { validBucketName } from './target.js';
-import { percentDecode } from './uri-encode.js';
+import { lenientUnquote } from './uri-encode.js';
 import { isoTime, xmlElement, xmlRoot } from './xml-write.js';
 
 /** Headers an object keeps as they are, in both directions. */
-const PASSED = ['content-type', 'content-disposition', 'content-encoding', 'cache-control', 'expires', 'content-language'];
+const PASSED = ['content-type', 'content-disposition', 'content-encoding', 'cache-control', 'expires', 'content-language', 'x-robots-tag'];
 const MAX_KEY_BYTES = 1024;
 
 export function checkKey(key: string): void {
@@ -142,12 +142,11 @@ export async function deleteObject(op: S3Operation): Promise<SwiftResponse> {
   return { status: 204, headers: {}, body: '' };
 }
 
-/** `x-amz-copy-source`: `[/]<bucket>/<key>` (URL-encoded), optionally `?versionId=null`. */
+/** `x-amz-copy-source`: `[/]<bucket>/<key>` (URL-encoded or not, unquoted as s3api does), optionally `?versionId=null`. */
 export function parseCopySource(raw: string): { bucket: string; key: string } {
   const noVersion = raw.replace(/\?versionId=null$/, '');
   if (noVersion.includes('?')) throw new S3Error('NotImplemented', 'Copying a version is not implemented.');
-  const decoded = percentDecode(noVersion);
-  if (decoded === undefined) throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: raw });
+  const decoded = lenientUnquote(noVersion);
   const path = decoded.startsWith('/') ? decoded.slice(1) : decoded;
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) {

@@ -33,3 +33,22 @@ export function rawQueryPairs(raw: string): [string, string][] {
   }
   return out;
 }
+
+/**
+ * A header value unquoted as Python's `urllib.parse.unquote` does it, which s3api applies to
+ * `x-amz-copy-source`: valid `%XX` escapes become their bytes, anything else (a lone `%`, raw
+ * UTF-8 bytes, which Node hands over as latin1) stays, and the bytes are read as UTF-8.
+ */
+export function lenientUnquote(headerValue: string): string {
+  const bytes = Buffer.from(headerValue, 'latin1');
+  const out = Buffer.alloc(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] ?? 0;
+    if (b === 0x25 && i + 2 < bytes.length && /^[0-9A-Fa-f]{2}$/.test(bytes.toString('latin1', i + 1, i + 3))) {
+      out[n++] = parseInt(bytes.toString('latin1', i + 1, i + 3), 16);
+      i += 2;
+    } else out[n++] = b;
+  }
+  return out.toString('utf8', 0, n);
+}
