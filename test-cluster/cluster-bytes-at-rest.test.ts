@@ -7,13 +7,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { get } from 'node:http';
 import pg from 'pg';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/storage/s3/client.js';
 import { shardOf } from '../src/storage/postgres/shards.js';
 import type { TestServer } from '../test/helpers/server.js';
 import { call, login, type Session } from '../test/helpers/swift.js';
+import { rawGet } from '../test/helpers/raw.js';
 import { clusterSettings, startNodes, type ClusterSettings } from './helpers/cluster.js';
 
 let settings: ClusterSettings;
@@ -45,23 +45,6 @@ async function blobIdOf(account: string, container: string, name: string): Promi
   } finally {
     await client.end();
   }
-}
-
-/** A GET on a fresh connection that tells whether the body arrived whole. */
-function rawGet(url: string, token: string): Promise<{ status?: number; bytes: Buffer; complete: boolean }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let status: number | undefined;
-    const done = (complete: boolean) => resolve({ ...(status !== undefined ? { status } : {}), bytes: Buffer.concat(chunks), complete });
-    const req = get(url, { headers: { 'X-Auth-Token': token }, agent: false }, (res) => {
-      status = res.statusCode;
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(res.complete));
-      res.on('error', () => done(false));
-      res.on('aborted', () => done(false));
-    });
-    req.on('error', () => done(false));
-  });
 }
 
 test('bytes changed in S3: the GET is cut, the object is quarantined (404, out of the listing), the damaged bytes kept', async () => {

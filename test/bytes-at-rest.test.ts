@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CLI, startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
+import { rawGet } from './helpers/raw.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,25 +25,6 @@ function bytesOf(size: number, seed: number): Buffer<ArrayBuffer> {
   const b = Buffer.alloc(size);
   for (let i = 0; i < size; i++) b[i] = (i * 31 + seed * 7) & 0xff;
   return b;
-}
-
-interface RawGet { status?: number; bytes: Buffer; complete: boolean }
-
-/** A GET on a fresh connection that tells whether the body arrived complete or was cut. */
-function rawGet(url: string, token: string, headers: Record<string, string> = {}): Promise<RawGet> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let status: number | undefined;
-    const done = (complete: boolean) => resolve({ ...(status !== undefined ? { status } : {}), bytes: Buffer.concat(chunks), complete });
-    const req = get(url, { headers: { 'X-Auth-Token': token, ...headers }, agent: false }, (res) => {
-      status = res.statusCode;
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(res.complete));
-      res.on('error', () => done(false));
-      res.on('aborted', () => done(false));
-    });
-    req.on('error', () => done(false));
-  });
 }
 
 /** The object's blob file (from its record; '' when its bytes are inline). */

@@ -38,13 +38,35 @@ function maxKeys(op: S3Operation): number {
   return Math.min(Number(raw), MAX_KEYS);
 }
 
+/** `encoding-type` (only `url`: keys and prefixes quoted as s3api quotes them) and the quoting it asks for. */
+function keyEncoding(op: S3Operation): { encoding: string | null; enc: (s: string) => string } {
+  const encoding = op.ctx.query.get('encoding-type');
+  if (encoding !== null && encoding !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encoding });
+  return { encoding, enc: (s) => (encoding === 'url' ? pyQuote(s) : s) };
+}
+
+/**
+ * One page of the bucket's container listing: `limit` + 1 entries asked for, to know whether it
+ * is truncated, as s3api does; with max-keys 0 only a HEAD, so a missing bucket is still NoSuchBucket.
+ */
+async function listingPage<T extends Entry>(op: S3Operation, query: Record<string, string>, limit: number): Promise<{ page: T[]; truncated: boolean }> {
+  if (limit === 0) {
+    const head = await op.swift.call('HEAD', op.bucket, undefined);
+    if (!ok(head)) throw swiftFailure(head, 'HEAD', op.bucket, undefined);
+    return { page: [], truncated: false };
+  }
+  const res = await op.swift.call('GET', op.bucket, undefined, { query });
+  if (!ok(res)) throw swiftFailure(res, 'GET', op.bucket, undefined);
+  const text = (await bodyBytes(res)).toString('utf8');
+  const entries = (res.status === 204 || text === '' ? [] : JSON.parse(text)) as T[];
+  return { page: entries.slice(0, limit), truncated: entries.length > limit };
+}
+
 export async function listObjects(op: S3Operation): Promise<SwiftResponse> {
   const q = op.ctx.query;
   const v2 = q.get('list-type') === '2';
   if (q.has('list-type') && !v2) throw new S3Error('InvalidArgument', 'Invalid List Type specified', { ArgumentName: 'list-type', ArgumentValue: q.get('list-type') ?? '' });
-  const encoding = q.get('encoding-type');
-  if (encoding !== null && encoding !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encoding });
-  const enc = (s: string) => (encoding === 'url' ? pyQuote(s) : s);
+  const { encoding, enc } = keyEncoding(op);
   const limit = maxKeys(op);
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
@@ -61,18 +83,7 @@ export async function listObjects(op: S3Operation): Promise<SwiftResponse> {
   if (prefix) query['prefix'] = prefix;
   if (delimiter) query['delimiter'] = delimiter;
   if (marker) query['marker'] = marker;
-  let entries: Entry[] = [];
-  if (limit > 0) {
-    const res = await op.swift.call('GET', op.bucket, undefined, { query });
-    if (!ok(res)) throw swiftFailure(res, 'GET', op.bucket, undefined);
-    const text = (await bodyBytes(res)).toString('utf8');
-    entries = (res.status === 204 || text === '' ? [] : JSON.parse(text)) as Entry[];
-  } else {
-    const head = await op.swift.call('HEAD', op.bucket, undefined);
-    if (!ok(head)) throw swiftFailure(head, 'HEAD', op.bucket, undefined);
-  }
-  const truncated = entries.length > limit;
-  const page = entries.slice(0, limit);
+  const { page, truncated } = await listingPage<Entry>(op, query, limit);
   const last = page[page.length - 1];
   const lastName = last ? (last.name ?? last.subdir ?? '') : '';
 
@@ -116,9 +127,7 @@ interface VersionEntry extends Entry { version_id?: string; is_latest?: boolean;
  */
 export async function listObjectVersions(op: S3Operation): Promise<SwiftResponse> {
   const q = op.ctx.query;
-  const encoding = q.get('encoding-type');
-  if (encoding !== null && encoding !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encoding });
-  const enc = (s: string) => (encoding === 'url' ? pyQuote(s) : s);
+  const { encoding, enc } = keyEncoding(op);
   const limit = maxKeys(op);
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
@@ -138,18 +147,7 @@ export async function listObjectVersions(op: S3Operation): Promise<SwiftResponse
   } else if (versionMarker !== null) {
     throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionMarker });
   }
-  let entries: VersionEntry[] = [];
-  if (limit > 0) {
-    const res = await op.swift.call('GET', op.bucket, undefined, { query });
-    if (!ok(res)) throw swiftFailure(res, 'GET', op.bucket, undefined);
-    const text = (await bodyBytes(res)).toString('utf8');
-    entries = (res.status === 204 || text === '' ? [] : JSON.parse(text)) as VersionEntry[];
-  } else {
-    const head = await op.swift.call('HEAD', op.bucket, undefined);
-    if (!ok(head)) throw swiftFailure(head, 'HEAD', op.bucket, undefined);
-  }
-  const truncated = entries.length > limit;
-  const page = entries.slice(0, limit);
+  const { page, truncated } = await listingPage<VersionEntry>(op, query, limit);
   const last = page[page.length - 1];
   const out: string[] = [
     xmlElement('Name', op.bucket), xmlElement('Prefix', enc(prefix)), xmlElement('KeyMarker', enc(keyMarker ?? '')),

@@ -2,6 +2,7 @@
  * Raw HTTP/1.1 over a socket, for what fetch cannot send or hide: bytes outside ASCII in the request
  * line or headers, bodies without Content-Length, and the exact header list of a response.
  */
+import { get } from 'node:http';
 import { connect } from 'node:net';
 
 export interface RawReply {
@@ -121,4 +122,23 @@ export class RawConnection {
       this.waiter = () => { clearTimeout(timer); this.waiter = undefined; resolve(); };
     });
   }
+}
+
+export interface RawGet { status?: number; bytes: Buffer; complete: boolean }
+
+/** A GET on a fresh connection that tells whether the body arrived complete or was cut. */
+export function rawGet(url: string, token: string, headers: Record<string, string> = {}): Promise<RawGet> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let status: number | undefined;
+    const done = (complete: boolean) => resolve({ ...(status !== undefined ? { status } : {}), bytes: Buffer.concat(chunks), complete });
+    const req = get(url, { headers: { 'X-Auth-Token': token, ...headers }, agent: false }, (res) => {
+      status = res.statusCode;
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(res.complete));
+      res.on('error', () => done(false));
+      res.on('aborted', () => done(false));
+    });
+    req.on('error', () => done(false));
+  });
 }
