@@ -7,11 +7,11 @@
  */
 import type { LoggingConfig } from '../config/schema.js';
 import type { FinishedRequest, RequestObserver } from './finished-request.js';
-import { jsonLine, logFields, swiftLine, type LineInput } from './log-line.js';
+import { jsonLine, logFields, swiftLine } from './log-line.js';
 import { LogSink } from './log-sink.js';
 
 export class AccessLog {
-  private readonly format: (input: LineInput) => string;
+  private readonly format: (input: FinishedRequest) => string;
 
   constructor(private readonly sink: LogSink, config: LoggingConfig) {
     const withHeaders = config.access_log_headers;
@@ -29,7 +29,7 @@ export class AccessLog {
   readonly client: RequestObserver = (done: FinishedRequest) => this.write(done);
 
   /** A sub-request's line (see subrequests.ts). */
-  subrequest(input: LineInput): void {
+  subrequest(input: FinishedRequest): void {
     this.write(input);
   }
 
@@ -38,7 +38,7 @@ export class AccessLog {
     this.sink.reopen();
   }
 
-  private write(input: LineInput): void {
+  private write(input: FinishedRequest): void {
     try {
       this.sink.line(this.format(input));
     } catch (err) {

@@ -18,6 +18,7 @@
 import { pyQuote } from '../swift/quote.js';
 import { titleCase } from '../swift/headers.js';
 import type { RequestContext } from '../http/context.js';
+import type { FinishedRequest } from './finished-request.js';
 import { obscureQuery, obscureToken, headerForLog } from './redact.js';
 
 /** The fields of a line, named as Swift's log_msg_template names them. */
@@ -48,16 +49,6 @@ export interface LogFields {
   policy_index: string;
 }
 
-export interface LineInput {
-  ctx: RequestContext;
-  rawQuery: string;
-  protocol: string;
-  status: number;
-  bytesIn: number;
-  bytesOut: number;
-  startMs: number;
-  durationMs: number;
-}
 
 /** Swift's best guess at the end user's address (get_remote_client): load balancers' headers first. */
 function clientIp(ctx: RequestContext): string {
@@ -80,7 +71,7 @@ function swiftPath(ctx: RequestContext): string {
 /** What Python's quote(path, '/') leaves as it is: most paths, which then skip the re-quoting. */
 const PATH_PLAIN = /^[A-Za-z0-9_.~/-]*$/;
 
-export function logFields(input: LineInput, withHeaders: boolean): LogFields {
+export function logFields(input: FinishedRequest, withHeaders: boolean): LogFields {
   const { ctx } = input;
   const query = input.rawQuery === '' ? '' : `?${obscureQuery(input.rawQuery)}`;
   let headers = '';
