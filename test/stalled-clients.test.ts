@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
 import { buildRequest, RawConnection } from './helpers/raw.js';
+import type { AddressInfo } from 'node:net';
+import { createSwiftServer } from '../src/http/server.js';
+import { respond } from '../src/http/response.js';
 
 const CLIENT_TIMEOUT_S = 2;
 let server: TestServer;
@@ -91,5 +94,33 @@ test('idle connections close after client_timeout: before any request, between r
   const limit = CLIENT_TIMEOUT_S * 1000 + 5000;
   for (const [name, c] of [['silent', silent], ['idle', idle], ['partial headers', partial]] as const) {
     assert.ok(await c.waitClosed(limit), `${name} connection still open`);
+  }
+});
+
+test('a body the server stops reading (its backend is slow) is not the client stalling: no 408, every byte arrives', async () => {
+  // The edge alone, with a handler that holds the body unread for twice client_timeout (as an
+  // upload does while its parts wait for a slow S3 service), while the client has 16 MiB to send.
+  const size = 16 * 1024 * 1024;
+  const edge = createSwiftServer(async (ctx) => {
+    let received = 0;
+    let held = false;
+    for await (const chunk of ctx.body() as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (!held && received > 1024 * 1024) {
+        held = true;
+        await new Promise((r) => setTimeout(r, CLIENT_TIMEOUT_S * 2000));
+      }
+    }
+    return respond(201, { 'x-received': String(received) });
+  }, { clientTimeout: CLIENT_TIMEOUT_S });
+  await new Promise<void>((r) => edge.listen(0, '127.0.0.1', r));
+  try {
+    const port = (edge.address() as AddressInfo).port;
+    const r = await fetch(`http://127.0.0.1:${port}/v1/AUTH_x/c/o`, { method: 'PUT', body: Buffer.alloc(size, 7) });
+    assert.equal(r.status, 201);
+    assert.equal(r.headers.get('x-received'), String(size));
+  } finally {
+    edge.closeAllConnections();
+    await new Promise((r) => edge.close(r));
   }
 });

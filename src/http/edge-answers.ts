@@ -48,9 +48,13 @@ function closeWhenFlushed(socket: Socket): void {
   if (!socket.writableEnded) socket.end(() => socket.destroy());
 }
 
-/** Whether a handler is reading the request body (a stalled body is then the client's fault). */
-function readingBody(req: IncomingMessage): boolean {
-  return !req.complete && req.readableFlowing !== null;
+/**
+ * Whether a handler is waiting for request body bytes that do not come (the client's fault). A
+ * body whose buffer is full is not being read by the server (its backend is slow: a part going up
+ * to S3, a disk): the client is held back by us, as Swift's proxy only times out its own reads.
+ */
+function waitingForBody(req: IncomingMessage): boolean {
+  return !req.complete && req.readableFlowing !== null && req.readableLength < req.readableHighWaterMark;
 }
 
 /** The server's 'timeout' listener: the connection has been silent for client_timeout. */
@@ -61,7 +65,7 @@ export function onClientTimeout(socket: ServerSocket, timeoutMs: number): void {
     socket.destroy();
     return;
   }
-  if (!res.headersSent && readingBody(res.req)) {
+  if (!res.headersSent && waitingForBody(res.req)) {
     answerAndClose(res, 408);
     return;
   }
