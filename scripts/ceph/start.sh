@@ -114,6 +114,10 @@ admin socket = $CEPH_DIR/run/\$name.asok
 rgw data = $CEPH_DIR/rgw.a
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw dns name = localhost
+# Deleted objects' space comes back within a minute or two instead of RGW's default two hours:
+# test and benchmark runs write and delete gigabytes on OSDs of a few GiB each.
+rgw gc obj min wait = 60
+rgw gc processor period = 60
 CONF
 K=$CEPH_DIR/keyring
 
