@@ -242,6 +242,14 @@ export interface LoggingConfig {
 export interface MetricsConfig {
   /** `host:port` of the metrics listener (`GET /metrics`); empty: no metrics. */
   listen: string;
+  /**
+   * Cluster backend: seconds between readings of the store figures (stored_*, expirer backlog), a
+   * scan of every container's stats on every shard; scrapes get the latest. The embedded backend
+   * reads them at each scrape.
+   */
+  store_interval: number;
+  /** Seconds between janitor censuses (every blob listed, unreferenced ones counted) on the node holding the jobs' lease; 0: none. */
+  orphan_census_interval: number;
 }
 
 /** `[s3]`: the S3 API (Swift's s3api) on the same listener and data as the Swift API. */
@@ -327,7 +335,7 @@ export interface ImagesConfig {
 export const DEFAULT_CONFIG: Config = {
   server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 },
   logging: { access_log: 'off', access_log_format: 'swift', access_log_headers: false },
-  metrics: { listen: '' },
+  metrics: { listen: '', store_interval: 60, orphan_census_interval: 3600 },
   swift: {
     ...DEFAULT_CONSTRAINTS,
     allow_account_management: false,
