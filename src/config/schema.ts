@@ -322,6 +322,10 @@ export interface ImagesConfig {
   reader_project: string;
   /** Roles that make a caller an image administrator (publicize, see and edit every image). */
   admin_roles: string;
+  /** Roles that may read the latest audit's findings (GET /v2/audit/latest) besides administrators. */
+  audit_roles: string;
+  /** Origins whose pages (the web console) may read the latest audit through CORS; empty: swift_url's origin. */
+  cors_allowed_origins: string;
   /** When non-empty, Swiftlet's v3 catalog lists this URL as the `image` endpoint. */
   public_url: string;
   /** Images larger than this (or than the object size cap) are stored in segments of this size behind a large-object manifest. */
@@ -404,6 +408,8 @@ export const DEFAULT_CONFIG: Config = {
     reader_password: '',
     reader_project: 'service',
     admin_roles: 'ResellerAdmin',
+    audit_roles: '',
+    cors_allowed_origins: '',
     public_url: '',
     segment_size: 200 * 1024 * 1024,
     segment_container: '',
