@@ -98,6 +98,7 @@ export function buildApp(deps: AppDeps): Handler {
       identityUrl: services.config.identity.mode === 'keystone' ? `${services.config.keystone.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3` : '/v3',
       serviceAccountPrefixes: policy.prefixes.slice(1).filter((p) => p !== ''),
       resellerAdminRole: services.config.auth.reseller_admin_role,
+      imageServiceUrl: services.config.images.public_url.replace(/\/+$/, ''),
     }),
     // With an external Keystone, clients log in at Keystone: Swiftlet serves no identity API.
     ...(services.config.identity.mode === 'keystone'

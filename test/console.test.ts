@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
 import { browserMissing, launchBrowser } from './helpers/browser.js';
-import { AUDITOR_USER_TOML, startServer, type TestServer } from './helpers/server.js';
+import { spawn } from 'node:child_process';
+import { startImageStack, type ImageStack } from './helpers/images.js';
+import { AUDITOR_USER_TOML, CLI, startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
 
 const missing = browserMissing();
@@ -382,6 +384,88 @@ describe('web console in a real browser', { skip: missing, timeout: 180_000 }, (
     await page.click('#readonly-view tbody button');
     await page.waitForFunction(() => /disk\.img/.test(document.getElementById('readonly-view')?.textContent ?? ''));
     assert.equal(await page.$('#readonly-view .danger, #readonly-view input, #readonly-view form'), null, 'nothing to change there');
+  });
+});
+
+describe('image audit findings in the console', { skip: missing, timeout: 120_000 }, () => {
+  let stack: ImageStack;
+  let browser: Browser;
+  let page: Page;
+  const shots = mkdtempSync(join(tmpdir(), 'swiftlet-console-audit-'));
+
+  before(async () => {
+    stack = await startImageStack(5 * 1024 * MiB);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    console.log(`# image audit screenshots: ${shots}`);
+  });
+
+  const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
+  async function logIn(user: string, password: string): Promise<void> {
+    await page.goto(`${stack.swift.url}/console`);
+    await page.waitForSelector('#login-form');
+    await page.type('[data-field=username]', user);
+    await page.type('[data-field=password]', password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#containers-view');
+  }
+  const audit = () => new Promise<{ code: number; out: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'images', 'audit', '--json', '--config', stack.imagesConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+
+  it('shows the findings of the last audit to an image administrator; others see no page or a refusal', async () => {
+    // An image with its bytes, whose object the reseller admin then deletes behind the image service's back.
+    const user = await login(stack.swift.url, 'test:tester', 'testing');
+    const reseller = await login(stack.swift.url, 'test6:tester6', 'testing6');
+    const imageApi = (path: string, init: RequestInit) => fetch(`${stack.imagesUrl}${path}`, { ...init, headers: { 'x-auth-token': user.token, ...init.headers } });
+    const created = await imageApi('/v2/images', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lost', disk_format: 'raw', container_format: 'bare' }) });
+    assert.equal(created.status, 201);
+    const { id } = (await created.json()) as { id: string };
+    const uploaded = await imageApi(`/v2/images/${id}/file`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(randomBytes(3000)) });
+    assert.equal(uploaded.status, 204, await uploaded.text());
+    const object = `${stack.swift.url}/v1/SERVICE_test/images/${id}`;
+    assert.equal((await call(object, { method: 'DELETE', token: reseller.token })).status, 204);
+
+    // The page may call the image service, and no other origin.
+    const csp = (await fetch(`${stack.swift.url}/console`)).headers.get('content-security-policy') ?? '';
+    assert.match(csp, new RegExp(`connect-src 'self' ${stack.imagesUrl};`));
+    // Before any audit the page says so.
+    await logIn('tester6', 'testing6');
+    await page.click('#nav-image-audit');
+    await page.waitForSelector('#image-audit-view');
+    assert.match(await text('#image-audit-summary'), /No audit has run yet/);
+
+    const run = await audit();
+    assert.equal(run.code, 1, run.out);
+    await page.click('#nav-containers');
+    await page.waitForSelector('#containers-view');
+    await page.click('#nav-image-audit');
+    const row = `#image-audit-findings tr[data-kind="missing"][data-image="${id}"]`;
+    await page.waitForSelector(row);
+    assert.equal(await page.$$eval('#image-audit-findings tbody tr', (rows) => rows.length), 1, 'the one planted problem, nothing else');
+    assert.match(await text(row), new RegExp(`SERVICE_test.*images/${id}.*active.*no.*3000 bytes`));
+    assert.match(await text('#image-audit-summary'), /1 image\(s\), 0 object\(s\) in 1 account\(s\); 1 finding\(s\), 1 unrepaired/);
+    await page.screenshot({ path: join(shots, 'image-audit.png'), fullPage: true });
+
+    // The bootstrap admin administers identity but is no image administrator: the image service refuses, the page says why.
+    await page.click('#nav-logout');
+    await logIn('admin', 'adminpw');
+    await page.click('#nav-image-audit');
+    await page.waitForSelector('#image-audit-view');
+    assert.match(await text('#image-audit-summary'), /may not read the image audit/);
+    assert.equal(await page.$('#image-audit-findings'), null);
+    // A project user has no such page.
+    await page.click('#nav-logout');
+    await logIn('tester', 'testing');
+    assert.equal(await page.$('#nav-image-audit'), null);
   });
 });
 

@@ -732,6 +732,15 @@ describe('images audit', () => {
     assert.ok(report.findings.filter((f) => f.image_id === segLost).every((f) => f.object === `images_segments/${segLost}/`));
     assert.ok(report.findings.every((f) => f.account === `SERVICE_${u.projectId}`));
     assert.equal(report.findings.length, 8, JSON.stringify(report.findings));
+    // The run is recorded: the image service answers it to an administrator as the CLI printed it.
+    const latest = await img('GET', '/v2/audit/latest', tok.admin!.token);
+    assert.equal(latest.status, 200, latest.text);
+    const run = (latest.json['audit'] ?? {}) as { clean?: boolean; error?: unknown; repair?: boolean; stale_after?: number; findings?: unknown[] };
+    assert.deepEqual(run.findings, report.findings);
+    assert.equal(run.clean, false);
+    assert.equal(run.error, null);
+    assert.equal(run.repair, false);
+    assert.equal(run.stale_after, 0);
     // Without --stale-after 0 the open upload is not (yet) stuck.
     const table = await runAudit();
     assert.equal(table.code, 1);
@@ -760,5 +769,53 @@ describe('images audit', () => {
     assert.deepEqual(await segmentNames(u.projectId, segLost), []);
     const clean = await runAudit();
     assert.equal(clean.code, 0, clean.stdout);
+  });
+
+  test('GET /v2/audit/latest: image administrators and audit_roles only, CORS for the console origin only', async () => {
+    const before = Date.now();
+    assert.equal((await runAudit()).code, 0);
+    const latest = await img('GET', '/v2/audit/latest', tok.admin!.token);
+    assert.equal(latest.status, 200, latest.text);
+    const run = latest.json['audit'] as { clean: boolean; findings: unknown[]; finished_at: string; images: number };
+    assert.equal(run.clean, true);
+    assert.deepEqual(run.findings, []);
+    assert.ok(Date.parse(run.finished_at) >= Math.floor(before / 1000) * 1000, run.finished_at);
+    assert.ok(run.images >= 1);
+    // A project user (operator of its own project), a member and the service users are refused.
+    for (const who of ['user', 'member', 'other', 'glance'] as const) {
+      const r = await img('GET', '/v2/audit/latest', tok[who]!.token);
+      assert.equal(r.status, 403, `${who}: ${r.text}`);
+      assert.equal(r.json['audit'], undefined);
+    }
+    assert.equal((await img('GET', '/v2/audit/latest')).status, 401);
+    assert.equal((await img('DELETE', '/v2/audit/latest', tok.admin!.token)).status, 405);
+
+    // CORS: the console's origin (Swiftlet's) may read it from a browser, another origin may not.
+    const preflight = (origin: string) => fetch(`${imagesUrl}/v2/audit/latest`, {
+      method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-auth-token' },
+    });
+    const ok = await preflight(swift.url);
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get('access-control-allow-origin'), swift.url);
+    assert.match(ok.headers.get('access-control-allow-headers') ?? '', /x-auth-token/i);
+    const evil = await preflight('http://evil.example');
+    assert.equal(evil.status, 403);
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
+    const refused = await img('GET', '/v2/audit/latest', tok.user!.token, undefined, { origin: swift.url });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('access-control-allow-origin'), swift.url, 'the console can read the refusal');
+    // Other routes answer no CORS.
+    assert.equal((await img('GET', '/v2/images', tok.user!.token, undefined, { origin: swift.url })).headers.get('access-control-allow-origin'), null);
+
+    // audit_roles: a reader role that is no image administrator; before any run the answer is null.
+    const other = await startImageService(swift.url, workDir, 'images-audit-roles', 'audit_roles = "member"\n');
+    try {
+      const r = await fetch(`${other.url}/v2/audit/latest`, { headers: { 'x-auth-token': tok.member!.token } });
+      assert.equal(r.status, 200);
+      assert.deepEqual(await r.json(), { audit: null });
+      assert.equal((await fetch(`${other.url}/v2/audit/latest`, { headers: { 'x-auth-token': tok.user!.token } })).status, 403);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The console's client of the public APIs: Keystone v3 (`/v3`) for the login and the identity
- * administration, Swift v1 (the storage URL from the token's catalog) for everything else. The token
+ * administration, the image service's audit (GET /v2/audit/latest, another origin) for the Image
+ * audit page, Swift v1 (the storage URL from the token's catalog) for everything else. The token
  * lives in this module's memory only and travels in the X-Auth-Token header (never a cookie, never a
  * URL), so a page of another site can neither read it nor make the browser send it.
  */
@@ -29,6 +30,8 @@ export interface ConsoleSettings {
   /** Reseller prefixes of the service accounts (`SERVICE_`). */
   serviceAccountPrefixes: string[];
   resellerAdminRole: string;
+  /** The image service's base URL (`[images] public_url`); '' when none is configured. */
+  imageServiceUrl: string;
 }
 
 export interface ContainerEntry { name: string; count: number; bytes: number }
@@ -136,6 +139,18 @@ export class Client {
       throw new ApiError(res.status, `${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
     }
     return (res.status === 204 ? undefined : await res.json()) as T;
+  }
+
+  /** GET /v2/audit/latest of the image service (another origin; it allows the console's through CORS). */
+  async imageAudit<T>(): Promise<T> {
+    const res = await fetch(`${this.settings.imageServiceUrl}/v2/audit/latest`, {
+      headers: { 'x-auth-token': this.session.token, accept: 'application/json' }, credentials: 'omit', cache: 'no-store', mode: 'cors',
+    });
+    if (res.status >= 400) {
+      const text = await res.text().catch(() => '');
+      throw new ApiError(res.status, `GET /v2/audit/latest: ${res.status} ${text.slice(0, 200)}`);
+    }
+    return (await res.json()) as T;
   }
 
   async listContainers(account?: string): Promise<ContainerEntry[]> {

@@ -5,6 +5,7 @@
 import { Client, loadSettings, type ConsoleSettings, type Session } from './api.js';
 import { adminView } from './admin.js';
 import { containersView } from './containers.js';
+import { imageAuditView } from './image-audit.js';
 import { el, button, replace, status } from './dom.js';
 import { loginView } from './login.js';
 import { objectDetails } from './object-details.js';
@@ -64,6 +65,12 @@ function admin(settings: ConsoleSettings): void {
   show(() => adminView(c, settings.serviceAccountPrefixes, { refresh: () => admin(settings), openAccount: (p) => readOnly(p) }));
 }
 
+function imageAudit(): void {
+  const c = client;
+  if (!c) return;
+  show(() => imageAuditView(c));
+}
+
 function onProgress(job: UploadJob): void {
   if (!uploader) return;
   const row = progressRow(job, uploader);
@@ -95,6 +102,7 @@ function loggedIn(settings: ConsoleSettings, session: Session): void {
     el('span', { id: 'whoami' }, `${session.userName} @ ${session.projectName}`),
     button('Containers', containers, { id: 'nav-containers' }),
     c.isAdmin ? button('Administration', () => admin(settings), { id: 'nav-admin' }) : undefined,
+    c.isAdmin && settings.imageServiceUrl ? button('Image audit', imageAudit, { id: 'nav-image-audit' }) : undefined,
     button('Log out', logout, { id: 'nav-logout' }));
   containers();
 }

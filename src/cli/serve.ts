@@ -172,8 +172,12 @@ async function startMetrics(config: Config, rt: Runtime, role: MetricsRole): Pro
     answerMetricsRequests(registry);
     return observer;
   }
-  // The store's figures are read once per scrape by the process that serves them, never summed over workers.
-  registerStoreMetrics(registry, rt.services.meta, rt.services.policies);
+  // The store's figures are read by the process that serves them, never summed over workers.
+  registerStoreMetrics(registry, rt.services.meta, rt.services.blobs, rt.services.policies, {
+    refreshSeconds: config.storage.backend === 'cluster' ? config.metrics.store_interval : 0,
+    censusSeconds: config.metrics.orphan_census_interval,
+    leads: () => rt.leads(),
+  });
   await serveMetrics(listen.host, listen.port, metricsText(registry, role === 'primary'), registry.contentType);
   console.log(`Metrics on http://${config.metrics.listen}/metrics`);
   return role === 'single' ? observer : undefined;

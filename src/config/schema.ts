@@ -242,6 +242,14 @@ export interface LoggingConfig {
 export interface MetricsConfig {
   /** `host:port` of the metrics listener (`GET /metrics`); empty: no metrics. */
   listen: string;
+  /**
+   * Cluster backend: seconds between readings of the store figures (stored_*, expirer backlog), a
+   * scan of every container's stats on every shard; scrapes get the latest. The embedded backend
+   * reads them at each scrape.
+   */
+  store_interval: number;
+  /** Seconds between janitor censuses (every blob listed, unreferenced ones counted) on the node holding the jobs' lease; 0: none. */
+  orphan_census_interval: number;
 }
 
 /** `[s3]`: the S3 API (Swift's s3api) on the same listener and data as the Swift API. */
@@ -314,6 +322,10 @@ export interface ImagesConfig {
   reader_project: string;
   /** Roles that make a caller an image administrator (publicize, see and edit every image). */
   admin_roles: string;
+  /** Roles that may read the latest audit's findings (GET /v2/audit/latest) besides administrators. */
+  audit_roles: string;
+  /** Origins whose pages (the web console) may read the latest audit through CORS; empty: swift_url's origin. */
+  cors_allowed_origins: string;
   /** When non-empty, Swiftlet's v3 catalog lists this URL as the `image` endpoint. */
   public_url: string;
   /** Images larger than this (or than the object size cap) are stored in segments of this size behind a large-object manifest. */
@@ -327,7 +339,7 @@ export interface ImagesConfig {
 export const DEFAULT_CONFIG: Config = {
   server: { host: '127.0.0.1', port: 8080, workers: 0, data_dir: './data', inline_object_max_bytes: 65536, listing_threads: 1, client_timeout: 60, shutdown_timeout: 30 },
   logging: { access_log: 'off', access_log_format: 'swift', access_log_headers: false },
-  metrics: { listen: '' },
+  metrics: { listen: '', store_interval: 60, orphan_census_interval: 3600 },
   swift: {
     ...DEFAULT_CONSTRAINTS,
     allow_account_management: false,
@@ -396,6 +408,8 @@ export const DEFAULT_CONFIG: Config = {
     reader_password: '',
     reader_project: 'service',
     admin_roles: 'ResellerAdmin',
+    audit_roles: '',
+    cors_allowed_origins: '',
     public_url: '',
     segment_size: 200 * 1024 * 1024,
     segment_container: '',

@@ -48,6 +48,8 @@ export interface ConsoleSite {
   serviceAccountPrefixes: string[];
   /** `[auth] reseller_admin_role`: its holders are identity administrators, as `admin` on project `admin`. */
   resellerAdminRole: string;
+  /** `[images] public_url`: the image service, whose GET /v2/audit/latest the Image audit page reads; '' when none. */
+  imageServiceUrl: string;
 }
 
 /** Reads the console's files once per process (they change only with a new build, which restarts the server). */
@@ -80,9 +82,11 @@ function securityHeaders(csp: string): HeaderMap {
 export function webConsole(config: ConsoleConfig, site: ConsoleSite): Middleware {
   if (!config.enabled) return (ctx, next) => next(ctx);
   const assets = loadAssets(config, site);
-  // An external Keystone is the one other origin the page may call (it must allow it through CORS).
-  const csp = /^https?:\/\//.test(site.identityUrl)
-    ? CONSOLE_CSP.replace("connect-src 'self'", `connect-src 'self' ${new URL(site.identityUrl).origin}`)
+  // An external Keystone and the image service are the other origins the page may call (they must
+  // allow it through CORS; the image service does for its audit route, see src/images/audit-api.ts).
+  const others = [site.identityUrl, site.imageServiceUrl].filter((u) => /^https?:\/\//.test(u)).map((u) => new URL(u).origin);
+  const csp = others.length > 0
+    ? CONSOLE_CSP.replace("connect-src 'self'", `connect-src 'self' ${[...new Set(others)].join(' ')}`)
     : CONSOLE_CSP;
   return async (ctx, next) => {
     if (ctx.path !== '/console' && !ctx.path.startsWith('/console/')) return next(ctx);

@@ -11,6 +11,7 @@ import { SwiftClientError } from '../client/swift-client.js';
 import { isoNow, SORT_KEYS, type ImageDb, type ImageRow, type ListQuery, type MemberRow, type MemberStatus, type SortKey, type Visibility } from './db.js';
 import { IdentityUnavailable, type TokenInfo, type TokenValidator } from './identity.js';
 import { SCHEMAS } from './schemas.js';
+import { AUDIT_PATH, auditCors } from './audit-api.js';
 import { StoreMismatch, type ImageStore, type Stored } from './store.js';
 
 const REASONS: Record<number, string> = {
@@ -41,6 +42,10 @@ export interface ApiDeps {
   validator: TokenValidator;
   /** Lower-cased roles that make a caller an image administrator. */
   adminRoles: string[];
+  /** Lower-cased roles that may read the latest audit without being administrators (audit-api.ts). */
+  auditRoles?: string[];
+  /** Origins whose pages may read the latest audit (CORS, audit-api.ts). */
+  auditOrigins?: string[];
   identityUrl: string;
 }
 
@@ -291,6 +296,7 @@ export class ImageApi {
       return send(res, parts.length === 0 ? 300 : 200, { versions });
     }
     if (parts[0] !== 'v2') throw new GlanceError(404, 'The resource could not be found.');
+    if (url.pathname === AUDIT_PATH) return this.latestAudit(req, res, m);
     const [, collection, id, sub, subId] = parts;
     // Metadata reads may use a validation cached for up to 30 s; anything that changes state or returns
     // image bytes is validated afresh, so a revoked token never writes nor downloads.
@@ -339,6 +345,16 @@ export class ImageApi {
       return send(res, 204, undefined);
     }
     throw new GlanceError(404, 'The resource could not be found.');
+  }
+
+  /** GET /v2/audit/latest (audit-api.ts): administrators and audit readers only. */
+  private async latestAudit(req: IncomingMessage, res: ServerResponse, m: string): Promise<void> {
+    if (auditCors(req, res, this.deps.auditOrigins ?? [])) return;
+    if (m !== 'GET' && m !== 'HEAD') throw new GlanceError(405, 'Method not allowed.');
+    const c = await this.caller(req, false);
+    const reader = c.roles.some((r) => (this.deps.auditRoles ?? []).includes(r.toLowerCase()));
+    if (!c.admin && !reader) throw new GlanceError(403, 'You are not authorized to read the image audit.');
+    return send(res, 200, { audit: this.deps.db.latestAudit() ?? null });
   }
 
   /** GET /v2/images: parameters as Glance parses them; visibility, filters, sorting and paging in SQL. */

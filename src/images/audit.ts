@@ -53,6 +53,19 @@ export interface AuditReport {
   findings: Finding[];
 }
 
+/**
+ * One run of the audit as recorded in the image database (the last few are kept) and answered by
+ * GET /v2/audit/latest: the report's figures and findings, or `error` when it could not run.
+ */
+export interface AuditRun extends AuditReport {
+  started_at: string;
+  finished_at: string;
+  repair: boolean;
+  stale_after: number;
+  /** Why the audit could not run (credential refused, store unreachable); null when it ran. */
+  error: string | null;
+}
+
 /** How far an audit is: told after each account (the unit of work: its two listings and its images' checks). */
 export interface AuditProgress {
   accounts: number;

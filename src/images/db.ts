@@ -93,7 +93,16 @@ CREATE TABLE IF NOT EXISTS members (
   PRIMARY KEY (image_id, member_id)
 );
 CREATE INDEX IF NOT EXISTS members_member ON members(member_id);
+-- The last runs of swiftlet images audit (their JSON report), for GET /v2/audit/latest.
+CREATE TABLE IF NOT EXISTS audit_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  finished_at TEXT NOT NULL,
+  run TEXT NOT NULL
+);
 `;
+
+/** Audit runs kept in audit_runs (older ones are dropped when one is recorded). */
+const AUDIT_RUNS_KEPT = 20;
 
 /** Columns added after the first release; added to older databases on open. */
 const ADDED_COLUMNS: [string, string][] = [
@@ -182,6 +191,20 @@ export class ImageDb {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Records one audit run (any JSON-serialisable summary) and drops all but the last few. */
+  recordAudit(finishedAt: string, run: unknown): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO audit_runs (finished_at, run) VALUES (?, ?)').run(finishedAt, JSON.stringify(run));
+      this.db.prepare('DELETE FROM audit_runs WHERE id <= (SELECT max(id) FROM audit_runs) - ?').run(AUDIT_RUNS_KEPT);
+    })();
+  }
+
+  /** The last recorded audit run, as recorded; undefined before the first. */
+  latestAudit(): unknown {
+    const r = this.db.prepare('SELECT run FROM audit_runs ORDER BY id DESC LIMIT 1').get() as { run: string } | undefined;
+    return r ? JSON.parse(r.run) as unknown : undefined;
   }
 
   get(id: string): ImageRow | undefined {

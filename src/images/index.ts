@@ -5,9 +5,10 @@ import { resolve } from 'node:path';
 import { parseRoleList } from '../auth/prefixes.js';
 import type { ImagesConfig } from '../config/schema.js';
 import { ImageApi } from './api.js';
-import { audit, formatReport, type AuditProgress } from './audit.js';
+import { auditOrigins } from './audit-api.js';
+import { audit, formatReport, type AuditProgress, type AuditReport, type AuditRun } from './audit.js';
 import { stderrProgress } from '../cli/progress.js';
-import { ImageDb } from './db.js';
+import { ImageDb, isoNow } from './db.js';
 import { IdentityUnavailable, ServiceCredential, TokenValidator } from './identity.js';
 import { ImageStore } from './store.js';
 
@@ -45,6 +46,7 @@ export async function serveImages(cfg: ImagesConfig): Promise<void> {
   }
   const api = new ImageApi({
     db, store, validator: new TokenValidator(identityUrl, service, cfg.token_cache_time), adminRoles: parseRoleList(cfg.admin_roles), identityUrl,
+    auditRoles: parseRoleList(cfg.audit_roles), auditOrigins: auditOrigins(cfg.cors_allowed_origins, cfg.swift_url),
   });
   const server = api.server();
   await new Promise<void>((ok, fail) => {
@@ -65,7 +67,13 @@ export async function serveImages(cfg: ImagesConfig): Promise<void> {
 export async function auditImages(cfg: ImagesConfig, options: { json: boolean; repair: boolean; staleAfter: number }, out: (line: string) => void): Promise<number> {
   if (!cfg.reader_user || !cfg.reader_password) throw new ImagesUsageError('[images] reader_user and reader_password are required for the audit');
   const { store } = parts(cfg);
-  const db = new ImageDb(resolve(cfg.database), !options.repair);
+  const path = resolve(cfg.database);
+  const db = new ImageDb(path, !options.repair);
+  const started = isoNow();
+  const run = (r: AuditReport | undefined, error: string | null): AuditRun => ({
+    started_at: started, finished_at: isoNow(), repair: options.repair, stale_after: options.staleAfter, error,
+    clean: r?.clean ?? false, accounts: r?.accounts ?? 0, images: r?.images ?? 0, objects: r?.objects ?? 0, findings: r?.findings ?? [],
+  });
   try {
     let report;
     try {
@@ -80,12 +88,32 @@ export async function auditImages(cfg: ImagesConfig, options: { json: boolean; r
       bar.finish(state(last ?? { accounts: 0, totalAccounts: 0, images: 0, totalImages: 0, objects: report.objects, findings: report.findings.length }));
     } catch (err) {
       out(options.json ? JSON.stringify({ error: (err as Error).message }) : `audit failed: ${(err as Error).message}`);
+      recordRun(options.repair ? db : undefined, path, run(undefined, (err as Error).message));
       return 2;
     }
+    recordRun(options.repair ? db : undefined, path, run(report, null));
     if (options.json) out(JSON.stringify(report, null, 2));
     else for (const l of formatReport(report)) out(l);
     return report.clean ? 0 : 1;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Keeps the run in the image database for the image service's GET /v2/audit/latest. Without
+ * --repair the audit reads the images through a read-only handle (it changes none of them); the run
+ * is written through a handle of its own. Not being able to record it (a read-only file) does not
+ * fail the audit: its report is on stdout either way.
+ */
+function recordRun(writable: ImageDb | undefined, path: string, run: AuditRun): void {
+  let db: ImageDb | undefined;
+  try {
+    db = writable ?? new ImageDb(path);
+    db.recordAudit(run.finished_at, run);
+  } catch (err) {
+    console.error(`warning: the audit's findings could not be recorded for the image service: ${(err as Error).message}`);
+  } finally {
+    if (db && db !== writable) db.close();
   }
 }

@@ -15,7 +15,11 @@
  *   swiftlet_wal_flush_seconds                                 histogram, commit to durable (fdatasync of the WAL)
  *   swiftlet_token_cache_total{result="hit"|"miss"}           opened-token / Keystone validation cache
  *   swiftlet_keystone_request_seconds, swiftlet_keystone_errors_total   external Keystone
- *   swiftlet_stored_* (store-metrics.ts)                        objects, bytes, containers per prefix and policy
+ *   swiftlet_pg_statement_seconds{database,shard}             histogram, cluster backend: each PostgreSQL statement
+ *   swiftlet_pg_commit_seconds{database,shard}                histogram, cluster backend: COMMIT of explicit transactions
+ *   swiftlet_pg_transactions_total{database,shard,result}     cluster backend: explicit transactions committed / rolled back
+ *   swiftlet_pg_retries_total{database,shard}                 cluster backend: re-runs after deadlocks / serialization failures
+ *   swiftlet_stored_*, swiftlet_expirer_backlog_objects, swiftlet_janitor_* (store-metrics.ts)
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry, type Counter as CounterType } from 'prom-client';
 import type { FinishedRequest, RequestObserver } from './finished-request.js';
@@ -62,6 +66,22 @@ export function startRequestMetrics(registry: Registry): RequestObserver {
     }),
     keystoneSeconds: new Histogram({ name: 'swiftlet_keystone_request_seconds', help: 'Requests to the external Keystone', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     keystoneErrors: new Counter({ name: 'swiftlet_keystone_errors_total', help: 'Requests to the external Keystone that failed (unreachable, timeout)', registers: [registry] }),
+    // The cluster backend's analogue of the two commit figures above (none are recorded on the embedded backend).
+    pgStatement: new Histogram({
+      name: 'swiftlet_pg_statement_seconds', help: 'PostgreSQL statements (cluster backend): send to last row received, by database and shard',
+      labelNames: ['database', 'shard'], buckets: [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry],
+    }),
+    pgCommit: new Histogram({
+      name: 'swiftlet_pg_commit_seconds', help: 'COMMIT of explicit PostgreSQL transactions (cluster backend): the server\'s WAL flush and the round trip',
+      labelNames: ['database', 'shard'], buckets: [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [registry],
+    }),
+    pgTransactions: new Counter({
+      name: 'swiftlet_pg_transactions_total', help: 'Explicit PostgreSQL transactions (cluster backend) committed or rolled back; one-statement writes are counted by swiftlet_pg_statement_seconds_count',
+      labelNames: ['database', 'shard', 'result'], registers: [registry],
+    }),
+    pgRetries: new Counter({
+      name: 'swiftlet_pg_retries_total', help: 'PostgreSQL statements or transactions run again after a deadlock or serialization failure', labelNames: ['database', 'shard'], registers: [registry],
+    }),
   };
   setMeters(meters);
   return requestCounter(meters);

@@ -251,6 +251,8 @@ export interface MetadataStore extends ContainerChangeLog {
   usageTotals?(): Promise<UsageTotal[]>;
   /** Objects past their delete-at that the expirer has not removed yet, counted up to `cap`. Optional, for metrics. */
   expiredBacklog?(now: number, cap: number): Promise<number>;
+  /** Which of `blobIds` some object points at, in one go (the orphan census); where missing, blobInUse is asked per blob. */
+  blobsInUse?(blobIds: readonly string[]): Promise<Set<string>>;
 
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * by an overwrite whose old blob was not yet unlinked).
  */
 import { blobOf, type BlobStore, type MetadataStore } from './contracts.js';
+import { splitPolicyBlobId } from './policy-blobs.js';
 
 /** Blobs younger than this are never swept: their upload may still be committing. */
 const ORPHAN_GRACE_SECONDS = 3600;
@@ -34,4 +35,37 @@ export async function sweepOrphans(meta: MetadataStore, blobs: BlobStore, graceS
     }
   }
   return swept;
+}
+
+/** Blob ids asked about per metadata query in a census. */
+const CENSUS_BATCH = 500;
+
+/**
+ * The sweeper's backlog: blobs no object record points at, by storage policy index, whatever their
+ * age (the sweeper deletes those older than its grace; a young one may also be an upload whose
+ * record is about to commit). Walks every blob, so it runs on a timer (`[metrics]
+ * orphan_census_interval`), by the process holding the jobs' lease. Deletes nothing.
+ */
+export async function countOrphans(meta: MetadataStore, blobs: BlobStore): Promise<Map<number, number>> {
+  const orphans = new Map<number, number>();
+  const settle = async (ids: string[]) => {
+    const used = meta.blobsInUse
+      ? await meta.blobsInUse(ids)
+      : new Set((await Promise.all(ids.map(async (id) => ((await meta.blobInUse(id)) ? id : '')))).filter((id) => id !== ''));
+    for (const id of ids) {
+      if (used.has(id)) continue;
+      const { policy } = splitPolicyBlobId(id);
+      orphans.set(policy, (orphans.get(policy) ?? 0) + 1);
+    }
+  };
+  let batch: string[] = [];
+  for await (const blobId of blobs.listBlobs(0)) {
+    batch.push(blobId);
+    if (batch.length === CENSUS_BATCH) {
+      await settle(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await settle(batch);
+  return orphans;
 }

@@ -43,7 +43,7 @@ export class PostgresIdentityStore implements IdentityStore {
   /** Connects and creates or upgrades the identity tables. */
   static async open(options: PostgresIdentityOptions): Promise<PostgresIdentityStore> {
     const { url, ...rest } = options;
-    const db = new Shards({ shardUrls: [url], ...rest });
+    const db = new Shards({ shardUrls: [url], ...rest, database: 'identity' });
     try {
       await migrateIdentity(db);
     } catch (err) {

@@ -11,7 +11,7 @@
  */
 import type {
   AccountInfo, ContainerInfo, ContainerListEntry, ListOptions, Listed, ListedObject, Metadata, MetadataStore,
-  ObjectChange, ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint,
+  ObjectChange, ObjectKey, ObjectRecord, PathRecords, PolicyChoice, PolicyStats, PutObjectOutcome, SyncPoint, UsageTotal,
 } from '../contracts.js';
 import { PolicyConflictError } from '../contracts.js';
 import { PostgresChangeLog } from './change-log.js';
@@ -25,6 +25,7 @@ import {
 } from './rows.js';
 import { bumpContainerCount, DELETE_OBJECT, migrate, statSlot } from './schema.js';
 import { Shards, type PostgresOptions } from './shards.js';
+import { blobsInUse, expiredBacklog, usageTotals } from './figures.js';
 
 /**
  * The path lookup: account, container and object (with its inline bytes) side by side in one row,
@@ -305,6 +306,19 @@ export class PostgresMetadataStore implements MetadataStore {
     if (blobId === '') return false;
     const perShard = await this.shards.queryAll("SELECT 1 FROM objects WHERE blob_id = $1 AND blob_id <> '' LIMIT 1", [blobId]);
     return perShard.some((rows) => rows.length > 0);
+  }
+
+  /** The metrics' figures (figures.ts): a scan of every container's stats, read on a timer. */
+  usageTotals(): Promise<UsageTotal[]> {
+    return usageTotals(this.shards);
+  }
+
+  expiredBacklog(now: number, cap: number): Promise<number> {
+    return expiredBacklog(this.shards, now, cap);
+  }
+
+  blobsInUse(blobIds: readonly string[]): Promise<Set<string>> {
+    return blobsInUse(this.shards, blobIds);
   }
 
   syncedContainers(): Promise<ContainerInfo[]> {

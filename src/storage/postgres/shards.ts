@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { CustomTypesConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import { isRetryable, isUnavailable, MetadataUnavailableError } from './errors.js';
+import { countPgRetry, countPgTransaction, metricsOn, observePgCommit, observePgStatement, type PgDatabase } from '../../observe/meters.js';
 
 export interface PostgresOptions {
   /** One connection URL per shard (postgres://user@host:port/database); their order is the placement. */
@@ -27,6 +28,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** One statement, on the server and on the client (default 15 000 ms). */
   statementTimeoutMs?: number;
+  /** Which database these are, for the metrics' `database` label (default 'metadata'). */
+  database?: PgDatabase;
 }
 
 const INT8_OID = 20;
@@ -56,8 +59,10 @@ const RETRIES = 5;
 export class Shards {
   private readonly pools: Pool[];
   private readonly statementNames = new Map<string, string>();
+  readonly database: PgDatabase;
 
   constructor(options: PostgresOptions) {
+    this.database = options.database ?? 'metadata';
     if (options.shardUrls.length === 0) throw new Error('PostgreSQL metadata store: at least one shard URL is required');
     const statementTimeout = options.statementTimeoutMs ?? 15_000;
     this.pools = options.shardUrls.map((url, shard) => {
@@ -122,10 +127,16 @@ export class Shards {
 
   private async statement<T>(shard: number, run: (pool: Pool) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
+      const started = metricsOn() ? performance.now() : 0;
       try {
-        return await run(this.pool(shard));
+        const result = await run(this.pool(shard));
+        if (started) observePgStatement(this.database, shard, (performance.now() - started) / 1000);
+        return result;
       } catch (err) {
-        if (isRetryable(err) && attempt < RETRIES) continue;
+        if (isRetryable(err) && attempt < RETRIES) {
+          countPgRetry(this.database, shard);
+          continue;
+        }
         throw translate(shard, err);
       }
     }
@@ -151,13 +162,22 @@ export class Shards {
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const result = await work(new Tx(client, shard));
+        const result = await work(new Tx(client, shard, this.database));
+        // The COMMIT alone is timed: it is where PostgreSQL waits for its WAL flush (the embedded
+        // store's swiftlet_wal_flush_seconds is the same wait).
+        const committing = metricsOn() ? performance.now() : 0;
         await client.query('COMMIT');
+        if (committing) observePgCommit(this.database, shard, (performance.now() - committing) / 1000);
+        countPgTransaction(this.database, shard, 'commit');
         return result;
       } catch (err) {
+        countPgTransaction(this.database, shard, 'rollback');
         if (isUnavailable(err)) broken = err instanceof Error ? err : new Error(String(err));
         else await client.query('ROLLBACK').catch((e: unknown) => { broken = e instanceof Error ? e : new Error(String(e)); });
-        if (!broken && isRetryable(err) && attempt < RETRIES) continue;
+        if (!broken && isRetryable(err) && attempt < RETRIES) {
+          countPgRetry(this.database, shard);
+          continue;
+        }
         throw translate(shard, err);
       } finally {
         // A connection that failed is destroyed rather than handed to the next caller.
@@ -173,10 +193,13 @@ export class Shards {
 
 /** A transaction's connection: the same query helpers, bound to one client. */
 export class Tx {
-  constructor(private readonly client: PoolClient, readonly shard: number) {}
+  constructor(private readonly client: PoolClient, readonly shard: number, private readonly database: PgDatabase = 'metadata') {}
 
   async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    return (await this.client.query<R>(text, values)).rows;
+    const started = metricsOn() ? performance.now() : 0;
+    const { rows } = await this.client.query<R>(text, values);
+    if (started) observePgStatement(this.database, this.shard, (performance.now() - started) / 1000);
+    return rows;
   }
 }
 
