@@ -202,7 +202,7 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
     (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
       .then((r) => {
         const answer = () => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()), finished !== undefined);
-        return r.status === 507 && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
+        return (r.status === 507 || r.drainBody === true) && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
           ? discardRestOfBody(req, LINGER_MS).then(answer)
           : answer();
       })

@@ -11,7 +11,8 @@ import type { SwiftResponse } from '../http/response.js';
 import { SEGMENTS_SUFFIX, ownerXml } from './bucket.js';
 import { S3Error } from './errors.js';
 import { s3Time } from './listing.js';
-import { checkKey, copySourceConditions, objectWriteHeaders, parseCopySource } from './object.js';
+import { copySourceConditions, parseCopySource, versionParams } from './copy.js';
+import { checkKey, objectWriteHeaders } from './object.js';
 import { isoTime } from './xml-write.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { PayloadError } from './payload.js';
@@ -127,7 +128,7 @@ async function uploadPartCopy(op: S3Operation, uploadId: string, n: number): Pro
     if (!/^bytes=\d+-\d+$/.test(range.trim())) throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: range });
     headers['range'] = range.trim();
   }
-  const got = await op.swift.call('GET', source.bucket, source.key, { headers });
+  const got = await op.swift.call('GET', source.bucket, source.key, { headers, query: versionParams(source) });
   if (got.status === 304) { dropBody(got); throw new S3Error('PreconditionFailed'); }
   if (!ok(got)) {
     if (got.status === 416) { dropBody(got); throw new S3Error('InvalidRange'); }
@@ -231,7 +232,7 @@ async function listUploads(op: S3Operation): Promise<SwiftResponse> {
 
 async function complete(op: S3Operation, uploadId: string): Promise<SwiftResponse> {
   const marker = await requireUpload(op, uploadId);
-  const doc = parseXmlBody(await readSmallBody(op.session.body(), 2 * 1024 * 1024), 'CompleteMultipartUpload');
+  const doc = parseXmlBody(await readSmallBody(op.session, 2 * 1024 * 1024), 'CompleteMultipartUpload');
   const wanted = childrenNamed(doc, 'Part').map((p) => {
     const n = childText(p, 'PartNumber');
     const etag = childText(p, 'ETag');
