@@ -45,6 +45,8 @@ function checkTime(auth: V2Auth | V4Auth, skew: number): void {
   if (auth.presigned) {
     const expiry = auth.version === 4 ? auth.time + (auth.expires ?? 0) : (auth.expires ?? 0);
     if (now > expiry) throw new S3Error('AccessDenied', 'Request has expired', { Expires: new Date(expiry * 1000).toISOString(), ServerTime: new Date().toISOString() });
+    // A V2 expiry must be a time s3api can hold (seconds since the epoch below 2^31).
+    if (auth.version === 2 && expiry >= 2 ** 31) throw new S3Error('AccessDenied', `Invalid date (should be seconds since epoch): ${auth.expiresRaw ?? String(expiry)}`);
     // A V4 URL signed in the future by more than the skew is not valid yet.
     if (auth.version === 4 && auth.time - now > skew) {
       throw new S3Error('AccessDenied', 'Request is not valid yet');

@@ -22,6 +22,7 @@ import { copyObject } from './copy.js';
 import { deleteObject, getObject, putObject } from './object.js';
 import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import type { S3Operation } from './operation.js';
+import { checkRequestHeaders } from './request-checks.js';
 import { SwiftApi } from './swift-call.js';
 import { parseS3Target, validBucketName } from './target.js';
 
@@ -103,6 +104,7 @@ export function s3Api(deps: S3Deps): Middleware {
       ctx.identity = session.identity;
       authenticated = true;
       const account = firstPrefix + (session.identity.projectId ?? '');
+      checkRequestHeaders(ctx.method, ctx.headers);
       const op: S3Operation = {
         ctx, session, swift: new SwiftApi(ctx, deps.below(), account), config: deps.config,
         bucket: target.bucket ?? '', key: target.key ?? '', requestId: id,

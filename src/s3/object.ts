@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { SwiftResponse } from '../http/response.js';
+import { applyEtagConditions, splitConditions } from './conditions.js';
 import { S3Error } from './errors.js';
 import { ok, swiftFailure, type S3Operation } from './operation.js';
 import { PayloadError } from './payload.js';
@@ -90,10 +91,20 @@ export async function putObject(op: S3Operation): Promise<SwiftResponse> {
   const res = await putWithBody(op, headers, op.session.body());
   if (!ok(res)) throw swiftFailure(res, 'PUT', op.bucket, op.key);
   dropBody(res);
-  const out: Record<string, string> = { etag: `"${header(res, 'etag') ?? ''}"`, 'content-length': '0' };
+  return { status: 200, headers: writeAnswerHeaders(res), body: '' };
+}
+
+/**
+ * What s3api answers to an object or part PUT: Swift's answer's headers as S3 sees them (quoted
+ * ETag, Last-Modified, the version written, swob's default content type) and no body.
+ */
+export function writeAnswerHeaders(res: SwiftResponse): Record<string, string> {
+  const out: Record<string, string> = { etag: `"${header(res, 'etag') ?? ''}"`, 'content-type': 'text/html; charset=UTF-8', 'content-length': '0' };
+  const modified = header(res, 'last-modified');
+  if (modified !== undefined) out['last-modified'] = modified;
   const version = header(res, 'x-object-version-id');
   if (version !== undefined) out['x-amz-version-id'] = version;
-  return { status: 200, headers: out, body: '' };
+  return out;
 }
 
 const RESPONSE_OVERRIDES: Record<string, string> = {
@@ -113,20 +124,17 @@ async function versionQuery(op: S3Operation): Promise<{ versionId?: string; neve
 }
 
 export async function getObject(op: S3Operation, head: boolean): Promise<SwiftResponse> {
-  const headers: Record<string, string> = {};
-  for (const name of ['range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) {
-    const v = op.ctx.headers[name];
-    if (v !== undefined) headers[name] = v;
-  }
+  const { send: headers, etag: etagConditions } = splitConditions(op.ctx.headers);
   // Swift's HEAD ignores Range; the range is applied to the whole object's HEAD below, as s3api does.
   if (head) delete headers['range'];
   const { versionId, neverVersioned } = await versionQuery(op);
   if (neverVersioned) throw noSuchVersion(op.key, versionId ?? '');
   const query: Record<string, string> = versionId !== undefined ? { 'version-id': versionId } : {};
   const res = await op.swift.call(head ? 'HEAD' : 'GET', op.bucket, op.key, { headers, query });
-  if (res.status === 304) {
+  if (res.status === 304 || (ok(res) && applyEtagConditions(res, etagConditions) === 'not-modified')) {
     dropBody(res);
-    return { status: 304, headers: s3ObjectHeaders(res) };
+    const { 'content-range': _range, ...unchanged } = s3ObjectHeaders(res);
+    return { status: 304, headers: { ...unchanged, 'content-length': '0' } };
   }
   if (!ok(res)) {
     if (res.status === 404) {

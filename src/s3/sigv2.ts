@@ -16,8 +16,9 @@ export interface V2Auth {
   signature: string;
   /** Header auth: the request time (seconds). */
   time?: number;
-  /** Presigned: the expiry (seconds since the epoch). */
+  /** Presigned: the expiry (seconds since the epoch), and as sent. */
   expires?: number;
+  expiresRaw?: string;
 }
 
 /** The query parameters that are part of the signed resource. */
@@ -42,8 +43,9 @@ export function parseV2Query(ctx: RequestContext): V2Auth {
   const key = ctx.query.get('AWSAccessKeyId') ?? '';
   const signature = ctx.query.get('Signature') ?? '';
   const expiresRaw = ctx.query.get('Expires');
-  if (expiresRaw === null || !/^\d+$/.test(expiresRaw)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
-  return { version: 2, presigned: true, accessKey: key, signature, expires: Number(expiresRaw) };
+  // A float, as s3api reads it; anything else is refused.
+  if (expiresRaw === null || !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(expiresRaw)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+  return { version: 2, presigned: true, accessKey: key, signature, expires: Number(expiresRaw), expiresRaw };
 }
 
 /**
@@ -63,7 +65,7 @@ export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: st
   const amz = Object.keys(h).filter((k) => k.startsWith('x-amz-')).sort()
     .map((k) => `${k}:${(h[k] ?? '').trim()}\n`).join('');
   // With an x-amz-date header the Date line is empty (the x-amz-date line carries the time).
-  const date = auth.presigned ? String(auth.expires) : h['x-amz-date'] !== undefined ? '' : (h['date'] ?? '');
+  const date = auth.presigned ? (auth.expiresRaw ?? String(auth.expires)) : h['x-amz-date'] !== undefined ? '' : (h['date'] ?? '');
   return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${canonicalResource(ctx, hostBucket)}`;
 }
 

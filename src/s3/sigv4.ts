@@ -128,9 +128,15 @@ export function parseV4Query(ctx: RequestContext): V4Auth {
   const time = parseAmzDate(amzDate);
   if (time === undefined) throw bad('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
   if (!amzDate.startsWith(scope.date)) throw bad(`Invalid credential date "${scope.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`);
-  if (!/^\d+$/.test(expiresRaw)) throw bad('X-Amz-Expires should be a number');
-  const expires = Number(expiresRaw);
-  if (expires > MAX_PRESIGNED_EXPIRES) throw bad('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+  // As s3api reads it (Python's int()): signed, and anything from 2^63 on is not a number either.
+  const expiresText = expiresRaw.trim();
+  if (!/^[-+]?\d+$/.test(expiresText)) throw bad('X-Amz-Expires should be a number');
+  const expires = Number(expiresText);
+  if (expires < 0) throw bad('X-Amz-Expires must be non-negative');
+  if (BigInt(expiresText) >= 2n ** 63n) throw bad('X-Amz-Expires should be a number');
+  if (expires > MAX_PRESIGNED_EXPIRES) {
+    throw bad(`X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${MAX_PRESIGNED_EXPIRES} seconds`);
+  }
   const signedHeaders = signed.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
   const payloadHash = ctx.headers['x-amz-content-sha256'] ?? UNSIGNED_PAYLOAD;
   return { version: 4, presigned: true, accessKey, scope, amzDate, time, expires, signedHeaders, signature, payloadHash };
