@@ -60,6 +60,9 @@ async function discardRestOfBody(req: IncomingMessage, ms: number): Promise<void
   });
 }
 
+/** An HTTP token (RFC 9110 tchar): the names a header can have. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** What went out: the status the client got and the body bytes handed to the connection. */
 interface Sent {
   status: number;
@@ -85,7 +88,12 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   const headers: Record<string, string | string[]> = {};
   // S3's own headers go out lower-case, as S3 (and Swift's s3api) send them: some clients (boto3)
   // keep the case of the `x-amz-meta-` names they hand back.
-  for (const [k, v] of Object.entries(r.headers)) headers[k.startsWith('x-amz-') ? k : titleCase(k)] = v;
+  for (const [k, v] of Object.entries(r.headers)) {
+    // A name HTTP cannot carry (Node refuses to send it) is left out rather than failing the answer:
+    // metadata stored with one, e.g. s3api's `X-Object-Meta-a=5fb` for the S3 name `a_b`.
+    if (!HEADER_NAME.test(k)) continue;
+    headers[k.startsWith('x-amz-') ? k : titleCase(k)] = v;
+  }
   headers['X-Trans-Id'] = transId;
   headers['X-Openstack-Request-Id'] = transId;
   let body = r.body;

@@ -99,7 +99,7 @@ export async function copyObject(op: S3Operation): Promise<SwiftResponse> {
     'content-length': '0',
   };
   if (directive === 'REPLACE') {
-    Object.assign(headers, objectWriteHeaders(op.ctx.headers));
+    Object.assign(headers, objectWriteHeaders(op.ctx));
     // Swift's copy keeps the source's metadata unless told to take only the request's.
     headers['x-fresh-metadata'] = 'true';
   }

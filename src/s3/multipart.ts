@@ -76,7 +76,7 @@ async function initiate(op: S3Operation): Promise<SwiftResponse> {
   dropBody(made);
   if (!ok(made)) throw swiftFailure(made, 'PUT', op.bucket, undefined);
   const uploadId = newUploadId();
-  const headers: Record<string, string> = { ...objectWriteHeaders(op.ctx.headers), 'content-length': '0' };
+  const headers: Record<string, string> = { ...objectWriteHeaders(op.ctx), 'content-length': '0' };
   if (headers['content-type'] === undefined) headers['content-type'] = 'application/octet-stream';
   const res = await op.swift.call('PUT', segments(op), `${op.key}/${uploadId}`, { headers, body: Readable.from([]) });
   dropBody(res);

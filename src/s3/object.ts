@@ -5,9 +5,11 @@
  * `X-Copy-From` naming a bucket of the same account (a copy source cannot name another account).
  */
 import type { Readable } from 'node:stream';
+import type { RequestContext } from '../http/context.js';
 import type { SwiftResponse } from '../http/response.js';
 import { applyEtagConditions, splitConditions } from './conditions.js';
 import { S3Error } from './errors.js';
+import { headerValues } from './raw-headers.js';
 import { ok, swiftFailure, type S3Operation } from './operation.js';
 import { PayloadError } from './payload.js';
 import { bodyBytes, dropBody, header } from './swift-call.js';
@@ -21,8 +23,27 @@ export function checkKey(key: string): void {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError', 'Your key is too long.');
 }
 
-/** The Swift headers of an object write: passed headers and `x-amz-meta-*` → `x-object-meta-*`. */
-export function objectWriteHeaders(h: Record<string, string>): Record<string, string> {
+/** What S3 (and s3api) ignores in a user metadata name. */
+const IGNORED_META_NAME = /[ "),/;<=>?@[\\\]{}]/;
+
+/**
+ * User metadata as s3api stores it: `x-amz-meta-<name>` → `x-object-meta-<name>`, names as the
+ * client sent them, `_` kept apart from `-` as `=5f` (Swift's header names cannot tell them apart;
+ * s3ObjectHeaders turns it back), repeated headers joined; names S3 ignores are dropped.
+ */
+function userMetadata(ctx: RequestContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of headerValues(ctx)) {
+    if (!name.startsWith('x-amz-meta-') || IGNORED_META_NAME.test(name)) continue;
+    const swiftName = `x-object-meta-${name.slice('x-amz-meta-'.length).replaceAll('_', '=5f')}`;
+    out[swiftName] = out[swiftName] === undefined ? values.join(',') : `${out[swiftName]},${values.join(',')}`;
+  }
+  return out;
+}
+
+/** The Swift headers of an object write: passed headers and user metadata (`x-amz-meta-*` → `x-object-meta-*`). */
+export function objectWriteHeaders(ctx: RequestContext): Record<string, string> {
+  const h = ctx.headers;
   const out: Record<string, string> = {};
   for (const name of PASSED) {
     const v = h[name];
@@ -32,9 +53,7 @@ export function objectWriteHeaders(h: Record<string, string>): Record<string, st
   const encoding = out['content-encoding']?.split(',').map((e) => e.trim()).filter((e) => e !== '' && e !== 'aws-chunked').join(',');
   if (encoding) out['content-encoding'] = encoding;
   else delete out['content-encoding'];
-  for (const [name, v] of Object.entries(h)) {
-    if (name.startsWith('x-amz-meta-')) out[`x-object-meta-${name.slice('x-amz-meta-'.length)}`] = v;
-  }
+  Object.assign(out, userMetadata(ctx));
   const storageClass = h['x-amz-storage-class'];
   if (storageClass !== undefined && storageClass !== 'STANDARD') throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid');
   return out;
@@ -54,7 +73,7 @@ export function s3ObjectHeaders(res: SwiftResponse): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers)) {
     const v = Array.isArray(value) ? value.join(',') : value;
-    if (name.startsWith('x-object-meta-')) out[`x-amz-meta-${name.slice('x-object-meta-'.length)}`] = v;
+    if (name.startsWith('x-object-meta-')) out[`x-amz-meta-${name.slice('x-object-meta-'.length).replaceAll('=5f', '_')}`] = v;
     else if (PASSED.includes(name) || ['content-length', 'content-range', 'last-modified', 'accept-ranges'].includes(name)) out[name] = v;
   }
   // Which version was read or written (object versioning), and a copy's source version.
@@ -82,7 +101,7 @@ async function putWithBody(op: S3Operation, headers: Record<string, string>, bod
 
 export async function putObject(op: S3Operation): Promise<SwiftResponse> {
   checkKey(op.key);
-  const headers = objectWriteHeaders(op.ctx.headers);
+  const headers = objectWriteHeaders(op.ctx);
   const etag = md5Etag(op.ctx.headers);
   if (etag !== undefined) headers['etag'] = etag;
   if (op.session.contentLength !== undefined) headers['content-length'] = op.session.contentLength;

@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
+import { headerValues } from './raw-headers.js';
 import { rawQueryPairs } from './uri-encode.js';
 
 export interface V2Auth {
@@ -62,8 +63,9 @@ function canonicalResource(ctx: RequestContext, hostBucket: string | undefined):
 
 export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: string | undefined): string {
   const h = ctx.headers;
-  const amz = Object.keys(h).filter((k) => k.startsWith('x-amz-')).sort()
-    .map((k) => `${k}:${(h[k] ?? '').trim()}\n`).join('');
+  const sent = headerValues(ctx);
+  const amz = [...sent.keys()].filter((k) => k.startsWith('x-amz-')).sort()
+    .map((k) => `${k}:${(sent.get(k) ?? []).map((v) => v.trim()).join(',')}\n`).join('');
   // With an x-amz-date header the Date line is empty (the x-amz-date line carries the time).
   const date = auth.presigned ? (auth.expiresRaw ?? String(auth.expires)) : h['x-amz-date'] !== undefined ? '' : (h['date'] ?? '');
   return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${canonicalResource(ctx, hostBucket)}`;

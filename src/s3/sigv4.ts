@@ -7,6 +7,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
+import { headerValues } from './raw-headers.js';
 import { awsUriEncode, rawQueryPairs } from './uri-encode.js';
 
 export const V4_ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -156,8 +157,10 @@ function canonicalQuery(ctx: RequestContext, presigned: boolean): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
+/** Each signed header as sent: values with their whitespace runs folded, repeats joined by commas. */
 function canonicalHeaders(ctx: RequestContext, names: readonly string[]): string {
-  return names.map((n) => `${n}:${(ctx.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const sent = headerValues(ctx);
+  return names.map((n) => `${n}:${(sent.get(n) ?? ['']).map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`).join('');
 }
 
 /**
