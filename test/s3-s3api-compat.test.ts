@@ -89,7 +89,45 @@ describe('objects', () => {
   });
 });
 
+/** Sends a request Node's client would refuse (an unknown method) and reads the whole answer. */
+function rawRequest(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+    socket.end(text);
+  });
+}
+
+describe('methods', () => {
+  test('an S3 request with a method S3 does not have is 405 MethodNotAllowed in XML; a Swift one gets Swift\'s 405', async () => {
+    const signed = signV4(me, host, 'PUT', '/compat');
+    const lines = Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const s3Answer = await rawRequest(`GETPUT /compat HTTP/1.1\r\n${lines}content-length: 0\r\n\r\n`);
+    assert.match(s3Answer, /^HTTP\/1\.1 405 /);
+    assert.match(s3Answer, /<Code>MethodNotAllowed<\/Code>/);
+    assert.match(s3Answer, /<Method>GETPUT<\/Method><ResourceType>BUCKET<\/ResourceType>/);
+    const objectAnswer = await rawRequest(`_delete_segments_bucket /compat/ten HTTP/1.1\r\n${lines}\r\n`);
+    assert.match(objectAnswer, /<ResourceType>OBJECT<\/ResourceType>/);
+    const swiftAnswer = await rawRequest(`GETPUT /v1/AUTH_test/compat HTTP/1.1\r\nhost: ${host}\r\n\r\n`);
+    assert.match(swiftAnswer, /^HTTP\/1\.1 405 /);
+    assert.match(swiftAnswer, /\r\nAllow: /i);
+    assert.doesNotMatch(swiftAnswer, /MethodNotAllowed/);
+  });
+});
+
 describe('presigned URLs', () => {
+  test('V2: a bucket URL signed for the bucket\'s virtual-host resource (`/<bucket>/`, as botocore presigns it) is accepted; another bucket\'s is not', async () => {
+    const expires = Math.floor(Date.now() / 1000) + 60;
+    const ok = await send(server.port, { method: 'GET', path: '/compat', query: presignV2(me, 'GET', '/compat/', expires), headers: {} });
+    assert.equal(ok.status, 200);
+    assert.match(ok.body, /<ListBucketResult/);
+    const other = await send(server.port, { method: 'GET', path: '/compat', query: presignV2(me, 'GET', '/other/', expires), headers: {} });
+    assert.equal(errorCode(other), 'SignatureDoesNotMatch');
+  });
+
   test('V4: X-Amz-Expires negative, over a week, or not a number, each with its own message', async () => {
     for (const [expires, message] of [[-1, 'X-Amz-Expires must be non-negative'], [604801, 'X-Amz-Expires must be less than a week']] as const) {
       const a = await send(server.port, { method: 'GET', path: '/compat/ten', query: presignV4(me, host, 'GET', '/compat/ten', expires), headers: { host } });

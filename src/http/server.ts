@@ -8,7 +8,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { handleClientError } from './client-errors.js';
+import { handleClientError, type UnknownMethodAnswer } from './client-errors.js';
 import { onClientTimeout } from './edge-answers.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
@@ -168,6 +168,8 @@ export interface EdgeOptions {
   clientTimeout: number;
   /** Told of every finished client request (access log, metrics); absent: nothing is counted. */
   observe?: RequestObserver;
+  /** Answers a request whose method Node's parser refuses, when it is not Swift's to answer (S3's). */
+  unknownMethod?: UnknownMethodAnswer;
 }
 
 export function createSwiftServer(handler: Handler, options: EdgeOptions = { clientTimeout: 60 }): Server {
@@ -223,6 +225,6 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   // What Node's parser refuses but Swift serves (raw UTF-8 paths, unknown methods, stray bytes).
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => handleClientError(server, err, socket));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => handleClientError(server, err, socket, options.unknownMethod));
   return server;
 }

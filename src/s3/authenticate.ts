@@ -17,7 +17,7 @@ import {
   parseV4Header, parseV4Query, scopeString, signingKey, STREAMING_PAYLOAD, UNSIGNED_PAYLOAD, V4_ALGORITHM, verifyV4, type V4Auth,
 } from './sigv4.js';
 
-export function isS3Request(ctx: RequestContext): boolean {
+export function isS3Request(ctx: Pick<RequestContext, 'headers' | 'query'>): boolean {
   const auth = ctx.headers['authorization'];
   if (auth !== undefined && (auth.startsWith(`${V4_ALGORITHM} `) || auth.startsWith('AWS '))) return true;
   return ctx.query.has('X-Amz-Algorithm') || (ctx.query.has('AWSAccessKeyId') && ctx.query.has('Signature'));

@@ -53,26 +53,38 @@ export function parseV2Query(ctx: RequestContext): V2Auth {
  * The signed resource: `/<bucket>` for a virtual-host request, then the path as sent, then the
  * sub-resources present, sorted, with their (decoded) values.
  */
-function canonicalResource(ctx: RequestContext, hostBucket: string | undefined): string {
+function canonicalResource(ctx: RequestContext, hostBucket: string | undefined, path = (hostBucket !== undefined ? `/${hostBucket}` : '') + ctx.rawPath): string {
   const subs = rawQueryPairs(ctx.rawQuery ?? ctx.query.toString()).filter(([k]) => SUB_RESOURCES.has(k));
   subs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const query = subs.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
-  const path = (hostBucket !== undefined ? `/${hostBucket}` : '') + ctx.rawPath;
   return query === '' ? path : `${path}?${query}`;
 }
 
-export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: string | undefined): string {
+/**
+ * The resources a client may have signed: the one above, and for a path-style request naming a
+ * bucket alone (`/<bucket>`), the same bucket's resource as a virtual-host request signs it
+ * (`/<bucket>/`), which is what botocore signs for presigned bucket URLs. Both name the same bucket.
+ */
+function canonicalResources(ctx: RequestContext, hostBucket: string | undefined): string[] {
+  const resources = [canonicalResource(ctx, hostBucket)];
+  if (hostBucket === undefined && /^\/[^/]+$/.test(ctx.rawPath)) resources.push(canonicalResource(ctx, undefined, `${ctx.rawPath}/`));
+  return resources;
+}
+
+export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: string | undefined, resource = canonicalResource(ctx, hostBucket)): string {
   const h = ctx.headers;
   const sent = headerValues(ctx);
   const amz = [...sent.keys()].filter((k) => k.startsWith('x-amz-')).sort()
     .map((k) => `${k}:${(sent.get(k) ?? []).map((v) => v.trim()).join(',')}\n`).join('');
   // With an x-amz-date header the Date line is empty (the x-amz-date line carries the time).
   const date = auth.presigned ? (auth.expiresRaw ?? String(auth.expires)) : h['x-amz-date'] !== undefined ? '' : (h['date'] ?? '');
-  return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${canonicalResource(ctx, hostBucket)}`;
+  return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${resource}`;
 }
 
 export function verifyV2(ctx: RequestContext, auth: V2Auth, secret: string, hostBucket: string | undefined): boolean {
-  const expected = createHmac('sha1', secret).update(v2StringToSign(ctx, auth, hostBucket), 'utf8').digest();
   const given = Buffer.from(auth.signature, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return canonicalResources(ctx, hostBucket).some((resource) => {
+    const expected = createHmac('sha1', secret).update(v2StringToSign(ctx, auth, hostBucket, resource), 'utf8').digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
