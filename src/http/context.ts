@@ -15,11 +15,11 @@ export interface RequestContext {
   rawQuery?: string;
   headers: Record<string, string>;
   /**
-   * The client's headers as sent, in order, names lower-cased but otherwise untouched (`_` kept,
-   * repeats apart): S3 signs them so, and keeps `x-amz-meta-a_b` apart from `x-amz-meta-a-b` (s3api
-   * reads eventlet's raw headers the same way). Only on the client's own request.
+   * The client's headers as sent (Node's rawHeaders: name, value, name, value…, names as the client
+   * wrote them, `_` kept, repeats apart): S3 signs them so, and keeps `x-amz-meta-a_b` apart from
+   * `x-amz-meta-a-b` (s3api reads eventlet's raw headers the same way). Only on the client's own request.
    */
-  rawHeaders?: readonly (readonly [string, string])[];
+  rawHeaders?: readonly string[];
   transId: string;
   /** "scheme://host[:port]" as the client addressed us, for storage URLs. */
   origin: string;
@@ -127,7 +127,6 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   const headers: Record<string, string> = {};
-  const rawHeaders: [string, string][] = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     // Swift reads headers through WSGI, where `X-Meta_Name` and `X-Meta-Name` are the same CGI
     // variable (HTTP_X_META_NAME): an underscore in a header name is a dash.
@@ -135,7 +134,6 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     const name = raw.includes('_') ? raw.replaceAll('_', '-') : raw;
     const value = req.rawHeaders[i + 1] ?? '';
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
-    rawHeaders.push([raw, value]);
   }
   const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
   let taken = false;
@@ -146,7 +144,7 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
     rawQuery: q === -1 ? '' : url.slice(q + 1),
     headers,
-    rawHeaders,
+    rawHeaders: req.rawHeaders,
     transId: newTransId(),
     origin: `${tls ? 'https' : 'http'}://${headers['host'] ?? '127.0.0.1'}`,
     internal: false,

@@ -7,9 +7,10 @@ import type { RequestContext } from '../http/context.js';
 
 export function headerValues(ctx: RequestContext): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const pairs: readonly (readonly [string, string])[] = ctx.rawHeaders ?? Object.entries(ctx.headers);
-  for (const [k, v] of pairs) {
-    const name = k.trim();
+  const flat = ctx.rawHeaders ?? Object.entries(ctx.headers).flat();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = (flat[i] ?? '').trim().toLowerCase();
+    const v = flat[i + 1] ?? '';
     const values = out.get(name);
     if (values) values.push(v);
     else out.set(name, [v]);
