@@ -8,9 +8,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectCommand,
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectCommand,
   HeadObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException,
-  type BucketVersioningStatus,
+  UploadPartCommand, type BucketVersioningStatus,
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
@@ -118,6 +118,21 @@ describe('bucket versioning', () => {
     const result = await s3.send(new DeleteObjectsCommand({ Bucket: 'vcopy', Delete: { Objects: [{ Key: 'src', VersionId: v1 }] } }));
     assert.deepEqual(result.Deleted?.map((d) => d.Key), ['src']);
     assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'vcopy', Key: 'src', VersionId: v1 })))).name, 'NoSuchKey');
+  });
+
+  test('a multipart upload in a versioned bucket is a version; deleting that version deletes its parts', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'vmpu' }));
+    await setVersioning('vmpu', 'Enabled');
+    const uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'vmpu', Key: 'big' }))).UploadId ?? '';
+    const part = await s3.send(new UploadPartCommand({ Bucket: 'vmpu', Key: 'big', UploadId: uploadId, PartNumber: 1, Body: 'only part' }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'vmpu', Key: 'big', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    const version = (await s3.send(new HeadObjectCommand({ Bucket: 'vmpu', Key: 'big' }))).VersionId;
+    assert.ok(version && version !== 'null');
+    assert.equal(await text('vmpu', 'big', version), 'only part');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'vmpu', Key: 'big', VersionId: version }));
+    assert.equal((await s3Error(s3.send(new GetObjectCommand({ Bucket: 'vmpu', Key: 'big' })))).name, 'NoSuchKey');
+    const segments = await call(`${swift.storageUrl}/vmpu+segments?format=json`, { token: swift.token });
+    assert.deepEqual(JSON.parse(segments.text || '[]'), []);
   });
 
   test('a bucket never versioned: a version id is NoSuchVersion to read and a 204 to delete; "null" is the object', async () => {

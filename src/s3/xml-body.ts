@@ -7,8 +7,8 @@ import { parseXml, XmlParseError, type XmlNode } from './xml-parse.js';
 /**
  * The whole (small) body of a request that carries a document: at most `limit` bytes, else
  * MalformedXML, as s3api's req.xml(). A declared length over the limit is refused before anything is
- * read; a body that grows past it stops being read, without destroying the request, so the error
- * can still be answered (the edge reads and drops the rest first).
+ * read; a body that grows past it is read no further into memory, without destroying the request,
+ * so the error can still be answered (the edge lets the client finish sending first).
  */
 export async function readSmallBody(session: S3Session, limit: number): Promise<Buffer> {
   if (session.contentLength !== undefined && Number(session.contentLength) > limit) throw new S3Error('MalformedXML');
@@ -25,8 +25,10 @@ export async function readSmallBody(session: S3Session, limit: number): Promise<
       const buf = typeof c === 'string' ? Buffer.from(c) : c;
       size += buf.length;
       if (size > limit) {
-        body.pause();
         done(new S3Error('MalformedXML'));
+        // The rest flows on into nothing (a checking stream piped from the request must not hold
+        // it back) until the answer closes the connection.
+        body.resume();
         return;
       }
       chunks.push(buf);
