@@ -1,8 +1,9 @@
 /**
- * Object operations: PutObject, GetObject, HeadObject, DeleteObject and CopyObject, each one Swift
- * request on the caller's own account. `x-amz-meta-*` are stored as `X-Object-Meta-*`; ranges and
- * conditionals are Swift's own (the same controller code); a copy is Swift's server-side copy with
- * `X-Copy-From` naming a bucket of the same account (a copy source cannot name another account).
+ * Object operations: PutObject, GetObject, HeadObject and DeleteObject (CopyObject is copy.ts), as
+ * Swift requests on the caller's own account. `x-amz-meta-*` are stored as `X-Object-Meta-*`;
+ * ranges and date conditionals are Swift's own (the same controller code), ETag conditionals are
+ * held against the S3 ETag (conditions.ts); `versionId` names one version (object versioning's
+ * `version-id`, as s3api maps it).
  */
 import type { Readable } from 'node:stream';
 import type { RequestContext } from '../http/context.js';
