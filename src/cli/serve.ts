@@ -16,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { Server } from 'node:http';
-import { createSwiftServer } from '../http/server.js';
+import { createSwiftServer, type EdgeOptions } from '../http/server.js';
+import { s3UnknownMethod } from '../s3/unknown-method.js';
 import { openRuntime, type Runtime } from '../runtime/index.js';
 import { reapExpired, sweepOrphans } from '../storage/janitor.js';
 import { BackendUnavailableError } from '../storage/backend-unavailable.js';
@@ -246,10 +247,15 @@ export async function serve(config: Config): Promise<void> {
   const accessLog = openAccessLog(config);
   const counted = await startMetrics(config, rt, 'worker');
   const server = createSwiftServer(buildApp({ ...rt, ...(accessLog ? { accessLog } : {}) }), {
-    clientTimeout: config.server.client_timeout, observe: observeAll([accessLog?.client, counted]),
+    clientTimeout: config.server.client_timeout, observe: observeAll([accessLog?.client, counted]), ...s3Edge(config),
   });
   server.listen(config.server.port, config.server.host);
   process.on('SIGTERM', () => closeWithDeadline(server, config.server.shutdown_timeout, () => process.exit(0)));
+}
+
+/** The S3 API's part at the edge (S3 is served unless identity is an external Keystone, as in app.ts). */
+function s3Edge(config: Config): Pick<EdgeOptions, 'unknownMethod'> {
+  return config.identity.mode === 'keystone' ? {} : { unknownMethod: s3UnknownMethod(config.s3) };
 }
 
 /**
@@ -277,7 +283,7 @@ async function serveInOneProcess(config: Config): Promise<void> {
   const accessLog = openAccessLog(config);
   const counted = await startMetrics(config, rt, 'single');
   const server = createSwiftServer(buildApp({ ...rt, ...(accessLog ? { accessLog } : {}) }), {
-    clientTimeout: config.server.client_timeout, observe: observeAll([accessLog?.client, counted]),
+    clientTimeout: config.server.client_timeout, observe: observeAll([accessLog?.client, counted]), ...s3Edge(config),
   });
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);

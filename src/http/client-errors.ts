@@ -18,6 +18,16 @@ import { answerAndClose } from './edge-answers.js';
 import { defaultErrorBody } from './status.js';
 
 type ParseError = NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number };
+
+/** An answer written straight to the socket: the status line's rest (`405 Method Not Allowed`), headers, body. */
+export interface RawAnswer { status: string; headers: Record<string, string>; body: string }
+
+/**
+ * Asked about a request with a method Node's parser refuses: an answer of its own (S3's XML 405 for
+ * an S3 request), or undefined for Swift's. Gets the request target, the headers the edge could
+ * read from the packet (names lower-cased) and the transaction id the answer will carry.
+ */
+export type UnknownMethodAnswer = (method: string, target: string, headers: Record<string, string>, transId: string) => RawAnswer | undefined;
 type ServerSocket = Duplex & { _httpMessage?: ServerResponse };
 
 // Bytes of the target are latin1 chars here: match "not a space", never \S (which skips U+0085, U+00A0).
@@ -59,15 +69,29 @@ function allowFor(target: string): string {
   return depth >= 4 ? 'COPY, DELETE, GET, HEAD, OPTIONS, POST, PUT' : 'DELETE, GET, HEAD, OPTIONS, POST, PUT';
 }
 
-function respondAndClose(socket: Duplex, status: string, headers: Record<string, string>, body: string): void {
-  const transId = newTransId();
+/** The header lines after the request line [start, end) of the packet, as far as they were received. */
+function packetHeaders(packet: Buffer, lineEnd: number): Record<string, string> {
+  const end = packet.indexOf('\r\n\r\n', lineEnd);
+  const text = packet.subarray(lineEnd + 2, end === -1 ? packet.length : end).toString('latin1');
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  return headers;
+}
+
+function respondAndClose(socket: Duplex, status: string, headers: Record<string, string>, body: string, transId = newTransId()): void {
   const lines = [`HTTP/1.1 ${status}`];
   const all = { ...headers, 'Content-Length': String(Buffer.byteLength(body)), 'X-Trans-Id': transId, 'X-Openstack-Request-Id': transId, Date: new Date().toUTCString(), Connection: 'close' };
   for (const [k, v] of Object.entries(all)) lines.push(`${k}: ${v}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
-export function handleClientError(server: Server, err: ParseError, socket: ServerSocket): void {
+export function handleClientError(server: Server, err: ParseError, socket: ServerSocket, unknownMethod?: UnknownMethodAnswer): void {
   const pending = socket._httpMessage;
   if (pending && !pending.req.complete && err.code === 'HPE_INVALID_EOF_STATE') {
     // The client closed its side in the middle of a request body, which can now never complete:
@@ -115,6 +139,12 @@ export function handleClientError(server: Server, err: ParseError, socket: Serve
       }
     }
     if (m && err.code === 'HPE_INVALID_METHOD') {
+      const transId = newTransId();
+      const own = unknownMethod?.(m[1] ?? '', m[2] ?? '', packetHeaders(packet, line[1]), transId);
+      if (own) {
+        respondAndClose(socket, own.status, own.headers, own.body, transId);
+        return;
+      }
       respondAndClose(socket, '405 Method Not Allowed', { 'Content-Type': 'text/html; charset=UTF-8', Allow: allowFor(m[2] ?? '') }, defaultErrorBody(405));
       return;
     }

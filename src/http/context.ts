@@ -14,6 +14,12 @@ export interface RequestContext {
   /** The query string as sent (without `?`), for signatures computed over it (S3). */
   rawQuery?: string;
   headers: Record<string, string>;
+  /**
+   * The client's headers as sent (Node's rawHeaders: name, value, name, value…, names as the client
+   * wrote them, `_` kept, repeats apart): S3 signs them so, and keeps `x-amz-meta-a_b` apart from
+   * `x-amz-meta-a-b` (s3api reads eventlet's raw headers the same way). Only on the client's own request.
+   */
+  rawHeaders?: readonly string[];
   transId: string;
   /** "scheme://host[:port]" as the client addressed us, for storage URLs. */
   origin: string;
@@ -138,6 +144,7 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
     rawQuery: q === -1 ? '' : url.slice(q + 1),
     headers,
+    rawHeaders: req.rawHeaders,
     transId: newTransId(),
     origin: `${tls ? 'https' : 'http'}://${headers['host'] ?? '127.0.0.1'}`,
     internal: false,

@@ -11,6 +11,12 @@ export interface SwiftResponse {
   headers: HeaderMap;
   /** A body to send; a Readable is piped with backpressure. HEAD never sends it. */
   body?: string | Buffer | Readable;
+  /**
+   * A refusal whose client may still be sending its body: the rest is read and dropped (for a
+   * while) before the answer goes out, as for a 507 (see server.ts), so a client that sends its
+   * whole body before reading gets the answer rather than a reset.
+   */
+  drainBody?: boolean;
 }
 
 export function respond(status: number, headers: HeaderMap = {}, body?: string | Buffer | Readable): SwiftResponse {

@@ -8,7 +8,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { handleClientError } from './client-errors.js';
+import { handleClientError, type UnknownMethodAnswer } from './client-errors.js';
 import { onClientTimeout } from './edge-answers.js';
 import { makeContext } from './context.js';
 import type { Handler } from './pipeline.js';
@@ -60,6 +60,9 @@ async function discardRestOfBody(req: IncomingMessage, ms: number): Promise<void
   });
 }
 
+/** An HTTP token (RFC 9110 tchar): the names a header can have. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** What went out: the status the client got and the body bytes handed to the connection. */
 interface Sent {
   status: number;
@@ -85,7 +88,12 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Swift
   const headers: Record<string, string | string[]> = {};
   // S3's own headers go out lower-case, as S3 (and Swift's s3api) send them: some clients (boto3)
   // keep the case of the `x-amz-meta-` names they hand back.
-  for (const [k, v] of Object.entries(r.headers)) headers[k.startsWith('x-amz-') ? k : titleCase(k)] = v;
+  for (const [k, v] of Object.entries(r.headers)) {
+    // A name HTTP cannot carry (Node refuses to send it) is left out rather than failing the answer:
+    // metadata stored with one, e.g. s3api's `X-Object-Meta-a=5fb` for the S3 name `a_b`.
+    if (!HEADER_NAME.test(k)) continue;
+    headers[k.startsWith('x-amz-') ? k : titleCase(k)] = v;
+  }
   headers['X-Trans-Id'] = transId;
   headers['X-Openstack-Request-Id'] = transId;
   let body = r.body;
@@ -160,6 +168,8 @@ export interface EdgeOptions {
   clientTimeout: number;
   /** Told of every finished client request (access log, metrics); absent: nothing is counted. */
   observe?: RequestObserver;
+  /** Answers a request whose method Node's parser refuses, when it is not Swift's to answer (S3's). */
+  unknownMethod?: UnknownMethodAnswer;
 }
 
 export function createSwiftServer(handler: Handler, options: EdgeOptions = { clientTimeout: 60 }): Server {
@@ -202,7 +212,7 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
     (host !== undefined && host.includes(',') ? Promise.resolve(badHost()) : handler(ctx))
       .then((r) => {
         const answer = () => writeResponse(req, res, r, ctx.transId, bodyLeftUnread(req, ctx.bodyTaken()), finished !== undefined);
-        return r.status === 507 && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
+        return (r.status === 507 || r.drainBody === true) && clientIsSending(req, ctx.bodyTaken(), expectsContinue)
           ? discardRestOfBody(req, LINGER_MS).then(answer)
           : answer();
       })
@@ -215,6 +225,6 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   // What Node's parser refuses but Swift serves (raw UTF-8 paths, unknown methods, stray bytes).
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => handleClientError(server, err, socket));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => handleClientError(server, err, socket, options.unknownMethod));
   return server;
 }

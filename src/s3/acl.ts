@@ -84,7 +84,7 @@ export async function getAcl(op: S3Operation, key: string | undefined): Promise<
 /** PutBucketAcl (a canned header or a policy body, not both); PutObjectAcl is NotImplemented, as in s3api. */
 export async function putAcl(op: S3Operation, key: string | undefined): Promise<SwiftResponse> {
   if (key !== undefined) throw new S3Error('NotImplemented');
-  const body = await readSmallBody(op.session.body(), MAX_ACL_BODY);
+  const body = await readSmallBody(op.session, MAX_ACL_BODY);
   const header = op.ctx.headers['x-amz-acl'];
   if (header !== undefined && body.length > 0) throw new S3Error('UnexpectedContent');
   if (header === undefined && body.length === 0) throw new S3Error('MissingSecurityHeader', undefined, { MissingHeaderName: 'x-amz-acl' });

@@ -17,7 +17,7 @@ import {
   parseV4Header, parseV4Query, scopeString, signingKey, STREAMING_PAYLOAD, UNSIGNED_PAYLOAD, V4_ALGORITHM, verifyV4, type V4Auth,
 } from './sigv4.js';
 
-export function isS3Request(ctx: RequestContext): boolean {
+export function isS3Request(ctx: Pick<RequestContext, 'headers' | 'query'>): boolean {
   const auth = ctx.headers['authorization'];
   if (auth !== undefined && (auth.startsWith(`${V4_ALGORITHM} `) || auth.startsWith('AWS '))) return true;
   return ctx.query.has('X-Amz-Algorithm') || (ctx.query.has('AWSAccessKeyId') && ctx.query.has('Signature'));
@@ -45,6 +45,8 @@ function checkTime(auth: V2Auth | V4Auth, skew: number): void {
   if (auth.presigned) {
     const expiry = auth.version === 4 ? auth.time + (auth.expires ?? 0) : (auth.expires ?? 0);
     if (now > expiry) throw new S3Error('AccessDenied', 'Request has expired', { Expires: new Date(expiry * 1000).toISOString(), ServerTime: new Date().toISOString() });
+    // A V2 expiry must be a time s3api can hold (seconds since the epoch below 2^31).
+    if (auth.version === 2 && expiry >= 2 ** 31) throw new S3Error('AccessDenied', `Invalid date (should be seconds since epoch): ${auth.expiresRaw ?? String(expiry)}`);
     // A V4 URL signed in the future by more than the skew is not valid yet.
     if (auth.version === 4 && auth.time - now > skew) {
       throw new S3Error('AccessDenied', 'Request is not valid yet');

@@ -39,7 +39,7 @@ export async function listBuckets(op: S3Operation): Promise<SwiftResponse> {
 
 export async function createBucket(op: S3Operation): Promise<SwiftResponse> {
   if (!validBucketName(op.bucket)) throw new S3Error('InvalidBucketName', undefined, { BucketName: op.bucket });
-  const body = await readSmallBody(op.session.body(), 64 * 1024);
+  const body = await readSmallBody(op.session, 64 * 1024);
   if (body.length > 0) {
     const config = parseXmlBody(body, 'CreateBucketConfiguration');
     const location = childText(config, 'LocationConstraint');

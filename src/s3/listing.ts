@@ -9,6 +9,7 @@ import { ownerXml } from './bucket.js';
 import { S3Error } from './errors.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { bodyBytes } from './swift-call.js';
+import { DELETE_MARKER_CONTENT_TYPE } from './versioning.js';
 import { isoTime, xmlElement, xmlRoot } from './xml-write.js';
 
 const MAX_KEYS = 1000;
@@ -74,8 +75,9 @@ export async function listObjects(op: S3Operation): Promise<SwiftResponse> {
   const token = q.get('continuation-token');
   if (v2) {
     if (token !== null) {
+      // An empty token (a first page asked for with one) starts at the beginning, as s3api decodes it.
       marker = Buffer.from(token, 'base64').toString('utf8');
-      if (token === '' || Buffer.from(marker, 'utf8').toString('base64') !== token) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+      if (Buffer.from(marker, 'utf8').toString('base64') !== token) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
     } else marker = q.get('start-after') ?? '';
   } else marker = q.get('marker') ?? '';
 
@@ -115,8 +117,6 @@ export async function listObjects(op: S3Operation): Promise<SwiftResponse> {
   return xmlResponse(200, xmlRoot('ListBucketResult', out));
 }
 
-/** Object versioning's delete marker, as it appears in a `?versions` listing. */
-const DELETE_MARKER_TYPE = 'application/x-deleted;swift_versions_deleted=1';
 
 interface VersionEntry extends Entry { version_id?: string; is_latest?: boolean; content_type?: string }
 
@@ -167,7 +167,7 @@ export async function listObjectVersions(op: S3Operation): Promise<SwiftResponse
       out.push(xmlElement('CommonPrefixes', [xmlElement('Prefix', enc(e.subdir))]));
       continue;
     }
-    const marker = e.content_type === DELETE_MARKER_TYPE;
+    const marker = e.content_type === DELETE_MARKER_CONTENT_TYPE;
     out.push(xmlElement(marker ? 'DeleteMarker' : 'Version', [
       xmlElement('Key', enc(e.name ?? '')), xmlElement('VersionId', e.version_id ?? 'null'),
       xmlElement('IsLatest', e.is_latest === false ? 'false' : 'true'), xmlElement('LastModified', s3Time(e.last_modified)),

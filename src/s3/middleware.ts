@@ -18,12 +18,13 @@ import { listObjects, listObjectVersions } from './listing.js';
 import { getAcl, putAcl } from './acl.js';
 import { deleteObjects } from './multi-delete.js';
 import { multipartOperation } from './multipart.js';
-import { copyObject, deleteObject, getObject, putObject } from './object.js';
+import { copyObject } from './copy.js';
+import { deleteObject, getObject, putObject } from './object.js';
+import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import type { S3Operation } from './operation.js';
+import { checkRequestHeaders } from './request-checks.js';
 import { SwiftApi } from './swift-call.js';
 import { parseS3Target, validBucketName } from './target.js';
-import { xmlResponse } from './operation.js';
-import { xmlRoot } from './xml-write.js';
 
 export interface S3Deps {
   config: S3Config;
@@ -47,9 +48,9 @@ async function bucketOperation(op: S3Operation): Promise<SwiftResponse> {
   if (sub !== undefined) throw new S3Error('NotImplemented', `The ${sub} sub-resource is not implemented yet.`);
   if (query.has('acl')) return aclOperation(op, undefined);
   if (query.has('versioning')) {
-    if (method !== 'GET') throw new S3Error('NotImplemented', 'Bucket versioning is not implemented yet.');
-    await headBucket(op);
-    return xmlResponse(200, xmlRoot('VersioningConfiguration', []));
+    if (method === 'GET') return getBucketVersioning(op);
+    if (method === 'PUT') return putBucketVersioning(op);
+    throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'VERSIONING' });
   }
   if (query.has('versions')) {
     if (method !== 'GET') throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'BUCKET' });
@@ -79,8 +80,6 @@ async function objectOperation(op: S3Operation): Promise<SwiftResponse> {
   if (sub !== undefined) throw new S3Error('NotImplemented', `The ${sub} sub-resource is not implemented yet.`);
   if (query.has('acl')) return aclOperation(op, op.key);
   if (query.has('uploadId') || query.has('uploads')) return multipartOperation(op);
-  const version = query.get('versionId');
-  if (version !== null && version !== 'null') throw new S3Error('NotImplemented', 'Object versions are not implemented yet.');
   switch (method) {
     case 'GET': return getObject(op, false);
     case 'HEAD': return getObject(op, true);
@@ -97,12 +96,15 @@ export function s3Api(deps: S3Deps): Middleware {
     if (!deps.config.enabled || !isS3Request(ctx)) return next(ctx);
     const id = requestId(ctx);
     let res: SwiftResponse;
+    let authenticated = false;
     try {
       const target = parseS3Target(ctx, domains);
       const session = await authenticateS3(ctx, deps.credentials, deps.config.allowable_clock_skew, target.hostBucket);
       // The S3 identity is the only one: tokens the client sent along are not looked at.
       ctx.identity = session.identity;
+      authenticated = true;
       const account = firstPrefix + (session.identity.projectId ?? '');
+      checkRequestHeaders(ctx.method, ctx.headers);
       const op: S3Operation = {
         ctx, session, swift: new SwiftApi(ctx, deps.below(), account), config: deps.config,
         bucket: target.bucket ?? '', key: target.key ?? '', requestId: id,
@@ -119,7 +121,12 @@ export function s3Api(deps: S3Deps): Middleware {
       if (!isS3Error(err)) {
         console.error(`${id}: S3 request failed`, err);
         res = s3ErrorResponse(new S3Error('InternalError'), id);
-      } else res = s3ErrorResponse(err, id);
+      } else {
+        res = s3ErrorResponse(err, id);
+        // An authenticated client refused before its body was read (a document over the limit) gets
+        // the error once it has sent the body, as from Swift's server; a stranger's is not read.
+        if (authenticated) res.drainBody = true;
+      }
     }
     res.headers['x-amz-request-id'] = id;
     res.headers['x-amz-id-2'] = id;

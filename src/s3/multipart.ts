@@ -9,19 +9,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { SwiftResponse } from '../http/response.js';
 import { SEGMENTS_SUFFIX, ownerXml } from './bucket.js';
+import { listUploads } from './multipart-list.js';
 import { S3Error } from './errors.js';
 import { s3Time } from './listing.js';
-import { checkKey, copySourceConditions, objectWriteHeaders, parseCopySource } from './object.js';
+import { copySourceConditions, parseCopySource, versionParams } from './copy.js';
+import { checkKey, objectWriteHeaders, writeAnswerHeaders } from './object.js';
 import { isoTime } from './xml-write.js';
 import { ok, swiftFailure, xmlResponse, type S3Operation } from './operation.js';
 import { PayloadError } from './payload.js';
 import { bodyBytes, dropBody, header } from './swift-call.js';
 import { OVERRIDE_ETAG } from '../swift/listing-format.js';
+import { pyQuote } from '../swift/quote.js';
 import { parseXmlBody, readSmallBody } from './xml-body.js';
 import { childText, childrenNamed } from './xml-parse.js';
 import { xmlElement, xmlRoot } from './xml-write.js';
 
 export const S3_ETAG_SYSMETA = 'x-object-sysmeta-s3api-etag';
+/** Which upload wrote the object (s3api's sysmeta): a retried complete of it succeeds again. */
+const S3_UPLOAD_ID_SYSMETA = 'x-object-sysmeta-s3api-upload-id';
 const MAX_LISTED = 1000;
 
 interface Listed { name: string; hash: string; bytes: number; last_modified: string; content_type?: string }
@@ -35,7 +40,7 @@ function newUploadId(): string {
   return `u${randomBytes(18).toString('base64url')}`;
 }
 
-async function listSegments(op: S3Operation, prefix: string, marker = '', limit = 10000): Promise<Listed[]> {
+export async function listSegments(op: S3Operation, prefix: string, marker = '', limit = 10000): Promise<Listed[]> {
   const query: Record<string, string> = { format: 'json', prefix, limit: String(limit) };
   if (marker) query['marker'] = marker;
   const res = await op.swift.call('GET', segments(op), undefined, { query });
@@ -45,7 +50,7 @@ async function listSegments(op: S3Operation, prefix: string, marker = '', limit 
   return (res.status === 204 || text === '' ? [] : JSON.parse(text)) as Listed[];
 }
 
-async function requireBucket(op: S3Operation): Promise<void> {
+export async function requireBucket(op: S3Operation): Promise<void> {
   const res = await op.swift.call('HEAD', op.bucket, undefined);
   dropBody(res);
   if (!ok(res)) throw swiftFailure(res, 'HEAD', op.bucket, undefined);
@@ -71,7 +76,7 @@ async function initiate(op: S3Operation): Promise<SwiftResponse> {
   dropBody(made);
   if (!ok(made)) throw swiftFailure(made, 'PUT', op.bucket, undefined);
   const uploadId = newUploadId();
-  const headers: Record<string, string> = { ...objectWriteHeaders(op.ctx.headers), 'content-length': '0' };
+  const headers: Record<string, string> = { ...objectWriteHeaders(op.ctx), 'content-length': '0' };
   if (headers['content-type'] === undefined) headers['content-type'] = 'application/octet-stream';
   const res = await op.swift.call('PUT', segments(op), `${op.key}/${uploadId}`, { headers, body: Readable.from([]) });
   dropBody(res);
@@ -111,7 +116,7 @@ async function uploadPart(op: S3Operation, uploadId: string): Promise<SwiftRespo
   if (payloadError) { dropBody(res); throw payloadError.s3; }
   if (!ok(res)) throw swiftFailure(res, 'PUT', op.bucket, op.key);
   dropBody(res);
-  return { status: 200, headers: { etag: `"${header(res, 'etag') ?? ''}"`, 'content-length': '0' }, body: '' };
+  return { status: 200, headers: writeAnswerHeaders(res), body: '' };
 }
 
 /**
@@ -127,7 +132,7 @@ async function uploadPartCopy(op: S3Operation, uploadId: string, n: number): Pro
     if (!/^bytes=\d+-\d+$/.test(range.trim())) throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: range });
     headers['range'] = range.trim();
   }
-  const got = await op.swift.call('GET', source.bucket, source.key, { headers });
+  const got = await op.swift.call('GET', source.bucket, source.key, { headers, query: versionParams(source) });
   if (got.status === 304) { dropBody(got); throw new S3Error('PreconditionFailed'); }
   if (!ok(got)) {
     if (got.status === 416) { dropBody(got); throw new S3Error('InvalidRange'); }
@@ -187,51 +192,29 @@ async function listParts(op: S3Operation, uploadId: string): Promise<SwiftRespon
   return xmlResponse(200, xmlRoot('ListPartsResult', out));
 }
 
-async function listUploads(op: S3Operation): Promise<SwiftResponse> {
-  await requireBucket(op);
-  const q = op.ctx.query;
-  const prefix = q.get('prefix') ?? '';
-  const keyMarker = q.get('key-marker') ?? '';
-  const idMarker = q.get('upload-id-marker') ?? '';
-  const maxRaw = q.get('max-uploads') ?? String(MAX_LISTED);
-  if (!/^\d+$/.test(maxRaw)) throw new S3Error('InvalidArgument', 'Provided max-uploads not an integer or within integer range', { ArgumentName: 'max-uploads', ArgumentValue: maxRaw });
-  const max = Math.min(Number(maxRaw), MAX_LISTED);
-  const uploads: { key: string; id: string; time: string }[] = [];
-  let marker = '';
-  for (;;) {
-    const page = await listSegments(op, prefix, marker);
-    for (const e of page) {
-      const slash = e.name.lastIndexOf('/');
-      const id = e.name.slice(slash + 1);
-      if (slash <= 0 || !/^u[A-Za-z0-9_-]+$/.test(id)) continue; // a part, not an upload
-      const key = e.name.slice(0, slash);
-      if (keyMarker && (key < keyMarker || (key === keyMarker && (!idMarker || id <= idMarker)))) continue;
-      uploads.push({ key, id, time: e.last_modified });
-    }
-    if (page.length < 10000) break;
-    marker = page[page.length - 1]?.name ?? '';
-  }
-  const page = uploads.slice(0, max);
-  const truncated = uploads.length > max;
-  const last = page[page.length - 1];
-  const out = [
-    xmlElement('Bucket', op.bucket), xmlElement('KeyMarker', keyMarker), xmlElement('UploadIdMarker', idMarker),
-    xmlElement('NextKeyMarker', last?.key ?? ''), xmlElement('NextUploadIdMarker', last?.id ?? ''),
-    // s3api's order: Prefix (whenever asked for) before MaxUploads.
-    ...(op.ctx.query.has('prefix') ? [xmlElement('Prefix', prefix)] : []), xmlElement('MaxUploads', String(max)),
-    xmlElement('IsTruncated', truncated ? 'true' : 'false'),
-    ...page.map((u) => xmlElement('Upload', [
-      xmlElement('Key', u.key), xmlElement('UploadId', u.id),
-      ownerXml(op).replace(/^<Owner>/, '<Initiator>').replace(/<\/Owner>$/, '</Initiator>'), ownerXml(op),
-      xmlElement('StorageClass', 'STANDARD'), xmlElement('Initiated', s3Time(u.time)),
-    ])),
-  ];
-  return xmlResponse(200, xmlRoot('ListMultipartUploadsResult', out));
+/**
+ * A complete retried after it succeeded (its marker gone, the object written by this upload) is
+ * answered as before when it names the same parts, as s3api does: the S3 ETag of the parts asked
+ * for is the object's.
+ */
+async function completedBefore(op: S3Operation, uploadId: string): Promise<SwiftResponse | undefined> {
+  const res = await op.swift.call('HEAD', op.bucket, op.key);
+  dropBody(res);
+  return ok(res) && header(res, S3_UPLOAD_ID_SYSMETA) === uploadId ? res : undefined;
 }
 
 async function complete(op: S3Operation, uploadId: string): Promise<SwiftResponse> {
-  const marker = await requireUpload(op, uploadId);
-  const doc = parseXmlBody(await readSmallBody(op.session.body(), 2 * 1024 * 1024), 'CompleteMultipartUpload');
+  let marker: SwiftResponse;
+  let completed: SwiftResponse | undefined;
+  try {
+    marker = await requireUpload(op, uploadId);
+  } catch (err) {
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchUpload') throw err;
+    completed = await completedBefore(op, uploadId);
+    if (completed === undefined) throw err;
+    marker = completed;
+  }
+  const doc = parseXmlBody(await readSmallBody(op.session, 2 * 1024 * 1024), 'CompleteMultipartUpload');
   const wanted = childrenNamed(doc, 'Part').map((p) => {
     const n = childText(p, 'PartNumber');
     const etag = childText(p, 'ETag');
@@ -239,6 +222,13 @@ async function complete(op: S3Operation, uploadId: string): Promise<SwiftRespons
     return { n: Number(n.trim()), etag: etag.trim().replace(/^"(.*)"$/, '$1').toLowerCase() };
   });
   if (wanted.length === 0) throw new S3Error('MalformedXML');
+  if (completed !== undefined) {
+    const md5s = createHash('md5');
+    for (const w of wanted) md5s.update(Buffer.from(w.etag, 'hex'));
+    const again = `${md5s.digest('hex')}-${wanted.length}`;
+    if (header(completed, S3_ETAG_SYSMETA) !== again) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
+    return completeAnswer(op, again);
+  }
   const have = await parts(op, uploadId);
   let previous = 0;
   const manifest: { path: string; etag: string; size_bytes: number }[] = [];
@@ -258,7 +248,7 @@ async function complete(op: S3Operation, uploadId: string): Promise<SwiftRespons
   }
   const s3Etag = `${md5s.digest('hex')}-${manifest.length}`;
   // The listing shows the S3 ETag too (s3api's `s3_etag` parameter of the listing override; SLO sets its value).
-  const headers: Record<string, string> = { [S3_ETAG_SYSMETA]: s3Etag, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}` };
+  const headers: Record<string, string> = { [S3_ETAG_SYSMETA]: s3Etag, [S3_UPLOAD_ID_SYSMETA]: uploadId, [OVERRIDE_ETAG]: `; s3_etag=${s3Etag}` };
   for (const [name, value] of Object.entries(marker.headers)) {
     const v = Array.isArray(value) ? value[0] : value;
     if (v === undefined) continue;
@@ -275,17 +265,34 @@ async function complete(op: S3Operation, uploadId: string): Promise<SwiftRespons
   dropBody(res);
   // The parts are the object's segments now; only the marker goes.
   dropBody(await op.swift.call('DELETE', segments(op), `${op.key}/${uploadId}`));
+  return completeAnswer(op, s3Etag);
+}
+
+function completeAnswer(op: S3Operation, s3Etag: string): SwiftResponse {
   return xmlResponse(200, xmlRoot('CompleteMultipartUploadResult', [
-    xmlElement('Location', `${op.ctx.origin}/${op.bucket}/${op.key}`), xmlElement('Bucket', op.bucket),
+    xmlElement('Location', completedLocation(op)), xmlElement('Bucket', op.bucket),
     xmlElement('Key', op.key), xmlElement('ETag', `"${s3Etag}"`),
   ]));
+}
+
+/**
+ * The completed object's URL as s3api writes it: scheme, host and the first port of the Host header
+ * (boto's SigV4 signer may send `host:port:port`), then the request's path, quoted.
+ */
+function completedLocation(op: S3Operation): string {
+  const scheme = op.ctx.origin.slice(0, op.ctx.origin.indexOf('://'));
+  const m = /^(\[[^\]]*\]|[^:]*)(?::([^:]*))?/.exec(op.ctx.headers['host'] ?? '');
+  const host = (m?.[1] ?? '').toLowerCase();
+  const port = m?.[2];
+  return `${scheme}://${host}${port !== undefined ? `:${port}` : ''}${pyQuote(op.ctx.path)}`;
 }
 
 async function abort(op: S3Operation, uploadId: string): Promise<SwiftResponse> {
   await requireUpload(op, uploadId);
   for (const n of (await parts(op, uploadId)).keys()) dropBody(await op.swift.call('DELETE', segments(op), `${op.key}/${uploadId}/${n}`));
   dropBody(await op.swift.call('DELETE', segments(op), `${op.key}/${uploadId}`));
-  return { status: 204, headers: {}, body: '' };
+  // s3api's answer is a bare 204 with swob's default content type.
+  return { status: 204, headers: { 'content-type': 'text/html; charset=UTF-8', 'content-length': '0' }, body: '' };
 }
 
 export async function multipartOperation(op: S3Operation): Promise<SwiftResponse> {

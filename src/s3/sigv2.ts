@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
+import { headerValues } from './raw-headers.js';
 import { rawQueryPairs } from './uri-encode.js';
 
 export interface V2Auth {
@@ -16,8 +17,9 @@ export interface V2Auth {
   signature: string;
   /** Header auth: the request time (seconds). */
   time?: number;
-  /** Presigned: the expiry (seconds since the epoch). */
+  /** Presigned: the expiry (seconds since the epoch), and as sent. */
   expires?: number;
+  expiresRaw?: string;
 }
 
 /** The query parameters that are part of the signed resource. */
@@ -42,33 +44,47 @@ export function parseV2Query(ctx: RequestContext): V2Auth {
   const key = ctx.query.get('AWSAccessKeyId') ?? '';
   const signature = ctx.query.get('Signature') ?? '';
   const expiresRaw = ctx.query.get('Expires');
-  if (expiresRaw === null || !/^\d+$/.test(expiresRaw)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
-  return { version: 2, presigned: true, accessKey: key, signature, expires: Number(expiresRaw) };
+  // A float, as s3api reads it; anything else is refused.
+  if (expiresRaw === null || !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(expiresRaw)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+  return { version: 2, presigned: true, accessKey: key, signature, expires: Number(expiresRaw), expiresRaw };
 }
 
 /**
  * The signed resource: `/<bucket>` for a virtual-host request, then the path as sent, then the
  * sub-resources present, sorted, with their (decoded) values.
  */
-function canonicalResource(ctx: RequestContext, hostBucket: string | undefined): string {
+function canonicalResource(ctx: RequestContext, hostBucket: string | undefined, path = (hostBucket !== undefined ? `/${hostBucket}` : '') + ctx.rawPath): string {
   const subs = rawQueryPairs(ctx.rawQuery ?? ctx.query.toString()).filter(([k]) => SUB_RESOURCES.has(k));
   subs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const query = subs.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
-  const path = (hostBucket !== undefined ? `/${hostBucket}` : '') + ctx.rawPath;
   return query === '' ? path : `${path}?${query}`;
 }
 
-export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: string | undefined): string {
+/**
+ * The resources a client may have signed: the one above, and for a path-style request naming a
+ * bucket alone (`/<bucket>`), the same bucket's resource as a virtual-host request signs it
+ * (`/<bucket>/`), which is what botocore signs for presigned bucket URLs. Both name the same bucket.
+ */
+function canonicalResources(ctx: RequestContext, hostBucket: string | undefined): string[] {
+  const resources = [canonicalResource(ctx, hostBucket)];
+  if (hostBucket === undefined && /^\/[^/]+$/.test(ctx.rawPath)) resources.push(canonicalResource(ctx, undefined, `${ctx.rawPath}/`));
+  return resources;
+}
+
+export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: string | undefined, resource = canonicalResource(ctx, hostBucket)): string {
   const h = ctx.headers;
-  const amz = Object.keys(h).filter((k) => k.startsWith('x-amz-')).sort()
-    .map((k) => `${k}:${(h[k] ?? '').trim()}\n`).join('');
+  const sent = headerValues(ctx);
+  const amz = [...sent.keys()].filter((k) => k.startsWith('x-amz-')).sort()
+    .map((k) => `${k}:${(sent.get(k) ?? []).map((v) => v.trim()).join(',')}\n`).join('');
   // With an x-amz-date header the Date line is empty (the x-amz-date line carries the time).
-  const date = auth.presigned ? String(auth.expires) : h['x-amz-date'] !== undefined ? '' : (h['date'] ?? '');
-  return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${canonicalResource(ctx, hostBucket)}`;
+  const date = auth.presigned ? (auth.expiresRaw ?? String(auth.expires)) : h['x-amz-date'] !== undefined ? '' : (h['date'] ?? '');
+  return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${resource}`;
 }
 
 export function verifyV2(ctx: RequestContext, auth: V2Auth, secret: string, hostBucket: string | undefined): boolean {
-  const expected = createHmac('sha1', secret).update(v2StringToSign(ctx, auth, hostBucket), 'utf8').digest();
   const given = Buffer.from(auth.signature, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return canonicalResources(ctx, hostBucket).some((resource) => {
+    const expected = createHmac('sha1', secret).update(v2StringToSign(ctx, auth, hostBucket, resource), 'utf8').digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }

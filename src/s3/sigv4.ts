@@ -7,6 +7,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
+import { headerValues } from './raw-headers.js';
 import { awsUriEncode, rawQueryPairs } from './uri-encode.js';
 
 export const V4_ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -128,9 +129,15 @@ export function parseV4Query(ctx: RequestContext): V4Auth {
   const time = parseAmzDate(amzDate);
   if (time === undefined) throw bad('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
   if (!amzDate.startsWith(scope.date)) throw bad(`Invalid credential date "${scope.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`);
-  if (!/^\d+$/.test(expiresRaw)) throw bad('X-Amz-Expires should be a number');
-  const expires = Number(expiresRaw);
-  if (expires > MAX_PRESIGNED_EXPIRES) throw bad('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+  // As s3api reads it (Python's int()): signed, and anything from 2^63 on is not a number either.
+  const expiresText = expiresRaw.trim();
+  if (!/^[-+]?\d+$/.test(expiresText)) throw bad('X-Amz-Expires should be a number');
+  const expires = Number(expiresText);
+  if (expires < 0) throw bad('X-Amz-Expires must be non-negative');
+  if (BigInt(expiresText) >= 2n ** 63n) throw bad('X-Amz-Expires should be a number');
+  if (expires > MAX_PRESIGNED_EXPIRES) {
+    throw bad(`X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${MAX_PRESIGNED_EXPIRES} seconds`);
+  }
   const signedHeaders = signed.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
   const payloadHash = ctx.headers['x-amz-content-sha256'] ?? UNSIGNED_PAYLOAD;
   return { version: 4, presigned: true, accessKey, scope, amzDate, time, expires, signedHeaders, signature, payloadHash };
@@ -150,8 +157,10 @@ function canonicalQuery(ctx: RequestContext, presigned: boolean): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
+/** Each signed header as sent: values with their whitespace runs folded, repeats joined by commas. */
 function canonicalHeaders(ctx: RequestContext, names: readonly string[]): string {
-  return names.map((n) => `${n}:${(ctx.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const sent = headerValues(ctx);
+  return names.map((n) => `${n}:${(sent.get(n) ?? ['']).map((v) => v.trim().replace(/\s+/g, ' ')).join(',')}\n`).join('');
 }
 
 /**

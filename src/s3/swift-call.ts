@@ -34,7 +34,7 @@ export class SwiftApi {
     if (host !== undefined) headers['host'] = host;
     const body = opts.body ?? Readable.from([]);
     let taken = false;
-    const { grantScope: _ignored, ...base } = this.ctx;
+    const { grantScope: _ignored, rawHeaders: _client, ...base } = this.ctx;
     const sub: RequestContext = {
       ...base,
       method, path, rawPath: encodePath(path), query: new URLSearchParams(opts.query ?? {}), rawQuery: '', headers, internal: true,

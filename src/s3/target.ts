@@ -12,7 +12,7 @@ export interface S3Target {
   hostBucket?: string;
 }
 
-export function parseS3Target(ctx: RequestContext, storageDomains: readonly string[]): S3Target {
+export function parseS3Target(ctx: Pick<RequestContext, 'headers' | 'path'>, storageDomains: readonly string[]): S3Target {
   const host = (ctx.headers['host'] ?? '').replace(/:\d+$/, '').toLowerCase();
   for (const domain of storageDomains) {
     if (host.endsWith(`.${domain}`)) {
