@@ -67,8 +67,13 @@ export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: st
   return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${canonicalResource(ctx, hostBucket)}`;
 }
 
-export function verifyV2(ctx: RequestContext, auth: V2Auth, secret: string, hostBucket: string | undefined): boolean {
-  const expected = createHmac('sha1', secret).update(v2StringToSign(ctx, auth, hostBucket), 'utf8').digest();
-  const given = Buffer.from(auth.signature, 'base64');
+/** Whether `signature` (base64) is the secret's HMAC-SHA1 over `toSign`. */
+export function v2SignatureMatches(secret: string, toSign: string, signature: string): boolean {
+  const expected = createHmac('sha1', secret).update(toSign, 'utf8').digest();
+  const given = Buffer.from(signature, 'base64');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function verifyV2(ctx: RequestContext, auth: V2Auth, secret: string, hostBucket: string | undefined): boolean {
+  return v2SignatureMatches(secret, v2StringToSign(ctx, auth, hostBucket), auth.signature);
 }
