@@ -70,6 +70,7 @@ export class KeystoneClient {
   private lastComplaint = 0;
   /** When a Keystone 401 ambiguity last made us confirm our own token, and which token it was. */
   private confirmed: { token: string; at: number } | undefined;
+  private pendingConfirm: { token: string; check: Promise<boolean> } | undefined;
 
   constructor(private readonly cfg: KeystoneConfig, private readonly now: () => number = () => Date.now() / 1000) {
     this.base = cfg.auth_url.replace(/\/+$/, '');
@@ -153,17 +154,26 @@ export class KeystoneClient {
   /**
    * Whether Keystone still takes `token`, our service token, after an answer that cannot tell a
    * refusal of our token from a refusal of what we asked about (an S3 signature: Keystone answers
-   * both with the same 401). Asked at most once per 10 s for the same token, so a flood of wrong
-   * signatures costs Keystone at most one extra validation per 10 s. When it no longer takes it,
-   * the token is dropped and the next call logs in again.
+   * both with the same 401). A confirmation holds for 1 s and concurrent askers share one check, so
+   * a flood of wrong signatures adds at most one cheap token check per second to Keystone's load
+   * (while a token revoked within that second still reads as the client's refusal, for that second).
+   * When Keystone no longer takes it, the token is dropped and the next call logs in again.
    */
   async confirmServiceToken(token: string): Promise<boolean> {
     const t = this.now();
-    if (this.confirmed?.token === token && t - this.confirmed.at < 10) return true;
+    if (this.confirmed?.token === token && t - this.confirmed.at < 1) return true;
+    if (this.pendingConfirm?.token !== token) {
+      const check = this.checkOwnToken(token).finally(() => { if (this.pendingConfirm?.check === check) this.pendingConfirm = undefined; });
+      this.pendingConfirm = { token, check };
+    }
+    return this.pendingConfirm.check;
+  }
+
+  private async checkOwnToken(token: string): Promise<boolean> {
     const res = await this.send('/auth/tokens?nocatalog', { method: 'HEAD', headers: { 'x-auth-token': token, 'x-subject-token': token } });
     await res.arrayBuffer();
     if (res.status === 200) {
-      this.confirmed = { token, at: t };
+      this.confirmed = { token, at: this.now() };
       return true;
     }
     if (res.status === 401 || res.status === 404) {
