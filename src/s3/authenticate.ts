@@ -3,9 +3,10 @@
  * authentication (as s3api decides): `Authorization: AWS4-HMAC-SHA256 …` or `AWS <key>:<sig>`, or a
  * presigned query (`X-Amz-Algorithm`, or `AWSAccessKeyId` with `Signature`). The time is checked
  * first (skew: RequestTimeTooSkewed; a presigned URL past its expiry: AccessDenied), then the key
- * (InvalidAccessKeyId) and the signature (SignatureDoesNotMatch), by the authority of the identity
- * mode (authority.ts): locally with the built-in identity, at Keystone in keystone mode. The body the operation reads is
- * held to the signed payload hash, or decoded from aws-chunked with every chunk verified.
+ * (InvalidAccessKeyId) and the signature (SignatureDoesNotMatch), by the identity mode's authority
+ * (authority.ts): locally with the built-in identity, at Keystone in keystone mode. The body the
+ * operation reads is held to the signed payload hash, or decoded from aws-chunked with every chunk
+ * verified.
  */
 import type { Readable, Transform } from 'node:stream';
 import type { Identity } from '../auth/identity.js';
