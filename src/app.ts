@@ -38,6 +38,8 @@ import { rateLimit } from './middleware/ratelimit/ratelimit.js';
 import type { RateClock } from './middleware/ratelimit/counters.js';
 import type { AccessLog } from './observe/access-log.js';
 import { SOURCES, subrequestTagger } from './observe/subrequests.js';
+import type { S3Authority } from './s3/authority.js';
+import { localAuthority } from './s3/credentials.js';
 import { s3Api } from './s3/middleware.js';
 
 export interface AppDeps {
@@ -47,6 +49,8 @@ export interface AppDeps {
   resolveToken: TokenResolver;
   /** Keystone mode: the `Keystone uri="…"` challenge added to 401 answers. */
   wwwAuthenticate?: string;
+  /** Keystone mode: S3 signatures checked at Keystone's /v3/s3tokens; without it S3 is off there. */
+  s3Authority?: S3Authority;
   v3: V3Deps;
   /** Rate limiting's shared clocks; rate limiting is off without them. */
   rateClock?: RateClock;
@@ -75,6 +79,9 @@ export function buildApp(deps: AppDeps): Handler {
   belowAuth = compose([catchErrors, ...features], router);
   const storedObjects = compose([symlinks], router);
 
+  const s3Authority = services.config.identity.mode === 'keystone'
+    ? deps.s3Authority
+    : localAuthority({ identity: deps.identity.identityStore, configUsers: services.config.identity.users, ...(deps.v3.ec2Creds ? { ec2: deps.v3.ec2Creds } : {}) });
   const edge: Middleware[] = [
     catchErrors,
     validatePath,
@@ -84,12 +91,8 @@ export function buildApp(deps: AppDeps): Handler {
     info(services.config),
     // S3 (Swift's s3api): a request with S3 authentication is served here, its operations made of
     // Swift sub-requests below authentication; it never reaches domain remap or Swift's auth.
-    // Keystone mode validates S3 keys at Keystone (`/v3/ec2tokens`), not built yet: S3 is off there.
-    ...(services.config.identity.mode === 'keystone' ? [] : [s3Api({
-      config: services.config.s3, policy,
-      credentials: { identity: deps.identity.identityStore, configUsers: services.config.identity.users, ...(deps.v3.ec2Creds ? { ec2: deps.v3.ec2Creds } : {}) },
-      below: () => belowAuth,
-    })]),
+    // Keystone mode checks S3 signatures at Keystone (Swift's s3token), the built-in identity here.
+    ...(s3Authority ? [s3Api({ config: services.config.s3, policy, authority: s3Authority, below: () => belowAuth })] : []),
     // Before authentication, as in Swift: a Host header naming an account or container becomes its path.
     domainRemap({ ...services.config.domain_remap, resellerPrefixes: policy.prefixes.filter((p) => p !== '').map((p) => p.replace(/_$/, '')) }),
     // Static files only: the console then calls /v3 and /v1 as any client, through authentication.

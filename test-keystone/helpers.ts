@@ -79,7 +79,8 @@ export async function revokeToken(authUrl: string, token: string): Promise<numbe
  * `hang()` accepts connections and never answers, `up()` forwards again on the same port.
  */
 export class KeystoneForwarder {
-  calls = { login: 0, validate: 0 };
+  /** login: POST /v3/auth/tokens; validate: GET; confirm: HEAD (Swiftlet checking its own token); s3tokens: POST /v3/s3tokens. */
+  calls = { login: 0, validate: 0, confirm: 0, s3tokens: 0 };
   /** Keystone answers 401 (e.g. to an expired service token); Keystone closes every connection after one answer. */
   unauthorized = 0;
   private server: Server | undefined;
@@ -112,8 +113,10 @@ export class KeystoneForwarder {
       upstream.on('error', () => client.destroy());
       client.on('close', () => upstream.destroy());
       client.on('data', (chunk: Buffer) => {
-        for (const m of chunk.toString('latin1').matchAll(/(?:^|\r\n\r\n)(GET|POST) \/v3\/auth\/tokens/g)) {
-          if (m[1] === 'POST') this.calls.login++;
+        for (const m of chunk.toString('latin1').matchAll(/(?:^|\r\n\r\n)(GET|POST|HEAD) \/v3\/(auth\/tokens|s3tokens)/g)) {
+          if (m[2] === 's3tokens') this.calls.s3tokens++;
+          else if (m[1] === 'POST') this.calls.login++;
+          else if (m[1] === 'HEAD') this.calls.confirm++;
           else this.calls.validate++;
         }
       });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config/load.js';
 import { freePort } from './helpers/server.js';
 import { call } from './helpers/swift.js';
+import { errorCode, send, signV2, signV4 } from './helpers/s3-sign.js';
 import { startKeystoneSwiftlet, type KeystoneSwiftlet } from '../test-keystone/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swiftlet-ksconf-'));
@@ -87,6 +88,19 @@ describe('keystone mode with Keystone unreachable', () => {
     assert.equal((await call(`${server.url}/v1/AUTH_p/c`, { method: 'OPTIONS' })).status, 200);
     assert.equal((await call(`${server.url}/info`)).status, 200);
     assert.equal((await call(`${server.url}/healthcheck`)).text, 'OK');
+  });
+
+  test('an S3 request (V4 or V2) → 503 ServiceUnavailable as S3 XML, never AccessDenied', async () => {
+    const port = Number(new URL(server.url).port);
+    const creds = { access: '0123456789abcdef0123456789abcdef', secret: 'whatever' };
+    for (const a of [
+      await send(port, signV4(creds, `127.0.0.1:${port}`, 'GET', '/bucket/key')),
+      await send(port, { method: 'PUT', path: '/bucket', headers: signV2(creds, 'PUT', '/bucket') }),
+    ]) {
+      assert.equal(a.status, 503, a.body);
+      assert.equal(errorCode(a), 'ServiceUnavailable');
+      assert.match(String(a.headers['content-type']), /application\/xml/);
+    }
   });
 
   test('D9 keystoneauth test_invalid_request_authorized / _non_authorized: the unsplittable path "/" → 404 for every method (no identity root in this mode)', async () => {

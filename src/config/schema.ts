@@ -87,7 +87,7 @@ export interface KeystoneConfig {
   project_name: string;
   user_domain_name: string;
   project_domain_name: string;
-  /** Seconds validated token data is reused (R2.8); -1 disables the cache. */
+  /** Seconds validated token data, and S3 signatures Keystone confirmed, are reused (R2.8); -1 disables the cache. */
   token_cache_time: number;
   /** Seconds to wait for Keystone before the request fails with 503. */
   timeout: number;

@@ -17,6 +17,7 @@ import type { BlobStore, MetadataStore } from '../storage/contracts.js';
 import type { SpaceGuard } from '../storage/insufficient-storage.js';
 import type { ObjectListings } from '../storage/object-listings.js';
 import { StoragePolicies } from '../storage/policies.js';
+import { keystoneAuthority } from '../s3/keystone-authority.js';
 import type { AppDeps } from '../app.js';
 import { openClusterStores } from './cluster.js';
 import { openEmbeddedStores } from './embedded.js';
@@ -74,7 +75,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     policy,
     identity,
     resolveToken: keystone ? keystone.resolver : keyRingResolver(keyRing, revocations),
-    ...(keystone ? { wwwAuthenticate: keystone.client.wwwAuthenticate } : {}),
+    ...(keystone ? { wwwAuthenticate: keystone.client.wwwAuthenticate, s3Authority: keystoneAuthority(keystone.s3) } : {}),
     revocations,
     keyRing,
     identityStore,

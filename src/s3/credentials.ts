@@ -10,7 +10,10 @@ import type { ConfigUser } from '../config/schema.js';
 import type { IdentityStore } from '../identity/contracts.js';
 import type { Ec2CredentialStore } from '../identity/ec2-credentials.js';
 import { DEFAULT_DOMAIN } from '../identity/service.js';
+import { signatureDoesNotMatch, type S3Authority } from './authority.js';
 import { S3Error } from './errors.js';
+import { v2SignatureMatches } from './sigv2.js';
+import { v4SignatureMatches } from './sigv4.js';
 
 export interface S3Principal {
   secret: string;
@@ -83,4 +86,16 @@ export async function lookupAccessKey(sources: CredentialSources, accessKey: str
     }
   }
   throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
+}
+
+/** The built-in identity's authority: the key's secret is looked up here and the signature recomputed. */
+export function localAuthority(sources: CredentialSources): S3Authority {
+  return async (signed) => {
+    const principal = await lookupAccessKey(sources, signed.accessKey);
+    const ok = signed.stringsToSign.some((toSign) => (signed.version === 4
+      ? v4SignatureMatches(principal.secret, signed.scope, toSign, signed.signature)
+      : v2SignatureMatches(principal.secret, toSign, signed.signature)));
+    if (!ok) throw signatureDoesNotMatch(signed);
+    return { identity: await principal.identity(), secret: principal.secret };
+  };
 }

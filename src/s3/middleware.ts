@@ -12,7 +12,7 @@ import type { Handler, Middleware } from '../http/pipeline.js';
 import type { SwiftResponse } from '../http/response.js';
 import { authenticateS3, isS3Request } from './authenticate.js';
 import { bucketLocation, createBucket, deleteBucket, headBucket, listBuckets } from './bucket.js';
-import type { CredentialSources } from './credentials.js';
+import type { S3Authority } from './authority.js';
 import { isS3Error, S3Error, s3ErrorResponse } from './errors.js';
 import { listObjects, listObjectVersions } from './listing.js';
 import { getAcl, putAcl } from './acl.js';
@@ -29,7 +29,8 @@ import { parseS3Target, validBucketName } from './target.js';
 export interface S3Deps {
   config: S3Config;
   policy: PolicyConfig;
-  credentials: CredentialSources;
+  /** Who checks signatures: the built-in identity's secrets, or Keystone's /v3/s3tokens. */
+  authority: S3Authority;
   /** The Swift API below authentication, where S3 operations' sub-requests go. */
   below: () => Handler;
 }
@@ -99,7 +100,7 @@ export function s3Api(deps: S3Deps): Middleware {
     let authenticated = false;
     try {
       const target = parseS3Target(ctx, domains);
-      const session = await authenticateS3(ctx, deps.credentials, deps.config.allowable_clock_skew, target.hostBucket);
+      const session = await authenticateS3(ctx, deps.authority, deps.config.allowable_clock_skew, target.hostBucket);
       // The S3 identity is the only one: tokens the client sent along are not looked at.
       ctx.identity = session.identity;
       authenticated = true;

@@ -81,10 +81,14 @@ export function v2StringToSign(ctx: RequestContext, auth: V2Auth, hostBucket: st
   return `${ctx.method}\n${h['content-md5'] ?? ''}\n${h['content-type'] ?? ''}\n${date}\n${amz}${resource}`;
 }
 
-export function verifyV2(ctx: RequestContext, auth: V2Auth, secret: string, hostBucket: string | undefined): boolean {
-  const given = Buffer.from(auth.signature, 'base64');
-  return canonicalResources(ctx, hostBucket).some((resource) => {
-    const expected = createHmac('sha1', secret).update(v2StringToSign(ctx, auth, hostBucket, resource), 'utf8').digest();
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
+/** Every string the client may have signed (one per resource form of canonicalResources). */
+export function v2StringsToSign(ctx: RequestContext, auth: V2Auth, hostBucket: string | undefined): string[] {
+  return canonicalResources(ctx, hostBucket).map((resource) => v2StringToSign(ctx, auth, hostBucket, resource));
+}
+
+/** Whether `signature` (base64) is the secret's HMAC-SHA1 over `toSign`. */
+export function v2SignatureMatches(secret: string, toSign: string, signature: string): boolean {
+  const expected = createHmac('sha1', secret).update(toSign, 'utf8').digest();
+  const given = Buffer.from(signature, 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -176,17 +176,25 @@ export function stringToSign(auth: V4Auth, canonicalRequest: string): string {
   return `${V4_ALGORITHM}\n${auth.amzDate}\n${scopeString(auth.scope)}\n${sha256Hex(canonicalRequest)}`;
 }
 
-/** Whether the signature is the secret's over this request. */
-export function verifyV4(ctx: RequestContext, auth: V4Auth, secret: string): boolean {
-  if (!auth.signedHeaders.includes('host')) return false;
-  const key = signingKey(secret, auth.scope);
+/**
+ * The strings to sign this request may have been signed over: one per canonical URI form (see
+ * canonicalUris). None when `host` is not among the signed headers (S3 requires it signed).
+ */
+export function v4StringsToSign(ctx: RequestContext, auth: V4Auth): string[] {
+  if (!auth.signedHeaders.includes('host')) return [];
   const query = canonicalQuery(ctx, auth.presigned);
   const headers = canonicalHeaders(ctx, auth.signedHeaders);
   const payload = auth.presigned && ctx.headers['x-amz-content-sha256'] === undefined ? UNSIGNED_PAYLOAD : auth.payloadHash;
-  for (const uri of canonicalUris(ctx)) {
-    const canonical = [ctx.method, uri, query, headers, auth.signedHeaders.join(';'), payload].join('\n');
-    const expected = createHmac('sha256', key).update(stringToSign(auth, canonical)).digest('hex');
-    if (safeEqualHex(expected, auth.signature.toLowerCase())) return true;
-  }
-  return false;
+  return canonicalUris(ctx).map((uri) => stringToSign(auth, [ctx.method, uri, query, headers, auth.signedHeaders.join(';'), payload].join('\n')));
+}
+
+/** Whether `signature` is the secret's over `toSign`. */
+export function v4SignatureMatches(secret: string, scope: V4Scope, toSign: string, signature: string): boolean {
+  const expected = createHmac('sha256', signingKey(secret, scope)).update(toSign).digest('hex');
+  return safeEqualHex(expected, signature.toLowerCase());
+}
+
+/** Whether the signature is the secret's over this request. */
+export function verifyV4(ctx: RequestContext, auth: V4Auth, secret: string): boolean {
+  return v4StringsToSign(ctx, auth).some((toSign) => v4SignatureMatches(secret, auth.scope, toSign, auth.signature));
 }

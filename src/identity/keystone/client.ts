@@ -68,6 +68,9 @@ export class KeystoneClient {
   private service: ServiceToken | undefined;
   private pendingLogin: Promise<ServiceToken> | undefined;
   private lastComplaint = 0;
+  /** When a Keystone 401 ambiguity last made us confirm our own token, and which token it was. */
+  private confirmed: { token: string; at: number } | undefined;
+  private pendingConfirm: { token: string; check: Promise<boolean> } | undefined;
 
   constructor(private readonly cfg: KeystoneConfig, private readonly now: () => number = () => Date.now() / 1000) {
     this.base = cfg.auth_url.replace(/\/+$/, '');
@@ -78,7 +81,8 @@ export class KeystoneClient {
     return `Keystone uri="${this.base.replace(/\/v3$/, '')}"`;
   }
 
-  private unavailable(why: string): SwiftError {
+  /** The error of a Keystone that cannot answer (503), logged at most once per 10 s. */
+  unavailable(why: string): SwiftError {
     const t = this.now();
     // One line per 10 s: an outage must be visible in the log without flooding it.
     if (t - this.lastComplaint >= 10) {
@@ -88,7 +92,8 @@ export class KeystoneClient {
     return new SwiftError('Unavailable');
   }
 
-  private async send(path: string, init: RequestInit): Promise<Response> {
+  /** One call to Keystone (`path` below auth_url), timed; unreachable or timed out: unavailable. */
+  async send(path: string, init: RequestInit): Promise<Response> {
     const started = performance.now();
     try {
       const res = await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(this.cfg.timeout * 1000) });
@@ -144,6 +149,38 @@ export class KeystoneClient {
     this.pendingLogin ??= this.login().finally(() => { this.pendingLogin = undefined; });
     this.service = await this.pendingLogin;
     return this.service.token;
+  }
+
+  /**
+   * Whether Keystone still takes `token`, our service token, after an answer that cannot tell a
+   * refusal of our token from a refusal of what we asked about (an S3 signature: Keystone answers
+   * both with the same 401). A confirmation holds for 1 s and concurrent askers share one check, so
+   * a flood of wrong signatures adds at most one cheap token check per second to Keystone's load
+   * (while a token revoked within that second still reads as the client's refusal, for that second).
+   * When Keystone no longer takes it, the token is dropped and the next call logs in again.
+   */
+  async confirmServiceToken(token: string): Promise<boolean> {
+    const t = this.now();
+    if (this.confirmed?.token === token && t - this.confirmed.at < 1) return true;
+    if (this.pendingConfirm?.token !== token) {
+      const check = this.checkOwnToken(token).finally(() => { if (this.pendingConfirm?.check === check) this.pendingConfirm = undefined; });
+      this.pendingConfirm = { token, check };
+    }
+    return this.pendingConfirm.check;
+  }
+
+  private async checkOwnToken(token: string): Promise<boolean> {
+    const res = await this.send('/auth/tokens?nocatalog', { method: 'HEAD', headers: { 'x-auth-token': token, 'x-subject-token': token } });
+    await res.arrayBuffer();
+    if (res.status === 200) {
+      this.confirmed = { token, at: this.now() };
+      return true;
+    }
+    if (res.status === 401 || res.status === 404) {
+      if (this.service?.token === token) this.service = undefined;
+      return false;
+    }
+    throw this.unavailable(`service token check answered ${res.status}`);
   }
 
   /**
