@@ -100,6 +100,7 @@ export function buildApp(deps: AppDeps): Handler {
     webConsole(services.config.console, {
       identityUrl: services.config.identity.mode === 'keystone' ? `${services.config.keystone.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3` : '/v3',
       serviceAccountPrefixes: policy.prefixes.slice(1).filter((p) => p !== ''),
+      accountPrefix: policy.prefixes[0] ?? 'AUTH_',
       resellerAdminRole: services.config.auth.reseller_admin_role,
       imageServiceUrl: services.config.images.public_url.replace(/\/+$/, ''),
     }),

@@ -29,6 +29,8 @@ export interface ConsoleSettings {
   identityUrl: string;
   /** Reseller prefixes of the service accounts (`SERVICE_`). */
   serviceAccountPrefixes: string[];
+  /** The users' reseller prefix (`AUTH_`): the account's path when the catalog has no object store. */
+  accountPrefix: string;
   resellerAdminRole: string;
   /** The image service's base URL (`[images] public_url`); '' when none is configured. */
   imageServiceUrl: string;
@@ -60,7 +62,7 @@ interface TokenBody {
 }
 
 /** Password login (`POST /v3/auth/tokens`), scoped to `project` when given, else to the user's default project. */
-export async function login(identityUrl: string, user: string, password: string, project: string, domain: string): Promise<Session> {
+export async function login(identityUrl: string, accountPrefix: string, user: string, password: string, project: string, domain: string): Promise<Session> {
   const auth: Record<string, unknown> = {
     identity: { methods: ['password'], password: { user: { name: user, domain: { name: domain }, password } } },
   };
@@ -74,11 +76,12 @@ export async function login(identityUrl: string, user: string, password: string,
   if (!body.token.project) throw new ApiError(401, 'This user has no project: give a project name.');
   const store = body.token.catalog?.find((s) => s.type === 'object-store');
   const url = store?.endpoints.find((e) => e.interface === 'public')?.url;
-  if (!url) throw new ApiError(500, 'The catalog has no object-store endpoint.');
   return {
     token,
     // The console talks to the server that served it: the path only, whatever host the catalog names.
-    storagePath: new URL(url, location.href).pathname.replace(/\/$/, ''),
+    // An external Keystone need not list this server in its catalog (or may list only internal
+    // ones): the project's account on this server is then where the user's data is.
+    storagePath: url ? new URL(url, location.href).pathname.replace(/\/$/, '') : `/v1/${accountPrefix}${body.token.project.id}`,
     userId: body.token.user.id,
     userName: body.token.user.name,
     projectId: body.token.project.id,

@@ -13,7 +13,7 @@ export function loginView(settings: ConsoleSettings, onLogin: (session: Session)
     e.preventDefault();
     submit.disabled = true;
     status('Logging in…');
-    login(settings.identityUrl, user.input.value, password.input.value, project.input.value.trim(), domain.input.value.trim() || 'Default')
+    login(settings.identityUrl, settings.accountPrefix, user.input.value, password.input.value, project.input.value.trim(), domain.input.value.trim() || 'Default')
       .then((session) => {
         // The password is not kept anywhere, not even in the form.
         password.input.value = '';

@@ -90,7 +90,17 @@ key_repository = $DIR/credential-keys
 [oslo_policy]
 enforce_new_defaults = false
 enforce_scope = false
+
+[cors]
+# Swiftlet's web console logs in from Swiftlet's own origin, cross-origin to Keystone
+# (test-keystone/console.test.ts, on a port the test picks). A throw-away Keystone on loopback only.
+allowed_origin = *
 EOF
+# Keystone reads this file through OS_KEYSTONE_CONFIG_DIR, but its CORS middleware opens its own
+# oslo.config that only searches ~/.keystone, ~, /etc/keystone and /etc: HOME (set for uwsgi
+# below) makes it find the same file here instead of the system's /etc/keystone/keystone.conf.
+mkdir -p "$DIR/.keystone"
+ln -sf ../keystone.conf "$DIR/.keystone/keystone.conf"
 
 cat >"$DIR/uwsgi.ini" <<EOF
 [uwsgi]
@@ -98,6 +108,7 @@ plugins = python3
 http-socket = 127.0.0.1:$PORT
 wsgi-file = /usr/bin/keystone-wsgi-public
 env = OS_KEYSTONE_CONFIG_DIR=$DIR
+env = HOME=$DIR
 master = true
 die-on-term = true
 no-orphans = true

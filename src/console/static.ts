@@ -46,6 +46,8 @@ export interface ConsoleSite {
   identityUrl: string;
   /** Reseller prefixes of the service accounts (`SERVICE_`), listed to administrators. */
   serviceAccountPrefixes: string[];
+  /** The users' own reseller prefix (`AUTH_`): their account when the token's catalog names no object store. */
+  accountPrefix: string;
   /** `[auth] reseller_admin_role`: its holders are identity administrators, as `admin` on project `admin`. */
   resellerAdminRole: string;
   /** `[images] public_url`: the image service, whose GET /v2/audit/latest the Image audit page reads; '' when none. */

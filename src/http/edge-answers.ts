@@ -48,14 +48,26 @@ function closeWhenFlushed(socket: Socket): void {
   if (!socket.writableEnded) socket.end(() => socket.destroy());
 }
 
-/**
- * Whether a handler is waiting for request body bytes that do not come (the client's fault). A
- * body whose buffer is full is not being read by the server (its backend is slow: a part going up
- * to S3, a disk): the client is held back by us, as Swift's proxy only times out its own reads.
- */
-function waitingForBody(req: IncomingMessage): boolean {
-  return !req.complete && req.readableFlowing !== null && req.readableLength < req.readableHighWaterMark;
+/** Whether a handler has taken up the request body and not all of it has arrived. */
+function readingBody(req: IncomingMessage): boolean {
+  return !req.complete && req.readableFlowing !== null;
 }
+
+/**
+ * Whether the server itself holds the body back: its buffer is full because the handler is not
+ * reading (its backend is slow: a part going up to S3, a disk). The client's silence is then ours,
+ * as Swift's proxy only times out its own reads.
+ */
+function holdingBody(req: IncomingMessage): boolean {
+  return req.readableLength >= req.readableHighWaterMark;
+}
+
+/**
+ * Connections whose body the server was holding back at their last silent period. When the server
+ * takes up the body again, the client's bytes may not have arrived yet at the very moment the next
+ * period ends: such a connection gets one more whole period before its silence is the client's.
+ */
+const heldBack = new WeakSet<ServerSocket>();
 
 /** The server's 'timeout' listener: the connection has been silent for client_timeout. */
 export function onClientTimeout(socket: ServerSocket, timeoutMs: number): void {
@@ -65,8 +77,13 @@ export function onClientTimeout(socket: ServerSocket, timeoutMs: number): void {
     socket.destroy();
     return;
   }
-  if (!res.headersSent && waitingForBody(res.req)) {
-    answerAndClose(res, 408);
+  if (!res.headersSent && readingBody(res.req)) {
+    if (holdingBody(res.req)) heldBack.add(socket);
+    else if (!heldBack.delete(socket)) {
+      answerAndClose(res, 408);
+      return;
+    }
+    socket.setTimeout(timeoutMs);
     return;
   }
   if (res.headersSent && !res.writableFinished) {
