@@ -130,6 +130,8 @@ try {
     await req(swift, 'PUT', `${source}/${name.split('/').map(encodeURIComponent).join('/')}`, { body: `swift bytes of ${name}`, headers: { 'Content-Type': 'text/x-from-swift', 'X-Object-Meta-Origin': 'swift' } });
   }
   await req(swift, 'PUT', `${sourceLocked}/secret.txt`, { body: 'no' });
+  // A symlink: Swift's daemon reads it with symlink=get and pushes it as a symlink (its target verbatim).
+  check('Swift: symlink PUT', (await req(swift, 'PUT', `${source}/link`, { body: '', headers: { 'X-Symlink-Target': `${source}/one.txt` } })).status === 201);
 
   runSwiftDaemon();
   for (const name of ['one.txt', 'dir/ü two.txt', 'gone.txt', 'posted.txt']) {
@@ -141,6 +143,9 @@ try {
     check(`${name}: X-Timestamp kept`, got.headers.get('x-timestamp') === orig.headers.get('x-timestamp'), `${got.headers.get('x-timestamp')} vs ${orig.headers.get('x-timestamp')}`);
   }
   check('nothing for a container with another key', (await req(local, 'HEAD', 'locked/secret.txt')).status === 404);
+  const link = await req(local, 'HEAD', 'from-swift/link?symlink=get');
+  check('a symlink pushed by swift-container-sync is a symlink on Swiftlet, its target verbatim',
+    link.status === 200 && link.headers.get('x-symlink-target') === `${source}/one.txt`, `${link.status} ${link.headers.get('x-symlink-target')}`);
 
   await req(swift, 'POST', `${source}/posted.txt`, { headers: { 'X-Object-Meta-Origin': 'changed' } });
   await req(swift, 'DELETE', `${source}/gone.txt`);

@@ -153,6 +153,14 @@ try {
   });
   if (big) check('SLO on Swift: X-Static-Large-Object', big.headers.get('x-static-large-object') === 'True');
 
+  // A symlink goes as a symlink (as Swift's daemon sends one: read with symlink=get), its target verbatim.
+  check('Swiftlet symlink PUT', (await req(local, 'PUT', 'outbox/link', { body: '', headers: { 'X-Symlink-Target': 'outbox/plain.txt' } })).status === 201);
+  const link = await eventually('symlink on Swift', async () => {
+    const r = await req(swift, 'HEAD', `${target}/link?symlink=get`);
+    return r.status === 200 ? r : undefined;
+  });
+  if (link) check('symlink on Swift: X-Symlink-Target kept', link.headers.get('x-symlink-target') === 'outbox/plain.txt', link.headers.get('x-symlink-target'));
+
   // Another key than the target's: Swift refuses the signed requests.
   await req(local, 'PUT', 'wrongkey', { headers: { 'X-Container-Sync-To': `//${REALM}/${CLUSTER}/${swiftAccount}/${target}`, 'X-Container-Sync-Key': 'not-the-key' } });
   await req(local, 'PUT', 'wrongkey/intruder.txt', { body: 'no' });
@@ -160,7 +168,7 @@ try {
   check('nothing written with the wrong key', (await req(swift, 'HEAD', `${target}/intruder.txt`)).status === 404);
 
   const listing = JSON.parse((await req(swift, 'GET', `${target}?format=json`)).text).map((o) => o.name).sort();
-  check('Swift container holds exactly the synced objects', JSON.stringify(listing) === JSON.stringify(['big', 'dir/ünïcode name (1).txt', 'plain.txt', 'to-post.txt']), JSON.stringify(listing));
+  check('Swift container holds exactly the synced objects', JSON.stringify(listing) === JSON.stringify(['big', 'dir/ünïcode name (1).txt', 'link', 'plain.txt', 'to-post.txt']), JSON.stringify(listing));
   for (const o of JSON.parse((await req(swift, 'GET', `${target}?format=json`)).text)) await req(swift, 'DELETE', `${target}/${quote(o.name)}`);
   await req(swift, 'DELETE', target);
   for (const name of ['part1', 'part2']) await req(swift, 'DELETE', `${segs}/${name}`);
