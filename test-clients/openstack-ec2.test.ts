@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListBucketsCommand, PutObjectCommand, CreateBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, PutObjectCommand, CreateBucketCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from '../test/helpers/server.js';
 import { call, login } from '../test/helpers/swift.js';
 import { runOpenstack } from './openstack.js';
+import { s3Client } from '../test/helpers/s3-client.js';
 
 let server: TestServer;
 let work: string;
@@ -45,7 +46,7 @@ test('openstack ec2 credentials create / list / show / delete; the pair signs S3
   const shown = await osc<Record<string, string>>(['ec2', 'credentials', 'show', access]);
   assert.equal(shown['access'] ?? shown['Access'], access);
 
-  const s3 = new S3Client({ endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: access, secretAccessKey: secret }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const s3 = s3Client(server.url, access, secret);
   try {
     await s3.send(new CreateBucketCommand({ Bucket: 'ec2bucket' }));
     await s3.send(new PutObjectCommand({ Bucket: 'ec2bucket', Key: 'k', Body: 'via ec2' }));

@@ -12,6 +12,7 @@ import { S3BlobStore } from '../src/storage/s3/blob-store.js';
 import { freePort, type TestServer } from '../test/helpers/server.js';
 import { call, login, type Session } from '../test/helpers/swift.js';
 import { clusterSettings, startNodes, type ClusterSettings } from './helpers/cluster.js';
+import { promSample } from '../test/helpers/prometheus.js';
 
 const POLICIES = `
 [[storage.policies]]
@@ -24,19 +25,7 @@ index = 1
 name = "cold"
 `;
 
-/** The value of the sample `name` whose labels include `labels`; undefined when there is none. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have: Record<string, string> = {};
-    for (const pair of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have[pair[1] ?? ''] = pair[2] ?? '';
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-const value = (text: string, name: string, labels: Record<string, string> = {}) => sample(text, name, labels) ?? 0;
+const value = (text: string, name: string, labels: Record<string, string> = {}) => promSample(text, name, labels) ?? 0;
 
 async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -82,7 +71,7 @@ const AUTH1 = { prefix: 'AUTH_', policy: 'cold' };
 
 test('stored objects, bytes and containers by prefix and policy move by exactly what was written, on every node', async () => {
   const [p0 = 0, p1 = 0] = ports;
-  const before = await scrapeUntil(p0, (t) => sample(t, 'swiftlet_store_figures_timestamp_seconds') !== undefined && value(t, 'swiftlet_store_figures_timestamp_seconds') > 0, 'a first reading');
+  const before = await scrapeUntil(p0, (t) => promSample(t, 'swiftlet_store_figures_timestamp_seconds') !== undefined && value(t, 'swiftlet_store_figures_timestamp_seconds') > 0, 'a first reading');
   // Small objects (inline in PostgreSQL) and large ones (in the policy's bucket), in two policies.
   const small = Buffer.alloc(1000, 's');
   const large = Buffer.alloc(100_000, 'l');
@@ -130,7 +119,7 @@ test('PostgreSQL statements and transactions are counted: one committed transact
   // Each container PUT sends at least its INSERTs inside the transaction; the object PUT and the path lookups more.
   assert.ok(d('swiftlet_pg_statement_seconds_count') >= 3 * K + 1, `statements: ${d('swiftlet_pg_statement_seconds_count')}`);
   assert.ok(d('swiftlet_pg_statement_seconds_sum') > 0);
-  assert.ok(sample(after, 'swiftlet_pg_statement_seconds_count', { database: 'identity', shard: '0' }) !== undefined, 'the identity database is labelled apart');
+  assert.ok(promSample(after, 'swiftlet_pg_statement_seconds_count', { database: 'identity', shard: '0' }) !== undefined, 'the identity database is labelled apart');
   // The embedded store's group commits do not happen here.
   assert.equal(value(after, 'swiftlet_commit_batch_size_count'), 0);
 });
@@ -158,7 +147,7 @@ test('the janitor backlog counts blobs no record points at, per policy, on the n
   const first = await scrapeUntil(p0, (t) => census(t) > 0, 'a census on the first node (it took the lease first)');
   const other = await scrape(p1);
   assert.equal(census(other), 0);
-  assert.equal(sample(other, 'swiftlet_janitor_backlog_blobs', { policy: 'Policy-0' }), undefined);
+  assert.equal(promSample(other, 'swiftlet_janitor_backlog_blobs', { policy: 'Policy-0' }), undefined);
   // Every blob written so far belongs to a record.
   assert.equal(value(first, 'swiftlet_janitor_backlog_blobs', { policy: 'Policy-0' }), 0);
   assert.equal(value(first, 'swiftlet_janitor_backlog_blobs', { policy: 'cold' }), 0);

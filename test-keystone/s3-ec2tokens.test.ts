@@ -18,6 +18,7 @@ import {
 import { call } from '../test/helpers/swift.js';
 import { awsChunked, errorCode, presignV2, presignV4, send, signV2, signV4, type Creds } from '../test/helpers/s3-sign.js';
 import { issueToken, KeystoneForwarder, loadCredentials, startKeystoneSwiftlet, type KeystoneCredentials, type KeystoneSwiftlet } from './helpers.js';
+import { s3Client } from '../test/helpers/s3-client.js';
 
 let creds: KeystoneCredentials;
 let fwd: KeystoneForwarder;
@@ -51,10 +52,7 @@ async function ec2Credential(name: string): Promise<Creds> {
 }
 
 function s3(server: KeystoneSwiftlet, c: Creds): S3Client {
-  return new S3Client({
-    endpoint: server.url, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
-    credentials: { accessKeyId: c.access, secretAccessKey: c.secret }, requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  return s3Client(server.url, c.access, c.secret, { maxAttempts: 1 });
 }
 
 async function code(p: Promise<unknown>): Promise<string> {

@@ -6,10 +6,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
 import { errorCode, send, signV4, type Creds } from './helpers/s3-sign.js';
+import { s3Client } from './helpers/s3-client.js';
 
 let server: TestServer;
 let user: Session;
@@ -43,7 +44,7 @@ function stillThere(): Promise<string> {
 }
 
 test('a bucket named like the service container is the caller\'s own, never the service\'s', async () => {
-  const s3 = new S3Client({ endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: me.access, secretAccessKey: me.secret }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const s3 = s3Client(server.url, me.access, me.secret);
   try {
     assert.equal((await s3.send(new ListBucketsCommand({}))).Buckets?.some((b) => b.Name === 'images'), false);
     assert.equal(await code(s3.send(new GetObjectCommand({ Bucket: 'images', Key: 'secret' }))), 'NoSuchBucket');

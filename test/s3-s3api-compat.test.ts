@@ -18,6 +18,7 @@ import {
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
 import { errorCode, presignV2, presignV4, send, signV2, signV4, type Creds } from './helpers/s3-sign.js';
+import { s3Client } from './helpers/s3-client.js';
 
 let server: TestServer;
 let host: string;
@@ -29,10 +30,7 @@ before(async () => {
   // Parts of any size, so that multipart uploads stay small.
   server = await startServer({ extraToml: '[s3]\nmin_segment_size = 1\n' });
   host = `127.0.0.1:${server.port}`;
-  s3 = new S3Client({
-    endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: me.access, secretAccessKey: me.secret },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3 = s3Client(server.url, me.access, me.secret, { responseChecksumValidation: 'WHEN_REQUIRED' });
   swift = await login(server.url, 'test:tester', 'testing');
   await s3.send(new CreateBucketCommand({ Bucket: 'compat' }));
   await s3.send(new PutObjectCommand({ Bucket: 'compat', Key: 'ten', Body: 'abcdefghij' }));

@@ -16,16 +16,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
+import { s3Client } from './helpers/s3-client.js';
 
 let server: TestServer;
 let s3: S3Client;
 let swift: Session;
 
 function client(accessKeyId: string, secretAccessKey: string): S3Client {
-  return new S3Client({
-    endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return s3Client(server.url, accessKeyId, secretAccessKey, { responseChecksumValidation: 'WHEN_REQUIRED' });
 }
 
 async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startServer, type TestServer } from './helpers/server.js';
 import { call, login, type Session } from './helpers/swift.js';
+import { s3Client } from './helpers/s3-client.js';
 
 let server: TestServer;
 let s3: S3Client;
@@ -40,10 +41,7 @@ async function setVersioning(bucket: string, status: string): Promise<void> {
 
 before(async () => {
   server = await startServer();
-  s3 = new S3Client({
-    endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test:tester', secretAccessKey: 'testing' },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3 = s3Client(server.url, 'test:tester', 'testing', { responseChecksumValidation: 'WHEN_REQUIRED' });
   swift = await login(server.url, 'test:tester', 'testing');
 });
 after(async () => {
