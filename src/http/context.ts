@@ -126,6 +126,7 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
+  const rawQuery = q === -1 ? '' : url.slice(q + 1);
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     // Swift reads headers through WSGI, where `X-Meta_Name` and `X-Meta-Name` are the same CGI
@@ -141,8 +142,8 @@ export function makeContext(req: IncomingMessage, res: ServerResponse, expectsCo
     method: (req.method ?? 'GET').toUpperCase(),
     rawPath,
     path: decodePath(rawPath) ?? '\u0000',
-    query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
-    rawQuery: q === -1 ? '' : url.slice(q + 1),
+    query: new URLSearchParams(rawQuery),
+    rawQuery,
     headers,
     rawHeaders: req.rawHeaders,
     transId: newTransId(),

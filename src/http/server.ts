@@ -193,11 +193,9 @@ export function createSwiftServer(handler: Handler, options: EdgeOptions = { cli
     if (observe) ctx.log = { protocol: `HTTP/${req.httpVersion}` };
     const finished = observe
       ? (sent: Sent) => {
-        const url = req.url ?? '';
-        const q = url.indexOf('?');
         try {
           observe({
-            ctx, rawQuery: q === -1 ? '' : url.slice(q + 1), protocol: `HTTP/${req.httpVersion}`, status: sent.status,
+            ctx, rawQuery: ctx.rawQuery ?? '', protocol: `HTTP/${req.httpVersion}`, status: sent.status,
             bytesIn: received?.() ?? 0, bytesOut: sent.bytesOut, startMs, durationMs: performance.now() - started,
           });
         } catch (err) {
